@@ -1,0 +1,2 @@
+export { LakeboxError, isLakeboxError, userMessage } from './errors.js';
+export { VERSION } from './version.js';
