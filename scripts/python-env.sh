@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 req=requirements-test.txt
 [ -f "$req" ] || { echo "no $req"; exit 0; }
 stamp=.venv/.requirements.sha256
-want=$(sha256sum "$req" | cut -d' ' -f1)
+want=$(cat "$req" requirements/*.txt | sha256sum | cut -d' ' -f1)
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
   echo "python env up to date"; exit 0
 fi
