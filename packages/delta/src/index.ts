@@ -4,3 +4,20 @@ export type { ArrayType, DataType, MapType, PrimitiveTypeName, StructField, Stru
 export { isArray, isMap, isStruct, parseSchema, serializeSchema } from './schema.js';
 export { LocalObjectStore } from './storage-local.js';
 export { duckdbInstance, withConnection, sqlIdent, sqlString } from './duckdb.js';
+export { LOG_DIR, commitPath, padVersion, listLog, readCommit, readLastCheckpoint, parseCommitText } from './log.js';
+export type { LogListing, CheckpointInstance } from './log.js';
+export { readCheckpoint, readParquetActions } from './checkpoint-read.js';
+export { checkReadSupported, hasFeature, readerFeatures, SUPPORTED_READER_FEATURES } from './features.js';
+export {
+  Snapshot,
+  loadSnapshot,
+  latestVersion,
+  tableStore,
+  canonicalPath,
+  fileKey,
+  commitTimestamp,
+  parseTimestamp,
+  versionAtTimestamp,
+  resolveSegment,
+} from './snapshot.js';
+export type { ColumnMappingMode, LogSegment } from './snapshot.js';
