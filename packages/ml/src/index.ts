@@ -1,2 +1,3 @@
 // Public API of @lakebox/ml. Each area keeps its own index.ts and is re-exported here.
-export {};
+export * from './core.js';
+export * from './data/index.js';

@@ -1,0 +1,4 @@
+export * from './frame.js';
+export * from './rng.js';
+export * from './split.js';
+export * from './duckdb.js';
