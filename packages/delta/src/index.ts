@@ -21,3 +21,26 @@ export {
   resolveSegment,
 } from './snapshot.js';
 export type { ColumnMappingMode, LogSegment } from './snapshot.js';
+export { DeltaTable, checkpoint } from './table.js';
+export type { CreateTableOptions } from './table.js';
+export { Transaction, ENGINE_INFO, encodeOperationParameters } from './transaction.js';
+export type { CommitOperation, CommitResult, IsolationLevel, ReadPredicate } from './transaction.js';
+export { checkConflicts } from './conflict.js';
+export type { CurrentTransactionInfo, WinningCommit } from './conflict.js';
+export {
+  writeCheckpoint,
+  checkpointStore,
+  checkpointStateOf,
+  checkpointActions,
+  checkpointPath,
+} from './checkpoint-write.js';
+export type { CheckpointState } from './checkpoint-write.js';
+export {
+  selectProtocol,
+  assertWritable,
+  featuresUsedBy,
+  writerFeaturesOf,
+  readerFeaturesOf,
+  SUPPORTED_WRITER_FEATURES,
+  TABLE_FEATURES,
+} from './protocol-select.js';
