@@ -1,0 +1,613 @@
+import { LakeboxError } from '@lakebox/common';
+
+/**
+ * Spark built-in functions and how each is expressed in DuckDB. `emit` receives the translated
+ * argument SQL; a plain string is a rename. `status` feeds docs/compat/sql-functions.md:
+ * `supported` (same results as Spark), `different` (runs, but some results differ: `note` says how).
+ */
+export interface FunctionSpec {
+  status: 'supported' | 'different';
+  emit: string | ((args: string[]) => string);
+  note?: string;
+  /** Minimum / maximum number of arguments, checked before emitting. */
+  args?: [number, number];
+}
+
+const p = (s: string) => `(${s})`;
+const n = (args: string[], i: number, d: string) => args[i] ?? d;
+
+/** Java/Spark datetime pattern -> strftime. */
+export function javaToStrftime(fmt: string): string {
+  let out = '';
+  let i = 0;
+  while (i < fmt.length) {
+    const c = fmt[i];
+    if (c === "'") {
+      const end = fmt.indexOf("'", i + 1);
+      const lit = end < 0 ? fmt.slice(i + 1) : fmt.slice(i + 1, end);
+      out += lit === '' ? "'" : lit.replaceAll('%', '%%');
+      i = end < 0 ? fmt.length : end + 1;
+      continue;
+    }
+    let j = i;
+    while (j < fmt.length && fmt[j] === c) j++;
+    const run = j - i;
+    const rep: Record<string, (r: number) => string> = {
+      y: (r) => (r === 2 ? '%y' : '%Y'),
+      Y: (r) => (r === 2 ? '%y' : '%Y'),
+      M: (r) => (r >= 4 ? '%B' : r === 3 ? '%b' : r === 2 ? '%m' : '%-m'),
+      L: (r) => (r >= 4 ? '%B' : r === 3 ? '%b' : r === 2 ? '%m' : '%-m'),
+      d: (r) => (r === 2 ? '%d' : '%-d'),
+      D: () => '%j',
+      H: (r) => (r === 2 ? '%H' : '%-H'),
+      h: (r) => (r === 2 ? '%I' : '%-I'),
+      m: (r) => (r === 2 ? '%M' : '%-M'),
+      s: (r) => (r === 2 ? '%S' : '%-S'),
+      S: (r) => (r <= 3 ? '%g' : '%f'),
+      a: () => '%p',
+      E: (r) => (r >= 4 ? '%A' : '%a'),
+      z: () => '%Z',
+      Z: () => '%z',
+      X: () => '%z',
+      x: () => '%z',
+    };
+    const f = rep[c];
+    if (f) out += f(run);
+    else out += fmt.slice(i, j).replaceAll('%', '%%');
+    i = j;
+  }
+  return out;
+}
+
+/** A SQL string literal's value, when the argument is a plain literal. */
+function literal(sql: string | undefined): string | undefined {
+  if (!sql) return undefined;
+  const m = /^'((?:[^']|'')*)'$/.exec(sql.trim());
+  return m ? m[1].replaceAll("''", "'") : undefined;
+}
+const lit = (s: string) => `'${s.replaceAll("'", "''")}'`;
+
+function fmtArg(sql: string | undefined): string {
+  const l = literal(sql);
+  if (l !== undefined) return lit(javaToStrftime(l));
+  if (sql === undefined) return "'%Y-%m-%d %H:%M:%S'";
+  throw new LakeboxError('UNSUPPORTED_FEATURE', 'datetime patterns must be string literals in Lakebox', {
+    sqlState: '0A000',
+  });
+}
+
+function truncUnit(sql: string): string {
+  const l = (literal(sql) ?? '').toLowerCase();
+  const m: Record<string, string> = {
+    year: 'year',
+    yyyy: 'year',
+    yy: 'year',
+    quarter: 'quarter',
+    month: 'month',
+    mon: 'month',
+    mm: 'month',
+    week: 'week',
+    day: 'day',
+    dd: 'day',
+    hour: 'hour',
+    minute: 'minute',
+    second: 'second',
+    millisecond: 'millisecond',
+    microsecond: 'microsecond',
+  };
+  return lit(m[l] ?? l);
+}
+
+export const FUNCTIONS: Record<string, FunctionSpec> = {
+  // math
+  abs: { status: 'supported', emit: 'abs' },
+  acos: { status: 'supported', emit: 'acos' },
+  acosh: { status: 'supported', emit: 'acosh' },
+  asin: { status: 'supported', emit: 'asin' },
+  asinh: { status: 'supported', emit: 'asinh' },
+  atan: { status: 'supported', emit: 'atan' },
+  atan2: { status: 'supported', emit: 'atan2' },
+  atanh: { status: 'supported', emit: 'atanh' },
+  bround: { status: 'supported', emit: (a) => `round_even(${a[0]}, ${n(a, 1, '0')})` },
+  cbrt: { status: 'supported', emit: 'cbrt' },
+  ceil: {
+    status: 'supported',
+    emit: (a) => (a.length > 1 ? `spark_ceil_scale(${a[0]}, ${a[1]})` : `CAST(ceil(${a[0]}) AS BIGINT)`),
+  },
+  ceiling: { status: 'supported', emit: (a) => `CAST(ceil(${a[0]}) AS BIGINT)` },
+  cos: { status: 'supported', emit: 'cos' },
+  cosh: { status: 'supported', emit: (a) => `((exp(${a[0]}) + exp(-(${a[0]}))) / 2)` },
+  cot: { status: 'supported', emit: 'cot' },
+  degrees: { status: 'supported', emit: 'degrees' },
+  e: { status: 'supported', emit: () => 'exp(1)' },
+  exp: { status: 'supported', emit: 'exp' },
+  expm1: { status: 'supported', emit: (a) => `(exp(${a[0]}) - 1)` },
+  factorial: {
+    status: 'supported',
+    emit: (a) => `CASE WHEN ${a[0]} BETWEEN 0 AND 20 THEN CAST(factorial(CAST(${a[0]} AS INTEGER)) AS BIGINT) END`,
+  },
+  floor: {
+    status: 'supported',
+    emit: (a) => (a.length > 1 ? `spark_floor_scale(${a[0]}, ${a[1]})` : `CAST(floor(${a[0]}) AS BIGINT)`),
+  },
+  greatest: { status: 'supported', emit: 'greatest' },
+  hypot: { status: 'supported', emit: (a) => `sqrt(${a[0]} * ${a[0]} + ${a[1]} * ${a[1]})` },
+  least: { status: 'supported', emit: 'least' },
+  ln: { status: 'supported', emit: (a) => `CASE WHEN ${a[0]} > 0 THEN ln(${a[0]}) END` },
+  log: {
+    status: 'supported',
+    emit: (a) =>
+      a.length === 1
+        ? `CASE WHEN ${a[0]} > 0 THEN ln(${a[0]}) END`
+        : `CASE WHEN ${a[1]} > 0 AND ${a[0]} > 0 THEN ln(${a[1]}) / ln(${a[0]}) END`,
+  },
+  log10: { status: 'supported', emit: (a) => `CASE WHEN ${a[0]} > 0 THEN log10(${a[0]}) END` },
+  log1p: { status: 'supported', emit: (a) => `CASE WHEN ${a[0]} > -1 THEN ln(1 + ${a[0]}) END` },
+  log2: { status: 'supported', emit: (a) => `CASE WHEN ${a[0]} > 0 THEN log2(${a[0]}) END` },
+  mod: { status: 'supported', emit: (a) => p(`${a[0]} % ${a[1]}`) },
+  negative: { status: 'supported', emit: (a) => `(-(${a[0]}))` },
+  pi: { status: 'supported', emit: 'pi' },
+  pmod: { status: 'supported', emit: (a) => `spark_pmod(${a[0]}, ${a[1]})` },
+  positive: { status: 'supported', emit: (a) => p(a[0]) },
+  pow: { status: 'supported', emit: (a) => `pow(CAST(${a[0]} AS DOUBLE), ${a[1]})` },
+  power: { status: 'supported', emit: (a) => `pow(CAST(${a[0]} AS DOUBLE), ${a[1]})` },
+  radians: { status: 'supported', emit: 'radians' },
+  rand: { status: 'different', emit: () => 'random()', note: 'seed argument ignored; different random sequence' },
+  random: { status: 'different', emit: () => 'random()', note: 'seed argument ignored; different random sequence' },
+  rint: { status: 'supported', emit: (a) => `CAST(round_even(${a[0]}, 0) AS DOUBLE)` },
+  round: { status: 'supported', emit: (a) => `round(${a[0]}, ${n(a, 1, '0')})` },
+  sign: { status: 'supported', emit: (a) => `CAST(sign(${a[0]}) AS DOUBLE)` },
+  signum: { status: 'supported', emit: (a) => `CAST(sign(${a[0]}) AS DOUBLE)` },
+  sin: { status: 'supported', emit: 'sin' },
+  sinh: { status: 'supported', emit: (a) => `((exp(${a[0]}) - exp(-(${a[0]}))) / 2)` },
+  sqrt: {
+    status: 'supported',
+    emit: (a) => `CASE WHEN ${a[0]} >= 0 THEN sqrt(${a[0]}) ELSE CAST('NaN' AS DOUBLE) END`,
+  },
+  tan: { status: 'supported', emit: 'tan' },
+  tanh: { status: 'supported', emit: 'tanh' },
+  try_add: { status: 'supported', emit: (a) => `TRY(${a[0]} + ${a[1]})` },
+  try_divide: { status: 'supported', emit: (a) => `CASE WHEN ${a[1]} <> 0 THEN ${a[0]} / ${a[1]} END` },
+  try_multiply: { status: 'supported', emit: (a) => `TRY(${a[0]} * ${a[1]})` },
+  try_subtract: { status: 'supported', emit: (a) => `TRY(${a[0]} - ${a[1]})` },
+  width_bucket: { status: 'supported', emit: 'spark_width_bucket' },
+  bin: { status: 'supported', emit: (a) => `bin(CAST(${a[0]} AS BIGINT))` },
+  hex: { status: 'supported', emit: (a) => `upper(hex(${a[0]}))` },
+  unhex: { status: 'supported', emit: 'unhex' },
+  conv: { status: 'different', emit: 'spark_conv', note: 'only bases 2, 8, 10 and 16' },
+  // null handling and conditionals
+  coalesce: { status: 'supported', emit: 'coalesce' },
+  if: { status: 'supported', emit: (a) => `CASE WHEN ${a[0]} THEN ${a[1]} ELSE ${a[2]} END` },
+  iff: { status: 'supported', emit: (a) => `CASE WHEN ${a[0]} THEN ${a[1]} ELSE ${a[2]} END` },
+  ifnull: { status: 'supported', emit: 'coalesce' },
+  isnan: { status: 'supported', emit: (a) => `coalesce(isnan(${a[0]}), false)` },
+  isnotnull: { status: 'supported', emit: (a) => `(${a[0]} IS NOT NULL)` },
+  isnull: { status: 'supported', emit: (a) => `(${a[0]} IS NULL)` },
+  nanvl: { status: 'supported', emit: (a) => `CASE WHEN isnan(${a[0]}) THEN ${a[1]} ELSE ${a[0]} END` },
+  nullif: { status: 'supported', emit: 'nullif' },
+  nullifzero: { status: 'supported', emit: (a) => `nullif(${a[0]}, 0)` },
+  nvl: { status: 'supported', emit: 'coalesce' },
+  nvl2: { status: 'supported', emit: (a) => `CASE WHEN ${a[0]} IS NOT NULL THEN ${a[1]} ELSE ${a[2]} END` },
+  zeroifnull: { status: 'supported', emit: (a) => `coalesce(${a[0]}, 0)` },
+  equal_null: { status: 'supported', emit: (a) => `(${a[0]} IS NOT DISTINCT FROM ${a[1]})` },
+  assert_true: {
+    status: 'supported',
+    emit: (a) => `CASE WHEN ${a[0]} THEN NULL ELSE error(${a[1] ?? `'assertion failed'`}) END`,
+  },
+  raise_error: { status: 'supported', emit: (a) => `error(${a[0]})` },
+  // strings
+  ascii: {
+    status: 'supported',
+    emit: (a) => `coalesce(nullif(ascii(${a[0]}), 0), CASE WHEN ${a[0]} IS NOT NULL THEN 0 END)`,
+  },
+  base64: { status: 'supported', emit: (a) => `to_base64(CAST(${a[0]} AS BLOB))` },
+  bit_length: { status: 'supported', emit: (a) => `bit_length(CAST(${a[0]} AS VARCHAR))` },
+  btrim: { status: 'supported', emit: (a) => (a.length > 1 ? `trim(${a[0]}, ${a[1]})` : `trim(${a[0]}, ' ')`) },
+  char: { status: 'supported', emit: (a) => `chr(CAST(${a[0]} AS INTEGER) % 256)` },
+  char_length: { status: 'supported', emit: 'length' },
+  character_length: { status: 'supported', emit: 'length' },
+  chr: { status: 'supported', emit: (a) => `chr(CAST(${a[0]} AS INTEGER) % 256)` },
+  concat: {
+    status: 'supported',
+    emit: (a) => `spark_concat(${a.map((x) => `(${x})`).join(' || ')}, ${a.map((x) => `(${x}) IS NULL`).join(' OR ')})`,
+  },
+  concat_ws: { status: 'supported', emit: (a) => `concat_ws(${a.join(', ')})` },
+  contains: { status: 'supported', emit: 'contains' },
+  decode: {
+    status: 'different',
+    emit: 'spark_decode',
+    note: 'only the CASE-like form decode(expr, search, result, ...)',
+  },
+  elt: { status: 'supported', emit: (a) => `[${a.slice(1).join(', ')}][${a[0]}]` },
+  endswith: { status: 'supported', emit: 'ends_with' },
+  find_in_set: { status: 'supported', emit: (a) => `coalesce(list_position(string_split(${a[1]}, ','), ${a[0]}), 0)` },
+  format_number: {
+    status: 'different',
+    emit: (a) => `printf('%,.' || ${a[1]} || 'f', ${a[0]})`,
+    note: 'integer scale only',
+  },
+  format_string: {
+    status: 'different',
+    emit: 'printf',
+    note: 'printf-style formats follow C, not java.util.Formatter',
+  },
+  initcap: { status: 'supported', emit: (a) => `spark_initcap(${a[0]})` },
+  instr: { status: 'supported', emit: (a) => `instr(${a[0]}, ${a[1]})` },
+  lcase: { status: 'supported', emit: 'lower' },
+  left: { status: 'supported', emit: (a) => `left(${a[0]}, greatest(${a[1]}, 0))` },
+  len: { status: 'supported', emit: 'length' },
+  length: { status: 'supported', emit: (a) => `length(${a[0]})` },
+  levenshtein: { status: 'supported', emit: 'levenshtein' },
+  locate: {
+    status: 'supported',
+    emit: (a) => (a.length > 2 ? `spark_locate(${a[0]}, ${a[1]}, ${a[2]})` : `instr(${a[1]}, ${a[0]})`),
+  },
+  lower: { status: 'supported', emit: 'lower' },
+  lpad: { status: 'supported', emit: (a) => `lpad(${a[0]}, ${a[1]}, ${n(a, 2, "' '")})` },
+  ltrim: { status: 'supported', emit: (a) => (a.length > 1 ? `ltrim(${a[1]}, ${a[0]})` : `ltrim(${a[0]}, ' ')`) },
+  md5: { status: 'supported', emit: 'md5' },
+  octet_length: { status: 'supported', emit: (a) => `octet_length(encode(${a[0]}))` },
+  overlay: { status: 'supported', emit: 'spark_overlay' },
+  position: {
+    status: 'supported',
+    emit: (a) => (a.length > 2 ? `spark_locate(${a[0]}, ${a[1]}, ${a[2]})` : `instr(${a[1]}, ${a[0]})`),
+  },
+  printf: { status: 'different', emit: 'printf', note: 'printf-style formats follow C, not java.util.Formatter' },
+  regexp: { status: 'supported', emit: (a) => `regexp_matches(${a[0]}, ${a[1]})` },
+  regexp_count: { status: 'supported', emit: (a) => `len(regexp_extract_all(${a[0]}, ${a[1]}))` },
+  regexp_extract: { status: 'supported', emit: (a) => `regexp_extract(${a[0]}, ${a[1]}, ${n(a, 2, '1')})` },
+  regexp_extract_all: { status: 'supported', emit: (a) => `regexp_extract_all(${a[0]}, ${a[1]}, ${n(a, 2, '1')})` },
+  regexp_like: { status: 'supported', emit: (a) => `regexp_matches(${a[0]}, ${a[1]})` },
+  regexp_replace: {
+    status: 'supported',
+    emit: (a) => `regexp_replace(${a[0]}, ${a[1]}, spark_regexp_repl(${a[2]}), 'g')`,
+  },
+  regexp_substr: { status: 'supported', emit: (a) => `nullif(regexp_extract(${a[0]}, ${a[1]}), '')` },
+  repeat: { status: 'supported', emit: (a) => `repeat(${a[0]}, greatest(${a[1]}, 0))` },
+  replace: { status: 'supported', emit: (a) => `replace(${a[0]}, ${a[1]}, ${n(a, 2, "''")})` },
+  reverse: { status: 'different', emit: 'reverse', note: 'strings only (arrays: use array_reverse)' },
+  right: { status: 'supported', emit: (a) => `right(${a[0]}, greatest(${a[1]}, 0))` },
+  rlike: { status: 'supported', emit: (a) => `regexp_matches(${a[0]}, ${a[1]})` },
+  rpad: { status: 'supported', emit: (a) => `rpad(${a[0]}, ${a[1]}, ${n(a, 2, "' '")})` },
+  rtrim: { status: 'supported', emit: (a) => (a.length > 1 ? `rtrim(${a[1]}, ${a[0]})` : `rtrim(${a[0]}, ' ')`) },
+  sha: { status: 'supported', emit: 'sha1' },
+  sha1: { status: 'supported', emit: 'sha1' },
+  sha2: { status: 'different', emit: (a) => `sha256(${a[0]})`, note: 'only 256 bits' },
+  space: { status: 'supported', emit: (a) => `repeat(' ', greatest(${a[0]}, 0))` },
+  split: {
+    status: 'supported',
+    emit: (a) =>
+      a.length > 2 ? `spark_split_limit(${a[0]}, ${a[1]}, ${a[2]})` : `regexp_split_to_array(${a[0]}, ${a[1]})`,
+  },
+  split_part: { status: 'supported', emit: 'split_part' },
+  startswith: { status: 'supported', emit: 'starts_with' },
+  substr: { status: 'supported', emit: (a) => `spark_substr(${a[0]}, ${a[1]}, ${n(a, 2, '2147483647')})` },
+  substring: { status: 'supported', emit: (a) => `spark_substr(${a[0]}, ${a[1]}, ${n(a, 2, '2147483647')})` },
+  substring_index: { status: 'supported', emit: 'spark_substring_index' },
+  translate: { status: 'supported', emit: 'translate' },
+  trim: { status: 'supported', emit: (a) => (a.length > 1 ? `trim(${a[1]}, ${a[0]})` : `trim(${a[0]}, ' ')`) },
+  ucase: { status: 'supported', emit: 'upper' },
+  unbase64: { status: 'supported', emit: 'from_base64' },
+  upper: { status: 'supported', emit: 'upper' },
+  uuid: { status: 'different', emit: () => 'CAST(uuid() AS VARCHAR)', note: 'random, as in Spark' },
+  url_decode: { status: 'supported', emit: 'url_decode' },
+  url_encode: { status: 'different', emit: 'url_encode', note: 'spaces become %20, not +' },
+  // dates and times
+  add_months: {
+    status: 'supported',
+    emit: (a) => `CAST(CAST(${a[0]} AS DATE) + to_months(CAST(${a[1]} AS INTEGER)) AS DATE)`,
+  },
+  current_date: { status: 'supported', emit: () => 'current_date' },
+  curdate: { status: 'supported', emit: () => 'current_date' },
+  current_timestamp: { status: 'supported', emit: () => 'CAST(current_timestamp AS TIMESTAMP)' },
+  now: { status: 'supported', emit: () => 'CAST(current_timestamp AS TIMESTAMP)' },
+  current_timezone: { status: 'supported', emit: () => "current_setting('TimeZone')" },
+  date_add: { status: 'supported', emit: (a) => `CAST(CAST(${a[0]} AS DATE) + CAST(${a[1]} AS INTEGER) AS DATE)` },
+  dateadd: { status: 'supported', emit: (a) => `CAST(CAST(${a[0]} AS DATE) + CAST(${a[1]} AS INTEGER) AS DATE)` },
+  date_diff: { status: 'supported', emit: (a) => `date_diff('day', CAST(${a[1]} AS DATE), CAST(${a[0]} AS DATE))` },
+  date_format: { status: 'supported', emit: (a) => `strftime(CAST(${a[0]} AS TIMESTAMP), ${fmtArg(a[1])})` },
+  date_from_unix_date: {
+    status: 'supported',
+    emit: (a) => `CAST(DATE '1970-01-01' + CAST(${a[0]} AS INTEGER) AS DATE)`,
+  },
+  date_sub: { status: 'supported', emit: (a) => `CAST(CAST(${a[0]} AS DATE) - CAST(${a[1]} AS INTEGER) AS DATE)` },
+  date_trunc: {
+    status: 'supported',
+    emit: (a) => `CAST(date_trunc(${truncUnit(a[0])}, CAST(${a[1]} AS TIMESTAMP)) AS TIMESTAMP)`,
+  },
+  datediff: { status: 'supported', emit: (a) => `date_diff('day', CAST(${a[1]} AS DATE), CAST(${a[0]} AS DATE))` },
+  day: { status: 'supported', emit: (a) => `day(CAST(${a[0]} AS DATE))` },
+  dayofmonth: { status: 'supported', emit: (a) => `day(CAST(${a[0]} AS DATE))` },
+  dayofweek: { status: 'supported', emit: (a) => `(dayofweek(CAST(${a[0]} AS DATE)) + 1)` },
+  dayofyear: { status: 'supported', emit: (a) => `dayofyear(CAST(${a[0]} AS DATE))` },
+  from_unixtime: {
+    status: 'supported',
+    emit: (a) =>
+      `strftime(to_timestamp(CAST(${a[0]} AS BIGINT))::TIMESTAMP, ${fmtArg(a[1] ?? "'yyyy-MM-dd HH:mm:ss'")})`,
+  },
+  hour: { status: 'supported', emit: (a) => `hour(CAST(${a[0]} AS TIMESTAMP))` },
+  last_day: { status: 'supported', emit: (a) => `last_day(CAST(${a[0]} AS DATE))` },
+  make_date: { status: 'supported', emit: 'make_date' },
+  make_timestamp: { status: 'supported', emit: (a) => `make_timestamp(${a.slice(0, 6).join(', ')})` },
+  minute: { status: 'supported', emit: (a) => `minute(CAST(${a[0]} AS TIMESTAMP))` },
+  month: { status: 'supported', emit: (a) => `month(CAST(${a[0]} AS DATE))` },
+  months_between: {
+    status: 'supported',
+    emit: (a) => `spark_months_between(CAST(${a[0]} AS TIMESTAMP), CAST(${a[1]} AS TIMESTAMP), ${n(a, 2, 'true')})`,
+  },
+  next_day: { status: 'supported', emit: (a) => `spark_next_day(CAST(${a[0]} AS DATE), ${a[1]})` },
+  quarter: { status: 'supported', emit: (a) => `quarter(CAST(${a[0]} AS DATE))` },
+  second: { status: 'supported', emit: (a) => `CAST(floor(second(CAST(${a[0]} AS TIMESTAMP))) AS INTEGER)` },
+  timestamp_seconds: { status: 'supported', emit: (a) => `CAST(to_timestamp(${a[0]}) AS TIMESTAMP)` },
+  timestamp_millis: { status: 'supported', emit: (a) => `CAST(epoch_ms(CAST(${a[0]} AS BIGINT)) AS TIMESTAMP)` },
+  timestamp_micros: { status: 'supported', emit: (a) => `make_timestamp(CAST(${a[0]} AS BIGINT))` },
+  to_date: {
+    status: 'supported',
+    emit: (a) => (a.length > 1 ? `CAST(strptime(${a[0]}, ${fmtArg(a[1])}) AS DATE)` : `CAST(${a[0]} AS DATE)`),
+  },
+  to_timestamp: {
+    status: 'supported',
+    emit: (a) =>
+      a.length > 1 ? `CAST(strptime(${a[0]}, ${fmtArg(a[1])}) AS TIMESTAMP)` : `CAST(${a[0]} AS TIMESTAMP)`,
+  },
+  trunc: { status: 'supported', emit: (a) => `CAST(date_trunc(${truncUnit(a[1])}, CAST(${a[0]} AS DATE)) AS DATE)` },
+  unix_date: { status: 'supported', emit: (a) => `date_diff('day', DATE '1970-01-01', CAST(${a[0]} AS DATE))` },
+  unix_micros: { status: 'supported', emit: (a) => `epoch_us(CAST(${a[0]} AS TIMESTAMP))` },
+  unix_millis: { status: 'supported', emit: (a) => `epoch_ms(CAST(${a[0]} AS TIMESTAMP))` },
+  unix_seconds: { status: 'supported', emit: (a) => `CAST(epoch(CAST(${a[0]} AS TIMESTAMP)) AS BIGINT)` },
+  unix_timestamp: {
+    status: 'supported',
+    emit: (a) =>
+      a.length === 0
+        ? 'CAST(epoch(current_timestamp) AS BIGINT)'
+        : a.length > 1
+          ? `CAST(epoch(strptime(${a[0]}, ${fmtArg(a[1])})) AS BIGINT)`
+          : `CAST(epoch(CAST(${a[0]} AS TIMESTAMP)) AS BIGINT)`,
+  },
+  weekday: { status: 'supported', emit: (a) => `((dayofweek(CAST(${a[0]} AS DATE)) + 6) % 7)` },
+  weekofyear: { status: 'supported', emit: (a) => `weekofyear(CAST(${a[0]} AS DATE))` },
+  year: { status: 'supported', emit: (a) => `year(CAST(${a[0]} AS DATE))` },
+  // aggregates
+  any: { status: 'supported', emit: 'bool_or' },
+  any_value: { status: 'supported', emit: 'any_value' },
+  approx_count_distinct: {
+    status: 'different',
+    emit: 'approx_count_distinct',
+    note: 'different sketch: estimates may differ',
+  },
+  approx_percentile: {
+    status: 'different',
+    emit: (a) => `approx_quantile(${a[0]}, ${a[1]})`,
+    note: 'different sketch: estimates may differ',
+  },
+  array_agg: { status: 'supported', emit: (a) => `coalesce(list(${a[0]}) FILTER (WHERE ${a[0]} IS NOT NULL), [])` },
+  avg: { status: 'supported', emit: 'avg' },
+  bit_and: { status: 'supported', emit: 'bit_and' },
+  bit_or: { status: 'supported', emit: 'bit_or' },
+  bit_xor: { status: 'supported', emit: 'bit_xor' },
+  bool_and: { status: 'supported', emit: 'bool_and' },
+  bool_or: { status: 'supported', emit: 'bool_or' },
+  collect_list: { status: 'supported', emit: (a) => `coalesce(list(${a[0]}) FILTER (WHERE ${a[0]} IS NOT NULL), [])` },
+  collect_set: {
+    status: 'supported',
+    emit: (a) => `coalesce(list(DISTINCT ${a[0]}) FILTER (WHERE ${a[0]} IS NOT NULL), [])`,
+    note: 'element order unspecified (as in Spark)',
+  },
+  corr: { status: 'supported', emit: 'corr' },
+  count: { status: 'supported', emit: 'count' },
+  count_if: { status: 'supported', emit: 'count_if' },
+  covar_pop: { status: 'supported', emit: 'covar_pop' },
+  covar_samp: { status: 'supported', emit: 'covar_samp' },
+  every: { status: 'supported', emit: 'bool_and' },
+  first: {
+    status: 'supported',
+    emit: (a) => (a.length > 1 && /true/i.test(a[1]) ? `first(${a[0]} IGNORE NULLS)` : `first(${a[0]})`),
+  },
+  first_value: {
+    status: 'supported',
+    emit: (a) => (a.length > 1 && /true/i.test(a[1]) ? `first_value(${a[0]} IGNORE NULLS)` : `first_value(${a[0]})`),
+  },
+  kurtosis: { status: 'different', emit: 'kurtosis_pop', note: 'population excess kurtosis' },
+  last: {
+    status: 'supported',
+    emit: (a) => (a.length > 1 && /true/i.test(a[1]) ? `last(${a[0]} IGNORE NULLS)` : `last(${a[0]})`),
+  },
+  last_value: {
+    status: 'supported',
+    emit: (a) => (a.length > 1 && /true/i.test(a[1]) ? `last_value(${a[0]} IGNORE NULLS)` : `last_value(${a[0]})`),
+  },
+  listagg: { status: 'supported', emit: (a) => `string_agg(${a[0]}, ${n(a, 1, "''")})` },
+  max: { status: 'supported', emit: 'max' },
+  max_by: { status: 'supported', emit: 'arg_max' },
+  mean: { status: 'supported', emit: 'avg' },
+  median: { status: 'supported', emit: (a) => `quantile_cont(${a[0]}, 0.5)` },
+  min: { status: 'supported', emit: 'min' },
+  min_by: { status: 'supported', emit: 'arg_min' },
+  mode: { status: 'different', emit: 'mode', note: 'ties may pick a different value' },
+  percentile: { status: 'supported', emit: (a) => `quantile_cont(${a[0]}, ${a[1]})` },
+  percentile_approx: {
+    status: 'different',
+    emit: (a) => `approx_quantile(${a[0]}, ${a[1]})`,
+    note: 'different sketch: estimates may differ',
+  },
+  product: { status: 'supported', emit: 'product' },
+  skewness: { status: 'different', emit: 'skewness', note: 'sample skewness (Spark: population)' },
+  some: { status: 'supported', emit: 'bool_or' },
+  std: { status: 'supported', emit: 'stddev_samp' },
+  stddev: { status: 'supported', emit: 'stddev_samp' },
+  stddev_pop: { status: 'supported', emit: 'stddev_pop' },
+  stddev_samp: { status: 'supported', emit: 'stddev_samp' },
+  string_agg: { status: 'supported', emit: (a) => `string_agg(${a[0]}, ${n(a, 1, "''")})` },
+  sum: { status: 'supported', emit: 'sum' },
+  try_avg: { status: 'supported', emit: 'avg' },
+  try_sum: { status: 'supported', emit: 'sum' },
+  var_pop: { status: 'supported', emit: 'var_pop' },
+  var_samp: { status: 'supported', emit: 'var_samp' },
+  variance: { status: 'supported', emit: 'var_samp' },
+  regr_count: { status: 'supported', emit: 'regr_count' },
+  regr_slope: { status: 'supported', emit: 'regr_slope' },
+  regr_intercept: { status: 'supported', emit: 'regr_intercept' },
+  regr_r2: { status: 'supported', emit: 'regr_r2' },
+  // window
+  cume_dist: { status: 'supported', emit: 'cume_dist' },
+  dense_rank: { status: 'supported', emit: 'dense_rank' },
+  lag: { status: 'supported', emit: 'lag' },
+  lead: { status: 'supported', emit: 'lead' },
+  nth_value: { status: 'supported', emit: 'nth_value' },
+  ntile: { status: 'supported', emit: 'ntile' },
+  percent_rank: { status: 'supported', emit: 'percent_rank' },
+  rank: { status: 'supported', emit: 'rank' },
+  row_number: { status: 'supported', emit: 'row_number' },
+  // arrays
+  array: { status: 'supported', emit: (a) => `[${a.join(', ')}]` },
+  array_append: { status: 'supported', emit: 'list_append' },
+  array_compact: { status: 'supported', emit: (a) => `list_filter(${a[0]}, lambda x: x IS NOT NULL)` },
+  array_contains: { status: 'supported', emit: (a) => `list_contains(${a[0]}, ${a[1]})` },
+  array_distinct: {
+    status: 'different',
+    emit: 'list_distinct',
+    note: 'NULL elements are dropped and order may differ',
+  },
+  array_except: {
+    status: 'different',
+    emit: (a) => `list_filter(list_distinct(${a[0]}), lambda x: NOT list_contains(${a[1]}, x))`,
+    note: 'order may differ',
+  },
+  array_insert: {
+    status: 'different',
+    emit: (a) =>
+      `list_concat(list_slice(${a[0]}, 1, ${a[1]} - 1), [${a[2]}], list_slice(${a[0]}, ${a[1]}, len(${a[0]})))`,
+    note: 'positive positions only',
+  },
+  array_intersect: { status: 'different', emit: 'list_intersect', note: 'order may differ' },
+  array_join: {
+    status: 'supported',
+    emit: (a) =>
+      a.length > 2
+        ? `array_to_string(list_transform(${a[0]}, lambda x: coalesce(CAST(x AS VARCHAR), ${a[2]})), ${a[1]})`
+        : `array_to_string(${a[0]}, ${a[1]})`,
+  },
+  array_max: { status: 'supported', emit: 'list_max' },
+  array_min: { status: 'supported', emit: 'list_min' },
+  array_position: {
+    status: 'supported',
+    emit: (a) => `CAST(coalesce(list_position(${a[0]}, ${a[1]}), CASE WHEN ${a[0]} IS NOT NULL THEN 0 END) AS BIGINT)`,
+  },
+  array_prepend: { status: 'supported', emit: (a) => `list_prepend(${a[1]}, ${a[0]})` },
+  array_remove: { status: 'supported', emit: (a) => `list_filter(${a[0]}, lambda x: x IS DISTINCT FROM ${a[1]})` },
+  array_repeat: { status: 'supported', emit: (a) => `list_transform(range(${a[1]}), lambda _x: ${a[0]})` },
+  array_size: { status: 'supported', emit: 'len' },
+  array_sort: { status: 'supported', emit: (a) => `list_sort(${a[0]}, 'ASC', 'NULLS LAST')` },
+  array_union: {
+    status: 'different',
+    emit: (a) => `list_distinct(list_concat(${a[0]}, ${a[1]}))`,
+    note: 'order may differ',
+  },
+  arrays_overlap: { status: 'supported', emit: 'list_has_any' },
+  arrays_zip: { status: 'different', emit: 'list_zip', note: 'struct field names differ' },
+  cardinality: { status: 'supported', emit: (a) => `CAST(len(${a[0]}) AS INTEGER)` },
+  element_at: { status: 'supported', emit: (a) => `${a[0]}[${a[1]}]` },
+  try_element_at: { status: 'supported', emit: (a) => `${a[0]}[${a[1]}]` },
+  exists: { status: 'supported', emit: (a) => `list_bool_or(list_transform(${a[0]}, ${a[1]}))` },
+  explode: { status: 'supported', emit: 'unnest' },
+  explode_outer: { status: 'different', emit: 'unnest', note: 'empty arrays produce no row' },
+  filter: { status: 'supported', emit: 'list_filter' },
+  flatten: { status: 'supported', emit: 'flatten' },
+  forall: { status: 'supported', emit: (a) => `list_bool_and(list_transform(${a[0]}, ${a[1]}))` },
+  aggregate: { status: 'supported', emit: (a) => `list_reduce(${a[0]}, ${a[2]}, ${a[1]})` },
+  reduce: { status: 'supported', emit: (a) => `list_reduce(${a[0]}, ${a[2]}, ${a[1]})` },
+  sequence: { status: 'supported', emit: (a) => `generate_series(${a.join(', ')})` },
+  shuffle: { status: 'different', emit: (a) => `list_sort(${a[0]})`, note: 'not random' },
+  size: { status: 'supported', emit: (a) => `CAST(len(${a[0]}) AS INTEGER)` },
+  slice: { status: 'supported', emit: (a) => `spark_slice(${a[0]}, ${a[1]}, ${a[2]})` },
+  sort_array: {
+    status: 'supported',
+    emit: (a) =>
+      a.length > 1 && /false/i.test(a[1])
+        ? `list_sort(${a[0]}, 'DESC', 'NULLS LAST')`
+        : `list_sort(${a[0]}, 'ASC', 'NULLS FIRST')`,
+  },
+  transform: { status: 'supported', emit: 'list_transform' },
+  zip_with: {
+    status: 'supported',
+    emit: (a) => `list_transform(list_zip(${a[0]}, ${a[1]}), lambda z: (${a[2]})(z[1], z[2]))`,
+  },
+  array_reverse: { status: 'supported', emit: 'list_reverse' },
+  // maps and structs
+  map: {
+    status: 'supported',
+    emit: (a) =>
+      `MAP([${a.filter((_, i) => i % 2 === 0).join(', ')}], [${a.filter((_, i) => i % 2 === 1).join(', ')}])`,
+  },
+  map_contains_key: { status: 'supported', emit: (a) => `list_contains(map_keys(${a[0]}), ${a[1]})` },
+  map_entries: { status: 'different', emit: 'map_entries', note: 'struct field names are key/value' },
+  map_from_arrays: { status: 'supported', emit: (a) => `MAP(${a[0]}, ${a[1]})` },
+  map_keys: { status: 'supported', emit: 'map_keys' },
+  map_values: { status: 'supported', emit: 'map_values' },
+  map_concat: { status: 'supported', emit: 'map_concat' },
+  map_from_entries: { status: 'supported', emit: 'map_from_entries' },
+  named_struct: { status: 'supported', emit: (a) => `struct_pack(${namedPairs(a)})` },
+  struct: { status: 'supported', emit: (a) => `row(${a.join(', ')})` },
+  // json
+  get_json_object: { status: 'supported', emit: (a) => `json_extract_string(${a[0]}, ${a[1]})` },
+  json_array_length: { status: 'supported', emit: (a) => `CAST(json_array_length(${a[0]}) AS INTEGER)` },
+  json_object_keys: { status: 'supported', emit: 'json_keys' },
+  to_json: {
+    status: 'different',
+    emit: (a) => `CAST(to_json(${a[0]}) AS VARCHAR)`,
+    note: 'number formatting may differ',
+  },
+  // misc
+  current_catalog: { status: 'supported', emit: () => "'__LAKEBOX_CATALOG__'" },
+  current_database: { status: 'supported', emit: () => "'__LAKEBOX_SCHEMA__'" },
+  current_schema: { status: 'supported', emit: () => "'__LAKEBOX_SCHEMA__'" },
+  current_user: { status: 'supported', emit: () => "'__LAKEBOX_USER__'" },
+  user: { status: 'supported', emit: () => "'__LAKEBOX_USER__'" },
+  session_user: { status: 'supported', emit: () => "'__LAKEBOX_USER__'" },
+  crc32: { status: 'different', emit: (a) => `hash(${a[0]})`, note: 'not CRC32' },
+  hash: { status: 'different', emit: 'hash', note: 'a different hash function than Murmur3' },
+  xxhash64: { status: 'different', emit: 'hash', note: 'a different hash function' },
+  monotonically_increasing_id: { status: 'supported', emit: () => '(row_number() OVER () - 1)' },
+  spark_partition_id: { status: 'supported', emit: () => '0' },
+  typeof: { status: 'different', emit: 'typeof', note: 'DuckDB type names' },
+  version: { status: 'different', emit: () => "'lakebox'" },
+  greatest_: { status: 'supported', emit: 'greatest' },
+  try_cast: { status: 'supported', emit: 'try_cast' },
+  bit_count: { status: 'supported', emit: 'bit_count' },
+  shiftleft: { status: 'supported', emit: (a) => `(${a[0]} << ${a[1]})` },
+  shiftright: { status: 'supported', emit: (a) => `(${a[0]} >> ${a[1]})` },
+  input_file_name: { status: 'different', emit: () => "''", note: 'always empty' },
+};
+delete FUNCTIONS.greatest_;
+
+function namedPairs(a: string[]): string {
+  const out: string[] = [];
+  for (let i = 0; i + 1 < a.length; i += 2) {
+    const name = literal(a[i]);
+    if (name === undefined)
+      throw new LakeboxError('INVALID_PARAMETER_VALUE', 'named_struct field names must be string literals');
+    out.push(`"${name.replaceAll('"', '""')}" := ${a[i + 1]}`);
+  }
+  return out.join(', ');
+}
+
+/** DuckDB macros that implement Spark semantics; created once per database. */
+export const MACROS: string[] = [
+  `CREATE OR REPLACE MACRO spark_concat(v, anynull) AS CASE WHEN anynull THEN NULL ELSE v END`,
+  `CREATE OR REPLACE MACRO spark_pmod(a, b) AS CASE WHEN b = 0 THEN NULL WHEN a % b < 0 THEN (a % b + b) % b ELSE a % b END`,
+  `CREATE OR REPLACE MACRO spark_substr(s, pos, l) AS CASE WHEN l <= 0 THEN '' WHEN pos > 0 THEN substring(s, pos, l) WHEN pos = 0 THEN substring(s, 1, l) WHEN -pos > length(s) THEN substring(s, 1, greatest(l + pos + length(s), 0)) ELSE substring(s, length(s) + pos + 1, l) END`,
+  `CREATE OR REPLACE MACRO spark_substring_index(s, d, c) AS CASE WHEN c = 0 OR d = '' THEN '' WHEN c > 0 THEN array_to_string(string_split(s, d)[1:c], d) ELSE array_to_string(string_split(s, d)[c:], d) END`,
+  `CREATE OR REPLACE MACRO spark_initcap(s) AS array_to_string(list_transform(string_split(s, ' '), lambda w: upper(left(w, 1)) || lower(w[2:])), ' ')`,
+  `CREATE OR REPLACE MACRO spark_locate(sub, s, pos) AS CASE WHEN pos < 1 THEN 0 WHEN instr(substring(s, pos), sub) = 0 THEN 0 ELSE instr(substring(s, pos), sub) + pos - 1 END`,
+  `CREATE OR REPLACE MACRO spark_overlay(s, r, pos, l := -1) AS substring(s, 1, pos - 1) || r || substring(s, pos + CASE WHEN l < 0 THEN length(r) ELSE l END)`,
+  `CREATE OR REPLACE MACRO spark_regexp_repl(r) AS regexp_replace(r, '\\$(\\d)', '\\\\\\1', 'g')`,
+  `CREATE OR REPLACE MACRO spark_split_limit(s, r, lim) AS CASE WHEN lim <= 0 THEN regexp_split_to_array(s, r) ELSE list_concat(regexp_split_to_array(s, r)[1:lim - 1], [array_to_string(regexp_split_to_array(s, r)[lim:], '')]) END`,
+  `CREATE OR REPLACE MACRO spark_slice(a, st, l) AS CASE WHEN st > 0 THEN a[st:st + l - 1] ELSE a[len(a) + st + 1:len(a) + st + l] END`,
+  `CREATE OR REPLACE MACRO spark_ceil_scale(x, s) AS ceil(x * pow(10, s)) / pow(10, s)`,
+  `CREATE OR REPLACE MACRO spark_floor_scale(x, s) AS floor(x * pow(10, s)) / pow(10, s)`,
+  `CREATE OR REPLACE MACRO spark_width_bucket(v, lo, hi, nb) AS CASE WHEN v < lo THEN 0 WHEN v >= hi THEN nb + 1 ELSE CAST(floor((v - lo) / ((hi - lo) / nb)) AS BIGINT) + 1 END`,
+  `CREATE OR REPLACE MACRO spark_next_day(d, dow) AS d + (((list_position(['su','mo','tu','we','th','fr','sa'], lower(left(dow, 2))) - 1 - dayofweek(d) + 7 - 1) % 7) + 1)`,
+  `CREATE OR REPLACE MACRO spark_months_between(a, b, r) AS CASE WHEN day(a) = day(b) OR (a = last_day(a) AND b = last_day(b)) THEN CAST(date_diff('month', date_trunc('month', b), date_trunc('month', a)) AS DOUBLE) ELSE (CASE WHEN r THEN round((year(a) - year(b)) * 12 + month(a) - month(b) + (day(a) - day(b)) / 31.0 + ((epoch(a) % 86400) - (epoch(b) % 86400)) / (86400 * 31.0), 8) ELSE (year(a) - year(b)) * 12 + month(a) - month(b) + (day(a) - day(b)) / 31.0 + ((epoch(a) % 86400) - (epoch(b) % 86400)) / (86400 * 31.0) END) END`,
+  `CREATE OR REPLACE MACRO spark_conv(s, f, t) AS CASE WHEN f = 10 AND t = 2 THEN bin(CAST(s AS BIGINT)) WHEN f = 10 AND t = 16 THEN upper(hex(CAST(s AS BIGINT))) WHEN f = 16 AND t = 10 THEN CAST(CAST(('0x' || s) AS BIGINT) AS VARCHAR) WHEN f = 2 AND t = 10 THEN CAST(CAST(('0b' || s) AS BIGINT) AS VARCHAR) ELSE NULL END`,
+  `CREATE OR REPLACE MACRO spark_decode(e, s1, r1, d := NULL) AS CASE WHEN e IS NOT DISTINCT FROM s1 THEN r1 ELSE d END`,
+];

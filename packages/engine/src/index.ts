@@ -1,0 +1,15 @@
+export { SqlEngine, convertResult, isQuery, mapDuckError } from './engine.js';
+export type {
+  EngineOptions,
+  ExecContext,
+  ParsedStatement,
+  ResultColumn,
+  Session,
+  StatementHandler,
+  StatementResult,
+  TableResolver,
+} from './engine.js';
+export type { ParamValue, TableRef } from './translate.js';
+export { tokenize } from './lexer.js';
+export { FUNCTIONS } from './functions.js';
+export { sparkTypeName, translateType } from './types.js';
