@@ -1,0 +1,453 @@
+import type { Rng } from '../data/rng.js';
+import type { BinnedData } from './binning.js';
+import type { Tree } from './tree.js';
+
+/**
+ * Histogram-based tree growing shared by gradient boosting, random forests and decision trees.
+ *
+ * Every training row has `numOutputs` gradients and one hessian (for CART-style trees the gradient
+ * is minus the weighted target and the hessian the weight, so the gain below is the weighted
+ * variance / Gini reduction). A leaf owns a contiguous segment of the row-index array; its histogram
+ * holds, per feature bin, the sums of the gradients, of the hessians and the row count. Only the
+ * smaller child of a split gets a histogram built from rows; the larger one is parent - smaller.
+ */
+export interface GrowOptions {
+  /** Maximum number of leaves (Infinity: unbounded). */
+  numLeaves: number;
+  /** Maximum depth (root at depth 0); -1 for no limit. */
+  maxDepth: number;
+  minDataInLeaf: number;
+  minSumHessianInLeaf: number;
+  lambdaL2: number;
+  minGainToSplit: number;
+  /** 'leafwise': split the leaf with the best gain first; 'depthwise': level by level. */
+  growth: 'leafwise' | 'depthwise';
+  /** Features sampled (without replacement) at each node; 0 or >= numFeatures: all allowed. */
+  featuresPerNode: number;
+}
+
+interface Split {
+  gain: number;
+  feature: number;
+  bin: number;
+  defaultLeft: boolean;
+}
+
+interface Leaf {
+  node: number;
+  start: number;
+  count: number;
+  depth: number;
+  sumG: Float64Array;
+  sumH: number;
+  hist: Float64Array | null;
+  split: Split | null;
+}
+
+export class TreeGrower {
+  readonly numFeatures: number;
+  readonly numOutputs: number;
+  private readonly bins: Uint8Array[];
+  private readonly numBins: Int32Array; // value bins + 1 missing bin, per feature
+  private readonly offsets: Int32Array; // first bin of each feature in a histogram
+  private readonly totalBins: number;
+  private readonly stride: number; // numOutputs gradients, hessian, count
+  private readonly pool: Float64Array[] = [];
+  private rowsBuf: Uint32Array;
+  private tmpBuf: Uint32Array;
+  private og: Float64Array;
+  private oh: Float64Array;
+  private readonly thresholds: Float64Array[];
+  private readonly hasMissing: boolean[];
+
+  constructor(data: BinnedData, numOutputs: number) {
+    this.bins = data.bins;
+    this.numFeatures = data.bins.length;
+    this.numOutputs = numOutputs;
+    this.numBins = Int32Array.from(data.mappers, (m) => m.numBins + 1);
+    this.offsets = new Int32Array(this.numFeatures);
+    let t = 0;
+    for (let f = 0; f < this.numFeatures; f++) {
+      this.offsets[f] = t;
+      t += this.numBins[f];
+    }
+    this.totalBins = t;
+    this.stride = numOutputs + 2;
+    this.thresholds = data.mappers.map((m) => m.upper);
+    this.hasMissing = data.mappers.map((m) => m.hasMissing);
+    this.rowsBuf = new Uint32Array(data.numRows);
+    this.tmpBuf = new Uint32Array(data.numRows);
+    this.og = new Float64Array(data.numRows * numOutputs);
+    this.oh = new Float64Array(data.numRows);
+  }
+
+  private takeHist(): Float64Array {
+    const h = this.pool.pop();
+    if (h) {
+      h.fill(0);
+      return h;
+    }
+    return new Float64Array(this.totalBins * this.stride);
+  }
+
+  /**
+   * Grow one tree on the rows `rows` (all rows when null) with gradients `grad` (numRows x
+   * numOutputs, row-major) and hessians `hess`. `featureMask[f]` = 0 excludes feature f.
+   * Leaf values are -G / (H + lambda) times `shrinkage`. `onLeaf(rows, start, count, leafNode)`
+   * reports which rows ended in which leaf (rows[start..start+count)).
+   */
+  grow(
+    grad: Float64Array,
+    hess: Float64Array,
+    rows: Uint32Array | null,
+    featureMask: Uint8Array,
+    opts: GrowOptions,
+    rng: Rng,
+    shrinkage: number,
+    onLeaf?: (rows: Uint32Array, start: number, count: number, node: number, value: Float64Array, off: number) => void,
+  ): Tree {
+    const K = this.numOutputs;
+    const n = rows ? rows.length : this.bins.length > 0 ? this.bins[0].length : hess.length;
+    const idx = this.rowsBuf.length >= n ? this.rowsBuf : (this.rowsBuf = new Uint32Array(n));
+    if (this.tmpBuf.length < n) this.tmpBuf = new Uint32Array(n);
+    if (rows) idx.set(rows);
+    else for (let i = 0; i < n; i++) idx[i] = i;
+
+    const allowed: number[] = [];
+    for (let f = 0; f < this.numFeatures; f++) if (featureMask[f] && this.numBins[f] > 2) allowed.push(f);
+
+    // nodes under construction
+    const nFeature: number[] = [];
+    const nThreshold: number[] = [];
+    const nLeft: number[] = [];
+    const nRight: number[] = [];
+    const nDefaultLeft: number[] = [];
+    const nCover: number[] = [];
+    const nGain: number[] = [];
+    const nValue: number[][] = [];
+    const newNode = (cover: number, value: number[]): number => {
+      nFeature.push(-1);
+      nThreshold.push(0);
+      nLeft.push(-1);
+      nRight.push(-1);
+      nDefaultLeft.push(0);
+      nCover.push(cover);
+      nGain.push(0);
+      nValue.push(value);
+      return nFeature.length - 1;
+    };
+    const lambda = opts.lambdaL2;
+    const leafValue = (sumG: Float64Array, sumH: number): number[] => {
+      const v: number[] = new Array<number>(K);
+      for (let c = 0; c < K; c++) v[c] = sumH + lambda > 0 ? (-sumG[c] / (sumH + lambda)) * shrinkage : 0;
+      return v;
+    };
+
+    const root: Leaf = {
+      node: 0,
+      start: 0,
+      count: n,
+      depth: 0,
+      sumG: new Float64Array(K),
+      sumH: 0,
+      hist: null,
+      split: null,
+    };
+    root.hist = this.takeHist();
+    this.buildHist(root.hist, idx, 0, n, grad, hess, allowed);
+    // root sums from the first allowed feature's histogram (or directly when none)
+    {
+      for (let i = 0; i < n; i++) {
+        const r = idx[i];
+        for (let c = 0; c < K; c++) root.sumG[c] += grad[r * K + c];
+        root.sumH += hess[r];
+      }
+    }
+    root.node = newNode(root.sumH, leafValue(root.sumG, root.sumH));
+    root.split = this.findSplit(root, allowed, opts, rng);
+
+    const leaves: Leaf[] = [root];
+    let numLeaves = 1;
+    while (numLeaves < opts.numLeaves) {
+      // choose the leaf to split
+      let best = -1;
+      for (let i = 0; i < leaves.length; i++) {
+        const s = leaves[i].split;
+        if (!s) continue;
+        if (best < 0) best = i;
+        else if (opts.growth === 'depthwise') {
+          const a = leaves[i];
+          const b = leaves[best];
+          if (a.depth < b.depth || (a.depth === b.depth && s.gain > b.split!.gain)) best = i;
+        } else if (s.gain > leaves[best].split!.gain) best = i;
+      }
+      if (best < 0) break;
+      const leaf = leaves[best];
+      const split = leaf.split!;
+      leaves.splice(best, 1);
+      // partition rows
+      const f = split.feature;
+      const col = this.bins[f];
+      const missingBin = this.numBins[f] - 1;
+      const thr = split.bin;
+      const dl = split.defaultLeft;
+      const tmp = this.tmpBuf;
+      let nl = 0;
+      let nr = 0;
+      const end = leaf.start + leaf.count;
+      for (let i = leaf.start; i < end; i++) {
+        const r = idx[i];
+        const b = col[r];
+        if (b <= thr || (dl && b === missingBin)) idx[leaf.start + nl++] = r;
+        else tmp[nr++] = r;
+      }
+      idx.set(tmp.subarray(0, nr), leaf.start + nl);
+
+      const left: Leaf = {
+        node: -1,
+        start: leaf.start,
+        count: nl,
+        depth: leaf.depth + 1,
+        sumG: new Float64Array(K),
+        sumH: 0,
+        hist: null,
+        split: null,
+      };
+      const right: Leaf = {
+        node: -1,
+        start: leaf.start + nl,
+        count: nr,
+        depth: leaf.depth + 1,
+        sumG: new Float64Array(K),
+        sumH: 0,
+        hist: null,
+        split: null,
+      };
+      const small = nl <= nr ? left : right;
+      const large = nl <= nr ? right : left;
+      small.hist = this.takeHist();
+      this.buildHist(small.hist, idx, small.start, small.count, grad, hess, allowed);
+      large.hist = leaf.hist!;
+      leaf.hist = null;
+      const lh = large.hist;
+      const sh = small.hist;
+      for (let i = 0; i < lh.length; i++) lh[i] -= sh[i];
+      // child sums from the split feature's histogram
+      this.sumsFromHist(left, right, f, thr, dl);
+      const node = leaf.node;
+      nFeature[node] = f;
+      nThreshold[node] = this.thresholds[f][thr];
+      nDefaultLeft[node] = dl ? 1 : 0;
+      nGain[node] = split.gain;
+      left.node = newNode(left.sumH, leafValue(left.sumG, left.sumH));
+      right.node = newNode(right.sumH, leafValue(right.sumG, right.sumH));
+      nLeft[node] = left.node;
+      nRight[node] = right.node;
+      numLeaves++;
+      for (const child of [left, right]) {
+        child.split =
+          opts.maxDepth >= 0 && child.depth >= opts.maxDepth ? null : this.findSplit(child, allowed, opts, rng);
+        if (child.split) leaves.push(child);
+        else {
+          this.pool.push(child.hist!);
+          child.hist = null;
+          if (onLeaf) onLeaf(idx, child.start, child.count, child.node, Float64Array.from(nValue[child.node]), 0);
+        }
+      }
+    }
+    for (const leaf of leaves) {
+      if (leaf.hist) this.pool.push(leaf.hist);
+      leaf.hist = null;
+      if (onLeaf) onLeaf(idx, leaf.start, leaf.count, leaf.node, Float64Array.from(nValue[leaf.node]), 0);
+    }
+    // remaining leaves that were finished before (already reported) need no work
+    const m = nFeature.length;
+    const value = new Float64Array(m * K);
+    for (let i = 0; i < m; i++) for (let c = 0; c < K; c++) value[i * K + c] = nFeature[i] < 0 ? nValue[i][c] : 0;
+    return {
+      numOutputs: K,
+      feature: Int32Array.from(nFeature),
+      threshold: Float64Array.from(nThreshold),
+      left: Int32Array.from(nLeft),
+      right: Int32Array.from(nRight),
+      defaultLeft: Uint8Array.from(nDefaultLeft),
+      value,
+      cover: Float64Array.from(nCover),
+      gain: Float64Array.from(nGain),
+    };
+  }
+
+  private sumsFromHist(left: Leaf, right: Leaf, f: number, thr: number, dl: boolean): void {
+    const K = this.numOutputs;
+    const S = this.stride;
+    // left child's own histogram: sum over any one feature (use f)
+    const sumInto = (leaf: Leaf): void => {
+      const h = leaf.hist!;
+      const base = this.offsets[f] * S;
+      const nb = this.numBins[f];
+      for (let b = 0; b < nb; b++) {
+        const o = base + b * S;
+        for (let c = 0; c < K; c++) leaf.sumG[c] += h[o + c];
+        leaf.sumH += h[o + K];
+      }
+    };
+    void thr;
+    void dl;
+    sumInto(left);
+    sumInto(right);
+  }
+
+  private buildHist(
+    hist: Float64Array,
+    idx: Uint32Array,
+    start: number,
+    count: number,
+    grad: Float64Array,
+    hess: Float64Array,
+    features: readonly number[],
+  ): void {
+    const K = this.numOutputs;
+    const og = this.og;
+    const oh = this.oh;
+    const end = start + count;
+    // gather gradients in leaf order so the per-feature loops read them sequentially
+    if (K === 1) {
+      for (let i = start, j = 0; i < end; i++, j++) {
+        const r = idx[i];
+        og[j] = grad[r];
+        oh[j] = hess[r];
+      }
+      for (const f of features) {
+        const col = this.bins[f];
+        const base = this.offsets[f] * 3;
+        for (let i = start, j = 0; i < end; i++, j++) {
+          const b = base + col[idx[i]] * 3;
+          hist[b] += og[j];
+          hist[b + 1] += oh[j];
+          hist[b + 2] += 1;
+        }
+      }
+      return;
+    }
+    const S = this.stride;
+    for (let i = start, j = 0; i < end; i++, j++) {
+      const r = idx[i];
+      for (let c = 0; c < K; c++) og[j * K + c] = grad[r * K + c];
+      oh[j] = hess[r];
+    }
+    for (const f of features) {
+      const col = this.bins[f];
+      const base = this.offsets[f] * S;
+      for (let i = start, j = 0; i < end; i++, j++) {
+        const b = base + col[idx[i]] * S;
+        for (let c = 0; c < K; c++) hist[b + c] += og[j * K + c];
+        hist[b + K] += oh[j];
+        hist[b + K + 1] += 1;
+      }
+    }
+  }
+
+  private findSplit(leaf: Leaf, allowed: readonly number[], opts: GrowOptions, rng: Rng): Split | null {
+    if (leaf.count < 2 * opts.minDataInLeaf || leaf.count < 2) return null;
+    if (leaf.sumH < 2 * opts.minSumHessianInLeaf) return null;
+    let features = allowed;
+    if (opts.featuresPerNode > 0 && opts.featuresPerNode < allowed.length) {
+      const pick = rng.sampleWithoutReplacement(allowed.length, opts.featuresPerNode);
+      features = Array.from(pick, (i) => allowed[i]);
+    }
+    const K = this.numOutputs;
+    const S = this.stride;
+    const h = leaf.hist!;
+    const lambda = opts.lambdaL2;
+    const minData = opts.minDataInLeaf;
+    const minHess = opts.minSumHessianInLeaf;
+    const G = leaf.sumG;
+    const H = leaf.sumH;
+    const C = leaf.count;
+    let parentScore = 0;
+    for (let c = 0; c < K; c++) parentScore += (G[c] * G[c]) / (H + lambda);
+    let best: Split | null = null;
+    let bestGain = opts.minGainToSplit > 0 ? opts.minGainToSplit : 1e-12 * Math.abs(parentScore);
+    if (!(bestGain > 0)) bestGain = 0;
+    const gl = new Float64Array(K);
+    for (const f of features) {
+      const base = this.offsets[f] * S;
+      const nb = this.numBins[f];
+      const mo = base + (nb - 1) * S; // missing bin
+      const mH = h[mo + K];
+      const mC = h[mo + K + 1];
+      const withMissing = mC > 0 && this.hasMissing[f];
+      if (K === 1) {
+        const g = G[0];
+        const mG = h[mo];
+        let cg = 0;
+        let ch = 0;
+        let cc = 0;
+        for (let b = 0; b < nb - 2; b++) {
+          const o = base + b * 3;
+          cg += h[o];
+          ch += h[o + 1];
+          cc += h[o + 2];
+          // missing to the right
+          {
+            const lc = cc;
+            const rc = C - cc;
+            const lh = ch;
+            const rh = H - ch;
+            if (lc >= minData && rc >= minData && lh >= minHess && rh >= minHess) {
+              const rg = g - cg;
+              const gain = (cg * cg) / (lh + lambda) + (rg * rg) / (rh + lambda) - parentScore;
+              if (gain > bestGain) {
+                bestGain = gain;
+                best = { gain, feature: f, bin: b, defaultLeft: false };
+              }
+            }
+          }
+          if (withMissing) {
+            const lc = cc + mC;
+            const rc = C - lc;
+            const lh = ch + mH;
+            const rh = H - lh;
+            if (lc >= minData && rc >= minData && lh >= minHess && rh >= minHess) {
+              const lg = cg + mG;
+              const rg = g - lg;
+              const gain = (lg * lg) / (lh + lambda) + (rg * rg) / (rh + lambda) - parentScore;
+              if (gain > bestGain) {
+                bestGain = gain;
+                best = { gain, feature: f, bin: b, defaultLeft: true };
+              }
+            }
+          }
+        }
+        continue;
+      }
+      gl.fill(0);
+      let ch = 0;
+      let cc = 0;
+      for (let b = 0; b < nb - 2; b++) {
+        const o = base + b * S;
+        for (let c = 0; c < K; c++) gl[c] += h[o + c];
+        ch += h[o + K];
+        cc += h[o + K + 1];
+        for (let pass = 0; pass < (withMissing ? 2 : 1); pass++) {
+          const lc = pass ? cc + mC : cc;
+          const lh = pass ? ch + mH : ch;
+          const rc = C - lc;
+          const rh = H - lh;
+          if (lc < minData || rc < minData || lh < minHess || rh < minHess) continue;
+          let gain = -parentScore;
+          for (let c = 0; c < K; c++) {
+            const lg = pass ? gl[c] + h[mo + c] : gl[c];
+            const rg = G[c] - lg;
+            gain += (lg * lg) / (lh + lambda) + (rg * rg) / (rh + lambda);
+          }
+          if (gain > bestGain) {
+            bestGain = gain;
+            best = { gain, feature: f, bin: b, defaultLeft: pass === 1 };
+          }
+        }
+      }
+    }
+    return best;
+  }
+}
