@@ -20,6 +20,7 @@ import {
 import { parseSchema, type StructType } from './schema.js';
 import type { ObjectMeta, ObjectStore } from './storage.js';
 import { LocalObjectStore } from './storage-local.js';
+import { S3ObjectStore } from './storage-s3.js';
 
 export type ColumnMappingMode = 'none' | 'name' | 'id';
 
@@ -145,8 +146,9 @@ export class Snapshot {
   }
 }
 
-/** A store for a table location: a local path or a `file://` URL. */
+/** A store for a table location: a local path, a `file://` URL or `s3://bucket/prefix`. */
 export function tableStore(location: string): ObjectStore {
+  if (/^s3a?:\/\//i.test(location)) return S3ObjectStore.fromUrl(location);
   if (/^file:/i.test(location)) return new LocalObjectStore(fileURLToPath(location));
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(location)) {
     throw new LakeboxError('DELTA_UNSUPPORTED_STORAGE', `unsupported table location scheme: ${location}`);

@@ -1,0 +1,234 @@
+import * as fs from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Action } from './actions.js';
+import { encodeRoaringBitmapArray, z85Encode } from './deletion-vectors.js';
+import { sqlString, withConnection } from './duckdb.js';
+import { commitPath } from './log.js';
+import { pruneFiles, type Predicate } from './predicate.js';
+import { readRows, scanSql } from './scan.js';
+import { loadSnapshot } from './snapshot.js';
+import { LocalObjectStore } from './storage-local.js';
+
+let dir: string;
+let store: LocalObjectStore;
+
+async function writeParquet(rel: string, select: string): Promise<number> {
+  const abs = path.join(dir, rel);
+  await fs.mkdir(path.dirname(abs), { recursive: true });
+  await withConnection((c) => c.run(`COPY (${select}) TO ${sqlString(abs)} (FORMAT parquet)`));
+  return (await fs.stat(abs)).size;
+}
+async function commit(v: number, actions: Action[]): Promise<void> {
+  await store.put(commitPath(v), new TextEncoder().encode(actions.map((a) => JSON.stringify(a)).join('\n')));
+}
+const stats = (
+  n: number,
+  min: Record<string, unknown>,
+  max: Record<string, unknown>,
+  nulls: Record<string, number>,
+): string => JSON.stringify({ numRecords: n, minValues: min, maxValues: max, nullCount: nulls });
+
+beforeAll(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'lakebox-scan-'));
+  store = new LocalObjectStore(dir);
+  // Logical schema: id long, name string, extra double (added later), part string (partition).
+  // Column mapping 'name': physical names differ from logical ones.
+  const field = (name: string, type: string, id: number): Record<string, unknown> => ({
+    name,
+    type,
+    nullable: true,
+    metadata: { 'delta.columnMapping.id': id, 'delta.columnMapping.physicalName': `col-${name}` },
+  });
+  const schemaV0 = {
+    type: 'struct',
+    fields: [field('id', 'long', 1), field('name', 'string', 2), field('part', 'string', 3)],
+  };
+  const schemaV1 = { type: 'struct', fields: [...schemaV0.fields, field('extra', 'double', 4)] };
+  const meta = (schema: unknown): Action => ({
+    metaData: {
+      id: 't',
+      format: { provider: 'parquet', options: {} },
+      schemaString: JSON.stringify(schema),
+      partitionColumns: ['part'],
+      configuration: { 'delta.columnMapping.mode': 'name', 'delta.columnMapping.maxColumnId': '4' },
+    },
+  });
+  const sizeA = await writeParquet(
+    'a.parquet',
+    `SELECT range::BIGINT AS "col-id", 'n' || range AS "col-name" FROM range(0, 5)`,
+  );
+  const sizeB = await writeParquet(
+    'b.parquet',
+    `SELECT range::BIGINT AS "col-id", CASE WHEN range = 7 THEN NULL ELSE 'n' || range END AS "col-name" FROM range(5, 10)`,
+  );
+  const sizeC = await writeParquet(
+    'c.parquet',
+    `SELECT range::BIGINT AS "col-id", 'n' || range AS "col-name", range * 1.5 AS "col-extra" FROM range(10, 13)`,
+  );
+  await commit(0, [
+    { commitInfo: { timestamp: 1000, operation: 'CREATE TABLE' } },
+    {
+      protocol: {
+        minReaderVersion: 3,
+        minWriterVersion: 7,
+        readerFeatures: ['columnMapping', 'deletionVectors'],
+        writerFeatures: ['columnMapping', 'deletionVectors'],
+      },
+    },
+    meta(schemaV0),
+    {
+      add: {
+        path: 'a.parquet',
+        partitionValues: { 'col-part': 'x' },
+        size: sizeA,
+        modificationTime: 1,
+        dataChange: true,
+        stats: stats(
+          5,
+          { 'col-id': 0, 'col-name': 'n0' },
+          { 'col-id': 4, 'col-name': 'n4' },
+          { 'col-id': 0, 'col-name': 0 },
+        ),
+      },
+    },
+    {
+      add: {
+        path: 'b.parquet',
+        partitionValues: { 'col-part': null },
+        size: sizeB,
+        modificationTime: 1,
+        dataChange: true,
+        stats: stats(
+          5,
+          { 'col-id': 5, 'col-name': 'n5' },
+          { 'col-id': 9, 'col-name': 'n9' },
+          { 'col-id': 0, 'col-name': 1 },
+        ),
+      },
+    },
+  ]);
+  const bitmap = encodeRoaringBitmapArray([0, 2]);
+  const padded = Buffer.concat([bitmap, Buffer.alloc((4 - (bitmap.length % 4)) % 4)]);
+  await commit(1, [
+    { commitInfo: { timestamp: 2000, operation: 'ADD COLUMNS' } },
+    meta(schemaV1),
+    {
+      add: {
+        path: 'c.parquet',
+        partitionValues: { 'col-part': 'y' },
+        size: sizeC,
+        modificationTime: 2,
+        dataChange: true,
+        stats: stats(
+          3,
+          { 'col-id': 10, 'col-extra': 15 },
+          { 'col-id': 12, 'col-extra': 18 },
+          { 'col-id': 0, 'col-extra': 0 },
+        ),
+      },
+    },
+    // delete rows 0 and 2 of a.parquet (ids 0 and 2) with an inline deletion vector
+    { remove: { path: 'a.parquet', deletionTimestamp: 2, dataChange: true } },
+    {
+      add: {
+        path: 'a.parquet',
+        partitionValues: { 'col-part': 'x' },
+        size: sizeA,
+        modificationTime: 1,
+        dataChange: true,
+        stats: stats(
+          5,
+          { 'col-id': 0, 'col-name': 'n0' },
+          { 'col-id': 4, 'col-name': 'n4' },
+          { 'col-id': 0, 'col-name': 0 },
+        ),
+        deletionVector: {
+          storageType: 'i',
+          pathOrInlineDv: z85Encode(padded),
+          sizeInBytes: bitmap.length,
+          cardinality: 2,
+        },
+      },
+    },
+  ]);
+});
+afterAll(async () => {
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+const ids = (rows: Record<string, unknown>[]): number[] => rows.map((r) => Number(r['id'])).sort((a, b) => a - b);
+
+describe('scan', () => {
+  it('reads logical rows: column mapping, partition values, deletion vectors, added columns', async () => {
+    const s = await loadSnapshot(store);
+    const rows = await readRows(s);
+    expect(ids(rows)).toEqual([1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    const r10 = rows.find((r) => r['id'] === 10n)!;
+    expect(r10).toEqual({ id: 10n, name: 'n10', part: 'y', extra: 15 });
+    const r5 = rows.find((r) => r['id'] === 5n)!;
+    expect(r5).toEqual({ id: 5n, name: 'n5', part: null, extra: null });
+    // time travel: before the deletion vector and the new column
+    const v0 = await readRows(await loadSnapshot(store, { version: 0 }));
+    expect(ids(v0)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(Object.keys(v0[0]!)).toEqual(['id', 'name', 'part']);
+  });
+
+  it('projects and filters', async () => {
+    const s = await loadSnapshot(store);
+    const rows = await readRows(s, { columns: ['name', 'id'], filter: { op: '>=', column: 'id', value: 8 } });
+    expect(rows.map((r) => Object.keys(r))).toContainEqual(['name', 'id']);
+    expect(ids(rows)).toEqual([8, 9, 10, 11, 12]);
+    await expect(scanSql(s, { columns: ['nope'] })).rejects.toMatchObject({ code: 'UNRESOLVED_COLUMN' });
+  });
+
+  it('prunes by partition values and statistics without dropping possible matches', async () => {
+    const s = await loadSnapshot(store);
+    const files = (p?: Predicate): string[] =>
+      pruneFiles(s, p)
+        .map((f) => f.path)
+        .sort();
+    expect(files()).toEqual(['a.parquet', 'b.parquet', 'c.parquet']);
+    expect(files({ op: '=', column: 'part', value: 'x' })).toEqual(['a.parquet']);
+    expect(files({ op: 'isNull', column: 'part' })).toEqual(['b.parquet']);
+    expect(files({ op: '=', column: 'id', value: 7 })).toEqual(['b.parquet']);
+    expect(files({ op: '<', column: 'id', value: 5 })).toEqual(['a.parquet']);
+    expect(files({ op: '<=', column: 'id', value: 5 })).toEqual(['a.parquet', 'b.parquet']);
+    expect(files({ op: '>', column: 'id', value: 9 })).toEqual(['c.parquet']);
+    expect(files({ op: 'in', column: 'id', values: [3, 11] })).toEqual(['a.parquet', 'c.parquet']);
+    expect(files({ op: 'isNull', column: 'name' })).toEqual(['b.parquet', 'c.parquet']); // c has no stats for name
+    expect(
+      files({
+        op: 'and',
+        args: [
+          { op: '>=', column: 'id', value: 3 },
+          { op: '=', column: 'part', value: 'x' },
+        ],
+      }),
+    ).toEqual(['a.parquet']);
+    expect(
+      files({
+        op: 'or',
+        args: [
+          { op: '=', column: 'id', value: 0 },
+          { op: '=', column: 'id', value: 12 },
+        ],
+      }),
+    ).toEqual(['a.parquet', 'c.parquet']);
+    expect(files({ op: 'not', arg: { op: '<', column: 'id', value: 10 } })).toEqual(['c.parquet']);
+    expect(files({ op: '=', column: 'extra', value: 100 })).toEqual(['a.parquet', 'b.parquet']); // no stats: kept
+    expect(() => pruneFiles(s, { op: '=', column: 'missing', value: 1 })).toThrow(/does not exist/);
+    // pruned scans still return exactly the matching rows
+    const preds: Predicate[] = [
+      { op: '=', column: 'id', value: 7 },
+      { op: 'isNull', column: 'name' },
+      { op: 'not', arg: { op: 'in', column: 'id', values: [1, 2, 3] } },
+      { op: '!=', column: 'part', value: 'x' },
+    ];
+    expect(ids(await readRows(s, { filter: preds[0] }))).toEqual([7]);
+    expect(ids(await readRows(s, { filter: preds[1] }))).toEqual([7]);
+    expect(ids(await readRows(s, { filter: preds[2] }))).toEqual([4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    expect(ids(await readRows(s, { filter: preds[3] }))).toEqual([10, 11, 12]);
+  });
+});

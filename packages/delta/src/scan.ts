@@ -1,0 +1,162 @@
+/**
+ * Scans: a DuckDB query yielding the logical rows of a snapshot. Files are pruned with the
+ * predicate (partition values and statistics), partition values become typed columns, physical
+ * (column-mapped) names become logical ones, deletion vectors drop deleted rows (by
+ * `file_row_number`), files written before a schema change are aligned by name, missing columns
+ * are NULL, and every column is cast to its logical type (covering type widening).
+ *
+ * Run the SQL on a connection whose `TimeZone` is UTC (readRows does) so timestamps without a
+ * time zone in old files are read as UTC instants.
+ */
+import { fileURLToPath } from 'node:url';
+import { LakeboxError } from '@lakebox/common';
+import type { Add } from './actions.js';
+import { logicalValueSql, physicalName } from './column-mapping.js';
+import { loadDeletionVector } from './deletion-vectors.js';
+import { sqlIdent, sqlString, withConnection } from './duckdb.js';
+import { duckdbType, partitionValueSql } from './partition-values.js';
+import { predicateSql, pruneFiles, validatePredicate, type Predicate } from './predicate.js';
+import type { StructField } from './schema.js';
+import type { Snapshot } from './snapshot.js';
+import type { ObjectStore } from './storage.js';
+
+export interface ScanOptions {
+  filter?: Predicate;
+  columns?: string[];
+}
+
+/** A local file path DuckDB can read for an `add.path` (relative and URI-encoded, or absolute). */
+export async function dataFilePath(store: ObjectStore, p: string): Promise<string> {
+  if (/^file:/i.test(p)) return fileURLToPath(p.replace(/^file:(?!\/\/)/i, 'file://'));
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(p)) {
+    const storeUrl = store.url.endsWith('/') ? store.url : `${store.url}/`;
+    if (p.startsWith(storeUrl)) return store.localPath(decodeURIComponent(p.slice(storeUrl.length)));
+    throw new LakeboxError('DELTA_UNSUPPORTED_STORAGE', `data file ${p} is outside the table's storage (${store.url})`);
+  }
+  let rel: string;
+  try {
+    rel = decodeURIComponent(p);
+  } catch {
+    rel = p;
+  }
+  if (rel.startsWith('/')) return rel;
+  return store.localPath(rel);
+}
+
+const FILE_COL = '__lakebox_file';
+const PATH_COL = '__lakebox_path';
+const DV_COL = '__lakebox_dv';
+
+function resolveColumns(fields: StructField[], columns: string[] | undefined): StructField[] {
+  if (!columns) return fields;
+  return columns.map((c) => {
+    const f = fields.find((x) => x.name === c) ?? fields.find((x) => x.name.toLowerCase() === c.toLowerCase());
+    if (!f) {
+      throw new LakeboxError(
+        'UNRESOLVED_COLUMN',
+        `column '${c}' does not exist; columns: ${fields.map((x) => x.name).join(', ')}`,
+        {
+          details: { column: c },
+        },
+      );
+    }
+    return f;
+  });
+}
+
+/** The physical top-level columns present in at least one of the files. */
+async function presentColumns(files: string[]): Promise<Set<string>> {
+  return withConnection(async (conn) => {
+    try {
+      const r = await conn.runAndReadAll(
+        `DESCRIBE SELECT * FROM read_parquet([${files.map(sqlString).join(', ')}], union_by_name = true)`,
+      );
+      return new Set(r.getRowObjectsJson().map((row) => String(row['column_name'])));
+    } catch (e) {
+      throw new LakeboxError(
+        'DELTA_FAILED_READ_FILE',
+        `cannot read the table's Parquet files: ${(e as Error).message}`,
+        { cause: e },
+      );
+    }
+  });
+}
+
+/** A DuckDB SELECT producing the snapshot's logical rows (after pruning, filtering and projection). */
+export async function scanSql(snapshot: Snapshot, opts: ScanOptions = {}): Promise<string> {
+  const fields = snapshot.schema.fields.filter((f) => f.type !== 'void');
+  if (opts.filter) validatePredicate(opts.filter, fields);
+  const outFields = resolveColumns(fields, opts.columns);
+  const files = pruneFiles(snapshot, opts.filter);
+  const where = opts.filter ? ` WHERE ${predicateSql(opts.filter)}` : '';
+  const outCols = outFields.map((f) => sqlIdent(f.name)).join(', ') || '*';
+  if (files.length === 0) {
+    const cols = fields.map((f) => `CAST(NULL AS ${duckdbType(f.type)}) AS ${sqlIdent(f.name)}`).join(', ');
+    return `SELECT ${outCols} FROM (SELECT ${cols}) AS t WHERE FALSE`;
+  }
+  const mode = snapshot.columnMappingMode;
+  const partCols = new Set(snapshot.partitionColumns);
+  const partFields = fields.filter((f) => partCols.has(f.name));
+  const locals: string[] = [];
+  const dvs: (number[] | undefined)[] = [];
+  for (const f of files) {
+    locals.push(await dataFilePath(snapshot.store, f.path));
+    dvs.push(f.deletionVector ? await loadDeletionVector(snapshot.store, f.deletionVector) : undefined);
+  }
+  const hasDv = dvs.some((d) => d !== undefined && d.length > 0);
+  const present = await presentColumns([...new Set(locals)]);
+  const needJoin = hasDv || partFields.length > 0;
+
+  const proj: string[] = [];
+  for (const f of fields) {
+    if (partCols.has(f.name)) {
+      proj.push(`p.${sqlIdent(`__lakebox_pv${partFields.indexOf(f)}`)} AS ${sqlIdent(f.name)}`);
+      continue;
+    }
+    const phys = physicalName(f, mode);
+    if (present.has(phys)) proj.push(`${logicalValueSql(`d.${sqlIdent(phys)}`, f.type, mode)} AS ${sqlIdent(f.name)}`);
+    else proj.push(`CAST(NULL AS ${duckdbType(f.type)}) AS ${sqlIdent(f.name)}`);
+  }
+  const fileList = `[${[...new Set(locals)].map(sqlString).join(', ')}]`;
+  let from = `read_parquet(${fileList}, union_by_name = true${needJoin ? `, filename = ${sqlString(FILE_COL)}` : ''}${hasDv ? ', file_row_number = true' : ''}) AS d`;
+  let dvWhere = '';
+  if (needJoin) {
+    const rows = files.map((f: Add, i) => {
+      const vals = [sqlString(locals[i]!)];
+      const dv = dvs[i];
+      if (hasDv) vals.push(dv && dv.length > 0 ? `[${dv.join(', ')}]::BIGINT[]` : 'CAST(NULL AS BIGINT[])');
+      for (const pf of partFields) {
+        const key = physicalName(pf, mode);
+        const pv = f.partitionValues ?? {};
+        const raw = key in pv ? pv[key] : pv[pf.name];
+        vals.push(partitionValueSql(raw, pf.type));
+      }
+      return `(${vals.join(', ')})`;
+    });
+    const names = [PATH_COL, ...(hasDv ? [DV_COL] : []), ...partFields.map((_, i) => `__lakebox_pv${i}`)]
+      .map(sqlIdent)
+      .join(', ');
+    from += ` JOIN (VALUES ${rows.join(', ')}) AS p(${names}) ON d.${sqlIdent(FILE_COL)} = p.${sqlIdent(PATH_COL)}`;
+    if (hasDv)
+      dvWhere = ` WHERE p.${sqlIdent(DV_COL)} IS NULL OR NOT list_contains(p.${sqlIdent(DV_COL)}, d.file_row_number)`;
+  }
+  return `SELECT ${outCols} FROM (SELECT ${proj.join(', ')} FROM ${from}${dvWhere}) AS t${where}`;
+}
+
+/** The snapshot's logical rows as JS objects (BIGINT as bigint, timestamps as Date, ...). */
+export async function readRows(snapshot: Snapshot, opts: ScanOptions = {}): Promise<Record<string, unknown>[]> {
+  const sql = await scanSql(snapshot, opts);
+  return withConnection(async (conn) => {
+    await conn.run(`SET TimeZone = 'UTC'`);
+    try {
+      const r = await conn.runAndReadAll(sql);
+      return r.getRowObjectsJS() as Record<string, unknown>[];
+    } catch (e) {
+      throw new LakeboxError(
+        'DELTA_FAILED_READ_FILE',
+        `cannot read the rows of ${snapshot.store.url}: ${(e as Error).message}`,
+        { cause: e },
+      );
+    }
+  });
+}
