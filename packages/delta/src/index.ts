@@ -83,10 +83,23 @@ export {
   HIVE_DEFAULT_PARTITION,
 } from './write.js';
 export type { Condition, FileWriteSpec, WriteMode, WriteOptions, WriteResult, WriteSource } from './write.js';
-export { buildStats, truncateMaxString, truncateMinString, formatTimestampStat, statsOptionsFromConfig } from './stats.js';
+export {
+  buildStats,
+  truncateMaxString,
+  truncateMinString,
+  formatTimestampStat,
+  statsOptionsFromConfig,
+} from './stats.js';
 export type { StatsOptions } from './stats.js';
 export { checkConstraints, invariantConstraints, withConstraintChecks, constraintError } from './constraints.js';
 export { reconcileSchema, canStoreAs, alignmentProjection, assignColumnMapping } from './schema-evolution.js';
-export { deltaTypeFromDuckDB, deltaSchemaFromDuckDB, deltaSchemaOfQuery, duckdbTypeName, simpleString, treeString } from './types-duckdb.js';
+export {
+  deltaTypeFromDuckDB,
+  deltaSchemaFromDuckDB,
+  deltaSchemaOfQuery,
+  duckdbTypeName,
+  simpleString,
+  treeString,
+} from './types-duckdb.js';
 export { deleteFromTable, updateTable, mergeIntoTable, scanFilesSql } from './dml.js';
 export type { DmlOptions, DmlResult, MergeClause, MergeOptions } from './dml.js';

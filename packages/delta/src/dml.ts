@@ -1,0 +1,659 @@
+/**
+ * DELETE, UPDATE and MERGE on Delta tables, copy-on-write: the files that hold affected rows are
+ * rewritten without (or with changed) rows and removed in the same commit; files that cannot hold
+ * affected rows are left alone. Conditions and expressions are DuckDB SQL over the table's logical
+ * column names (MERGE: qualified by the source and target aliases).
+ */
+import { randomUUID } from 'node:crypto';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { LakeboxError } from '@lakebox/common';
+import type { Add, Remove } from './actions.js';
+import { constraintError, withConstraintChecks } from './constraints.js';
+import { sqlIdent, sqlString, withConnection } from './duckdb.js';
+import { logicalValueSql, physicalName } from './column-mapping.js';
+import { loadDeletionVector } from './deletion-vectors.js';
+import { partitionValueSql } from './partition-values.js';
+import { pruneFiles, type Predicate } from './predicate.js';
+import { dataFilePath } from './scan.js';
+import type { DataType, StructType } from './schema.js';
+import type { Snapshot } from './snapshot.js';
+import type { ObjectStore } from './storage.js';
+import { storeForLocation } from './storage-location.js';
+import { DeltaTable } from './table.js';
+import type { Transaction } from './transaction.js';
+import { duckdbTypeName } from './types-duckdb.js';
+import { conditionSql, discardDataFiles, numRecordsOf, removeFor, writeDataFiles, type Condition } from './write.js';
+
+export interface DmlOptions {
+  /** Run on this DuckDB connection (e.g. one holding temp tables a MERGE source refers to). */
+  connection?: DuckDBConnection;
+}
+
+export interface DmlResult {
+  version: number;
+  /** Spark-style operation metrics as committed (numbers). */
+  metrics: Record<string, number>;
+}
+
+function storeOf(target: DeltaTable | ObjectStore | string): ObjectStore {
+  if (target instanceof DeltaTable) return target.store;
+  return typeof target === 'string' ? storeForLocation(target) : target;
+}
+
+async function openTable(target: DeltaTable | ObjectStore | string): Promise<DeltaTable> {
+  return target instanceof DeltaTable ? target : DeltaTable.open(storeOf(target));
+}
+
+/**
+ * SQL reading the rows of `files` (deletion vectors applied) with the table's logical columns,
+ * plus `__file` (the add path) and `__row` (row index in the Parquet file). Built from the read
+ * side's pieces (file paths, deletion vectors, column mapping, partition values).
+ */
+export async function scanFilesSql(conn: DuckDBConnection, snapshot: Snapshot, files: Add[]): Promise<string> {
+  const schema = snapshot.schema;
+  const mode = snapshot.columnMappingMode;
+  const parts = new Set(snapshot.partitionColumns.map((c) => c.toLowerCase()));
+  const partFields = schema.fields.filter((f) => parts.has(f.name.toLowerCase()));
+  if (files.length === 0) {
+    return `SELECT ${[
+      ...schema.fields.map((f) => `CAST(NULL AS ${duckdbTypeName(f.type)}) AS ${sqlIdent(f.name)}`),
+      'CAST(NULL AS VARCHAR) AS __file',
+      'CAST(NULL AS BIGINT) AS __row',
+    ].join(', ')} WHERE false`;
+  }
+  const locals: string[] = [];
+  const dvs: (number[] | undefined)[] = [];
+  for (const f of files) {
+    locals.push(await dataFilePath(snapshot.store, f.path));
+    dvs.push(f.deletionVector ? await loadDeletionVector(snapshot.store, f.deletionVector) : undefined);
+  }
+  const hasDv = dvs.some((d) => d !== undefined && d.length > 0);
+  const list = `[${[...new Set(locals)].map(sqlString).join(', ')}]`;
+  const present = new Set(
+    (await conn.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${list}, union_by_name = true)`))
+      .getRowObjectsJson()
+      .map((r) => String(r.column_name)),
+  );
+  const cols: string[] = [];
+  for (const f of schema.fields) {
+    if (parts.has(f.name.toLowerCase())) {
+      cols.push(`__pv.${sqlIdent(`__pv_${partFields.indexOf(f)}`)} AS ${sqlIdent(f.name)}`);
+      continue;
+    }
+    const phys = physicalName(f, mode);
+    cols.push(
+      present.has(phys)
+        ? `${logicalValueSql(`__p.${sqlIdent(phys)}`, f.type, mode)} AS ${sqlIdent(f.name)}`
+        : `CAST(NULL AS ${duckdbTypeName(f.type)}) AS ${sqlIdent(f.name)}`,
+    );
+  }
+  const values = files
+    .map((a, i) => {
+      const pvs = a.partitionValues ?? {};
+      const pv = partFields.map((f) => {
+        const key = physicalName(f, mode);
+        return partitionValueSql(key in pvs ? pvs[key] : pvs[f.name], f.type);
+      });
+      const dv = dvs[i];
+      const dvSql = dv && dv.length > 0 ? `[${dv.join(', ')}]::BIGINT[]` : 'CAST(NULL AS BIGINT[])';
+      return `(${[sqlString(locals[i]!), sqlString(a.path), dvSql, ...pv].join(', ')})`;
+    })
+    .join(', ');
+  const pvCols = ['__fn', '__path', '__dv', ...partFields.map((_, i) => `__pv_${i}`)].join(', ');
+  const dvWhere = hasDv ? ' WHERE __pv.__dv IS NULL OR NOT list_contains(__pv.__dv, __p.file_row_number)' : '';
+  return (
+    `SELECT ${cols.join(', ')}, __pv.__path AS __file, __p.file_row_number AS __row ` +
+    `FROM read_parquet(${list}, filename = true, file_row_number = true, union_by_name = true) AS __p ` +
+    `JOIN (VALUES ${values}) AS __pv(${pvCols}) ON __p.filename = __pv.__fn${dvWhere}`
+  );
+}
+
+function tableColumns(schema: StructType): string {
+  return schema.fields.map((f) => sqlIdent(f.name)).join(', ');
+}
+
+function fileWriteSpec(snapshot: Snapshot, dataChange = true) {
+  return {
+    schema: snapshot.schema,
+    partitionColumns: snapshot.partitionColumns,
+    configuration: snapshot.metadata.configuration ?? {},
+    columnMappingMode: snapshot.columnMappingMode,
+    dataChange,
+  };
+}
+
+/** Write rows (table's logical columns) as new files, enforcing constraints. */
+async function writeRows(conn: DuckDBConnection, snapshot: Snapshot, sql: string): Promise<Add[]> {
+  const checked = withConstraintChecks(sql, snapshot.schema, snapshot.metadata.configuration ?? {});
+  try {
+    return await writeDataFiles(conn, snapshot.store, checked, fileWriteSpec(snapshot));
+  } catch (e) {
+    throw constraintError(e);
+  }
+}
+
+function predicateColumns(p: Predicate, out: string[] = []): string[] {
+  if (p.op === 'and' || p.op === 'or') {
+    for (const a of p.args) predicateColumns(a, out);
+  } else if (p.op === 'not') predicateColumns(p.arg, out);
+  else if ('column' in p) out.push(p.column);
+  return out;
+}
+
+/**
+ * The files that may hold rows matching `cond`, and whether they match entirely (a condition on
+ * partition columns only, decided per file without reading data).
+ */
+async function candidateFiles(
+  conn: DuckDBConnection,
+  snapshot: Snapshot,
+  cond: Condition,
+): Promise<{ files: Add[]; whole: boolean }> {
+  const all = snapshot.activeFiles();
+  const parts = new Set(snapshot.partitionColumns.map((c) => c.toLowerCase()));
+  if (typeof cond !== 'string') {
+    const files = pruneFiles(snapshot, cond);
+    const cols = predicateColumns(cond);
+    return { files, whole: parts.size > 0 && cols.every((c) => parts.has(c.toLowerCase())) };
+  }
+  if (onlyPartitionColumns(cond, snapshot)) {
+    const hit = await filesMatchingPartitions(conn, snapshot, all, cond);
+    return { files: all.filter((a) => hit.has(a.path)), whole: true };
+  }
+  return { files: all, whole: false };
+}
+
+/** Whether a condition mentions only partition columns (so it can be decided per file). */
+function onlyPartitionColumns(cond: string, snapshot: Snapshot): boolean {
+  const parts = new Set(snapshot.partitionColumns.map((c) => c.toLowerCase()));
+  const dataCols = snapshot.schema.fields
+    .filter((f) => !parts.has(f.name.toLowerCase()))
+    .map((f) => f.name.toLowerCase());
+  const words = cond.toLowerCase().match(/[a-z_][a-z0-9_]*/g) ?? [];
+  return parts.size > 0 && !words.some((w) => dataCols.includes(w));
+}
+
+/** Files whose partition values satisfy a partition-only condition. */
+async function filesMatchingPartitions(
+  conn: DuckDBConnection,
+  snapshot: Snapshot,
+  files: Add[],
+  cond: string,
+): Promise<Set<string>> {
+  if (files.length === 0) return new Set();
+  const mode = snapshot.columnMappingMode;
+  const partFields = snapshot.partitionColumns.map((c) =>
+    snapshot.schema.fields.find((f) => f.name.toLowerCase() === c.toLowerCase())!,
+  );
+  const values = files
+    .map(
+      (a) =>
+        `(${[sqlString(a.path), ...partFields.map((f) => partitionValueSql(a.partitionValues?.[physicalName(f, mode)] ?? null, f.type))].join(', ')})`,
+    )
+    .join(', ');
+  const cols = ['__path', ...partFields.map((f) => sqlIdent(f.name))].join(', ');
+  const rows = (
+    await conn.runAndReadAll(`SELECT __path FROM (VALUES ${values}) AS __f(${cols}) WHERE (${cond}) IS TRUE`)
+  ).getRowObjectsJson();
+  return new Set(rows.map((r) => String(r.__path)));
+}
+
+interface RewriteOutcome {
+  removes: Remove[];
+  adds: Add[];
+  deletedRows: number;
+  copiedRows: number;
+  removedBytes: number;
+}
+
+/**
+ * Remove the rows matching `cond` from the snapshot's files (used by DELETE and replaceWhere).
+ * Files entirely matching are dropped; files partly matching are rewritten with the other rows.
+ */
+async function deleteMatching(
+  conn: DuckDBConnection,
+  txn: Transaction,
+  snapshot: Snapshot,
+  condition: Condition | undefined,
+): Promise<RewriteOutcome> {
+  const now = Date.now();
+  const all = snapshot.activeFiles();
+  const whole = (gone: Add[]): RewriteOutcome => ({
+    removes: gone.map((a) => removeFor(a, now)),
+    adds: [],
+    deletedRows: gone.reduce((n, a) => n + numRecordsOf(a), 0),
+    copiedRows: 0,
+    removedBytes: gone.reduce((n, a) => n + a.size, 0),
+  });
+  if (condition === undefined || (typeof condition === 'string' && isAlwaysTrue(condition))) {
+    txn.readWholeTable();
+    return whole(all);
+  }
+  const cond = conditionSql(condition);
+  const cand = await candidateFiles(conn, snapshot, condition);
+  txn.readFiles(cand.files);
+  txn.readPredicate(() => true);
+  if (cand.whole && !cand.files.some((f) => f.deletionVector)) return whole(cand.files);
+  const files = cand.files;
+  const scan = await scanFilesSql(conn, snapshot, files);
+  const counts = (
+    await conn.runAndReadAll(
+      `SELECT __file, count(*) FILTER (WHERE (${cond}) IS TRUE) AS hit, count(*) AS total FROM (${scan}) AS t GROUP BY __file`,
+    )
+  ).getRowObjectsJson();
+  const touched = new Map<string, { hit: number; total: number }>();
+  for (const r of counts)
+    if (Number(r.hit) > 0) touched.set(String(r.__file), { hit: Number(r.hit), total: Number(r.total) });
+  const touchedFiles = files.filter((a) => touched.has(a.path));
+  let deletedRows = 0;
+  let copiedRows = 0;
+  for (const v of touched.values()) {
+    deletedRows += v.hit;
+    copiedRows += v.total - v.hit;
+  }
+  let adds: Add[] = [];
+  const partial = touchedFiles.filter((a) => touched.get(a.path)!.hit < touched.get(a.path)!.total);
+  if (partial.length) {
+    const scanPartial = await scanFilesSql(conn, snapshot, partial);
+    adds = await writeRows(
+      conn,
+      snapshot,
+      `SELECT ${tableColumns(snapshot.schema)} FROM (${scanPartial}) AS t WHERE (${cond}) IS NOT TRUE`,
+    );
+  }
+  return {
+    removes: touchedFiles.map((a) => removeFor(a, now)),
+    adds,
+    deletedRows,
+    copiedRows,
+    removedBytes: touchedFiles.reduce((n, a) => n + a.size, 0),
+  };
+}
+
+function isAlwaysTrue(cond: string): boolean {
+  const t = cond.trim().toLowerCase();
+  return t === 'true' || t === '1=1' || t === '1 = 1';
+}
+
+/** replaceWhere support for writes: the removes (and rewrites) that delete rows matching `cond`. */
+export async function deleteRowsForWrite(
+  conn: DuckDBConnection,
+  txn: Transaction,
+  snapshot: Snapshot,
+  cond: Condition,
+): Promise<{ removes: Remove[]; adds: Add[] }> {
+  const r = await deleteMatching(conn, txn, snapshot, cond);
+  return { removes: r.removes, adds: r.adds };
+}
+
+function sumSize(adds: Add[]): number {
+  return adds.reduce((n, a) => n + a.size, 0);
+}
+
+async function commitDml(
+  txn: Transaction,
+  store: ObjectStore,
+  adds: Add[],
+  removes: Remove[],
+  operation: string,
+  params: Record<string, unknown>,
+  metrics: Record<string, number>,
+): Promise<DmlResult> {
+  if (adds.length === 0 && removes.length === 0) {
+    return { version: txn.readVersion, metrics };
+  }
+  txn.addFiles(adds);
+  txn.removeFiles(removes);
+  try {
+    const r = await txn.commit({
+      operation,
+      operationParameters: params,
+      operationMetrics: metrics,
+      isBlindAppend: false,
+    });
+    return { version: r.version, metrics };
+  } catch (e) {
+    await discardDataFiles(store, adds);
+    throw e;
+  }
+}
+
+/** DELETE FROM table [WHERE condition]. */
+export async function deleteFromTable(
+  target: DeltaTable | ObjectStore | string,
+  condition?: Condition,
+  opts: DmlOptions = {},
+): Promise<DmlResult> {
+  const table = await openTable(target);
+  const run = async (conn: DuckDBConnection): Promise<DmlResult> => {
+    const started = Date.now();
+    const txn = await table.startTransaction();
+    const snapshot = txn.readSnapshot;
+    let r: RewriteOutcome;
+    try {
+      r = await deleteMatching(conn, txn, snapshot, condition);
+    } catch (e) {
+      throw constraintError(e);
+    }
+    const metrics = {
+      numRemovedFiles: r.removes.length,
+      numAddedFiles: r.adds.length,
+      numDeletedRows: r.deletedRows,
+      numCopiedRows: r.copiedRows,
+      numAddedChangeFiles: 0,
+      numRemovedBytes: r.removedBytes,
+      numAddedBytes: sumSize(r.adds),
+      numDeletionVectorsAdded: 0,
+      numDeletionVectorsRemoved: 0,
+      executionTimeMs: Date.now() - started,
+    };
+    return commitDml(
+      txn,
+      table.store,
+      r.adds,
+      r.removes,
+      'DELETE',
+      { predicate: condition === undefined ? [] : [conditionSql(condition)] },
+      metrics,
+    );
+  };
+  return opts.connection ? run(opts.connection) : withConnection(run);
+}
+
+/** UPDATE table SET col = expr, ... [WHERE condition]. `set` maps column names to DuckDB SQL expressions. */
+export async function updateTable(
+  target: DeltaTable | ObjectStore | string,
+  set: Record<string, string>,
+  condition?: Condition,
+  opts: DmlOptions = {},
+): Promise<DmlResult> {
+  const table = await openTable(target);
+  const run = async (conn: DuckDBConnection): Promise<DmlResult> => {
+    const started = Date.now();
+    const txn = await table.startTransaction();
+    const snapshot = txn.readSnapshot;
+    const schema = snapshot.schema;
+    const assignments = resolveAssignments(schema, set);
+    const cond = condition === undefined ? 'true' : conditionSql(condition);
+    const candidates =
+      condition === undefined ? snapshot.activeFiles() : (await candidateFiles(conn, snapshot, condition)).files;
+    txn.readFiles(candidates);
+    txn.readPredicate(() => true);
+    const scan = await scanFilesSql(conn, snapshot, candidates);
+    const counts = (
+      await conn.runAndReadAll(
+        `SELECT __file, count(*) FILTER (WHERE (${cond}) IS TRUE) AS hit, count(*) AS total FROM (${scan}) AS t GROUP BY __file`,
+      )
+    ).getRowObjectsJson();
+    const touched = new Map<string, { hit: number; total: number }>();
+    for (const r of counts)
+      if (Number(r.hit) > 0) touched.set(String(r.__file), { hit: Number(r.hit), total: Number(r.total) });
+    const touchedFiles = candidates.filter((a) => touched.has(a.path));
+    let updated = 0;
+    let copied = 0;
+    for (const v of touched.values()) {
+      updated += v.hit;
+      copied += v.total - v.hit;
+    }
+    let adds: Add[] = [];
+    if (touchedFiles.length) {
+      const scanT = await scanFilesSql(conn, snapshot, touchedFiles);
+      const cols = schema.fields.map((f) => {
+        const e = assignments.get(f.name);
+        return e === undefined
+          ? sqlIdent(f.name)
+          : `CASE WHEN (${cond}) IS TRUE THEN CAST((${e}) AS ${duckdbTypeName(f.type)}) ELSE ${sqlIdent(f.name)} END AS ${sqlIdent(f.name)}`;
+      });
+      adds = await writeRows(conn, snapshot, `SELECT ${cols.join(', ')} FROM (${scanT}) AS t`);
+    }
+    const now = Date.now();
+    const removes = touchedFiles.map((a) => removeFor(a, now));
+    const metrics = {
+      numRemovedFiles: removes.length,
+      numAddedFiles: adds.length,
+      numUpdatedRows: updated,
+      numCopiedRows: copied,
+      numAddedChangeFiles: 0,
+      numRemovedBytes: sumSize(touchedFiles),
+      numAddedBytes: sumSize(adds),
+      numDeletionVectorsAdded: 0,
+      numDeletionVectorsRemoved: 0,
+      executionTimeMs: Date.now() - started,
+    };
+    return commitDml(
+      txn,
+      table.store,
+      adds,
+      removes,
+      'UPDATE',
+      { predicate: condition === undefined ? [] : [conditionSql(condition)] },
+      metrics,
+    );
+  };
+  return opts.connection ? run(opts.connection) : withConnection(run);
+}
+
+function resolveAssignments(schema: StructType, set: Record<string, string>): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [k, v] of Object.entries(set)) {
+    const f = schema.fields.find((x) => x.name.toLowerCase() === k.toLowerCase());
+    if (!f) {
+      throw new LakeboxError(
+        'UNRESOLVED_COLUMN.WITH_SUGGESTION',
+        `A column with name \`${k}\` cannot be resolved. Did you mean one of [${schema.fields.map((x) => `\`${x.name}\``).join(', ')}]?`,
+        {
+          sqlState: '42703',
+        },
+      );
+    }
+    out.set(f.name, v);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// MERGE
+// ---------------------------------------------------------------------------------------------
+
+export type MergeClause =
+  | { when: 'matched'; condition?: string; action: 'update'; set: Record<string, string> | '*' }
+  | { when: 'matched'; condition?: string; action: 'delete' }
+  | { when: 'notMatched'; condition?: string; action: 'insert'; values: Record<string, string> | '*' }
+  | { when: 'notMatchedBySource'; condition?: string; action: 'update'; set: Record<string, string> }
+  | { when: 'notMatchedBySource'; condition?: string; action: 'delete' };
+
+export interface MergeOptions extends DmlOptions {
+  /** Alias of the source rows in conditions and expressions (default `source`). */
+  sourceAlias?: string;
+  /** Alias of the target table (default `target`). */
+  targetAlias?: string;
+}
+
+/**
+ * MERGE INTO target USING (source) ON condition WHEN ... . `source.sql` is any DuckDB query; the
+ * clauses are applied in order (the first whose condition holds wins), as in Spark.
+ */
+export async function mergeIntoTable(
+  target: DeltaTable | ObjectStore | string,
+  source: { sql: string },
+  on: string,
+  clauses: MergeClause[],
+  opts: MergeOptions = {},
+): Promise<DmlResult> {
+  const table = await openTable(target);
+  const S = sqlIdent(opts.sourceAlias ?? 'source');
+  const T = sqlIdent(opts.targetAlias ?? 'target');
+  if (clauses.length === 0) {
+    throw new LakeboxError('DELTA_MERGE_MISSING_WHEN', 'There must be at least one WHEN clause in a MERGE statement.', {
+      sqlState: '42601',
+    });
+  }
+  const run = async (conn: DuckDBConnection): Promise<DmlResult> => {
+    const started = Date.now();
+    const txn = await table.startTransaction();
+    const snapshot = txn.readSnapshot;
+    const schema = snapshot.schema;
+    const files = snapshot.activeFiles();
+    txn.readWholeTable();
+    const scan = await scanFilesSql(conn, snapshot, files);
+    const id = randomUUID().replaceAll('-', '');
+    const src = `__merge_src_${id}`;
+    const joined = `__merge_${id}`;
+    const matched = clauses.filter((c) => c.when === 'matched');
+    const notMatched = clauses.filter((c) => c.when === 'notMatched');
+    const bySource = clauses.filter((c) => c.when === 'notMatchedBySource');
+    const tag = (c: MergeClause): string => `${c.when}:${clauses.indexOf(c)}`;
+    const caseOf = (cs: MergeClause[], otherwise: string): string =>
+      cs.length === 0
+        ? otherwise
+        : `CASE ${cs.map((c) => `WHEN (${c.condition ?? 'true'}) IS TRUE THEN ${sqlString(tag(c))}`).join(' ')} ELSE ${otherwise} END`;
+    const action =
+      `CASE WHEN ${T}.__file IS NOT NULL AND ${S}.__src_row IS NOT NULL THEN ${caseOf(matched, "'keep'")} ` +
+      `WHEN ${S}.__src_row IS NOT NULL THEN ${caseOf(notMatched, "'skip'")} ` +
+      `ELSE ${caseOf(bySource, "'keep'")} END`;
+    try {
+      await conn.run(
+        `CREATE TEMP TABLE ${src} AS SELECT *, row_number() OVER () AS __src_row FROM (${source.sql}) AS __s`,
+      );
+      const numSourceRows = Number(
+        (await conn.runAndReadAll(`SELECT count(*) AS n FROM ${src}`)).getRowObjectsJson()[0]!.n,
+      );
+      const srcCols = (await conn.runAndReadAll(`SELECT * FROM ${src} LIMIT 0`))
+        .columnNames()
+        .filter((c) => c !== '__src_row');
+      // `*` assigns every target column the source column of the same name (those the source has).
+      const star = (): Record<string, string> =>
+        Object.fromEntries(
+          schema.fields.flatMap((f) => {
+            const c = srcCols.find((x) => x.toLowerCase() === f.name.toLowerCase());
+            return c === undefined ? [] : [[f.name, `${S}.${sqlIdent(c)}`]];
+          }),
+        );
+      await conn.run(
+        `CREATE TEMP TABLE ${joined} AS SELECT ${T}, ${S}, ${action} AS __action ` +
+          `FROM (${scan}) AS ${T} FULL OUTER JOIN ${src} AS ${S} ON (${on})`,
+      );
+      // A target row matched by several source rows is ambiguous (Spark refuses to guess).
+      if (matched.length > 0) {
+        const dup = (
+          await conn.runAndReadAll(
+            `SELECT (${T}).__file AS f, (${T}).__row AS r, count(*) AS n FROM ${joined} WHERE (${T}).__file IS NOT NULL AND (${S}).__src_row IS NOT NULL GROUP BY 1, 2 HAVING count(*) > 1 LIMIT 1`,
+          )
+        ).getRowObjectsJson();
+        if (dup.length) {
+          throw new LakeboxError(
+            'DELTA_MULTIPLE_SOURCE_ROW_MATCHING_TARGET_ROW_IN_MERGE',
+            'Cannot perform Merge as multiple source rows matched and attempted to modify the same target row in the Delta table in possibly conflicting ways. ' +
+              'By SQL semantics of Merge, when multiple source rows match on the same target row, the result may be ambiguous as it is unclear which source row ' +
+              'should be used to update or delete the matching target row. You can preprocess the source table to eliminate the possibility of multiple matches.',
+            { sqlState: '21506' },
+          );
+        }
+      }
+      const counts = new Map<string, number>();
+      for (const r of (
+        await conn.runAndReadAll(`SELECT __action, count(*) AS n FROM ${joined} GROUP BY 1`)
+      ).getRowObjectsJson()) {
+        counts.set(String(r.__action), Number(r.n));
+      }
+      const changing = clauses.filter((c) => c.when !== 'notMatched').map(tag);
+      const touchedPaths = new Set<string>();
+      if (changing.length) {
+        const rows = (
+          await conn.runAndReadAll(
+            `SELECT DISTINCT (${T}).__file AS f FROM ${joined} WHERE __action IN (${changing.map(sqlString).join(', ')})`,
+          )
+        ).getRowObjectsJson();
+        for (const r of rows) touchedPaths.add(String(r.f));
+      }
+      const touchedFiles = files.filter((a) => touchedPaths.has(a.path));
+
+      // Output rows: rows of touched files (kept, updated; deleted ones dropped) plus inserts.
+      const branches: string[] = [];
+      const targetCol = (name: string): string => `(${T}).${sqlIdent(name)}`;
+      const exprCtx = (e: string): string => e; // aliases resolve to the struct columns of the joined table
+      const cast = (e: string, t: DataType): string => `CAST((${e}) AS ${duckdbTypeName(t)})`;
+      if (touchedPaths.size) {
+        const inTouched = `(${T}).__file IN (${[...touchedPaths].map(sqlString).join(', ')})`;
+        branches.push(
+          `SELECT ${schema.fields.map((f) => `${targetCol(f.name)} AS ${sqlIdent(f.name)}`).join(', ')} FROM ${joined} WHERE __action = 'keep' AND ${inTouched}`,
+        );
+        for (const c of clauses) {
+          if (c.action !== 'update') continue;
+          const set = c.set === '*' ? star() : c.set;
+          const assigns = resolveAssignments(schema, set);
+          const cols = schema.fields.map((f) => {
+            const e = assigns.get(f.name);
+            return `${e === undefined ? targetCol(f.name) : cast(exprCtx(e), f.type)} AS ${sqlIdent(f.name)}`;
+          });
+          branches.push(`SELECT ${cols.join(', ')} FROM ${joined} WHERE __action = ${sqlString(tag(c))}`);
+        }
+      }
+      for (const c of notMatched) {
+        if (c.action !== 'insert') continue;
+        const values = c.values === '*' ? star() : c.values;
+        const assigns = resolveAssignments(schema, values);
+        const cols = schema.fields.map((f) => {
+          const e = assigns.get(f.name);
+          return `${e === undefined ? `CAST(NULL AS ${duckdbTypeName(f.type)})` : cast(e, f.type)} AS ${sqlIdent(f.name)}`;
+        });
+        branches.push(`SELECT ${cols.join(', ')} FROM ${joined} WHERE __action = ${sqlString(tag(c))}`);
+      }
+      let adds: Add[] = [];
+      if (branches.length) adds = await writeRows(conn, snapshot, branches.join(' UNION ALL '));
+      const now = Date.now();
+      const removes = touchedFiles.map((a) => removeFor(a, now));
+
+      const sumOf = (pred: (c: MergeClause) => boolean): number =>
+        clauses.filter(pred).reduce((n, c) => n + (counts.get(tag(c)) ?? 0), 0);
+      const matchedUpdated = sumOf((c) => c.when === 'matched' && c.action === 'update');
+      const matchedDeleted = sumOf((c) => c.when === 'matched' && c.action === 'delete');
+      const bySourceUpdated = sumOf((c) => c.when === 'notMatchedBySource' && c.action === 'update');
+      const bySourceDeleted = sumOf((c) => c.when === 'notMatchedBySource' && c.action === 'delete');
+      const inserted = sumOf((c) => c.when === 'notMatched');
+      let copied = 0;
+      if (touchedPaths.size) {
+        copied = Number(
+          (
+            await conn.runAndReadAll(
+              `SELECT count(*) AS n FROM ${joined} WHERE __action = 'keep' AND (${T}).__file IN (${[...touchedPaths].map(sqlString).join(', ')})`,
+            )
+          ).getRowObjectsJson()[0]!.n,
+        );
+      }
+      const metrics = {
+        numSourceRows,
+        numTargetRowsInserted: inserted,
+        numTargetRowsUpdated: matchedUpdated + bySourceUpdated,
+        numTargetRowsMatchedUpdated: matchedUpdated,
+        numTargetRowsNotMatchedBySourceUpdated: bySourceUpdated,
+        numTargetRowsDeleted: matchedDeleted + bySourceDeleted,
+        numTargetRowsMatchedDeleted: matchedDeleted,
+        numTargetRowsNotMatchedBySourceDeleted: bySourceDeleted,
+        numTargetRowsCopied: copied,
+        numOutputRows: adds.reduce((n, a) => n + numRecordsOf(a), 0),
+        numTargetFilesAdded: adds.length,
+        numTargetFilesRemoved: removes.length,
+        numTargetChangeFilesAdded: 0,
+        numTargetBytesAdded: sumSize(adds),
+        numTargetBytesRemoved: sumSize(touchedFiles),
+        numTargetDeletionVectorsAdded: 0,
+        numTargetDeletionVectorsRemoved: 0,
+        executionTimeMs: Date.now() - started,
+      };
+      const describe = (cs: MergeClause[]): { predicate?: string; actionType: string }[] =>
+        cs.map((c) => ({ ...(c.condition ? { predicate: c.condition } : {}), actionType: c.action }));
+      const params = {
+        predicate: on,
+        matchedPredicates: describe(matched),
+        notMatchedPredicates: describe(notMatched),
+        notMatchedBySourcePredicates: describe(bySource),
+      };
+      return await commitDml(txn, table.store, adds, removes, 'MERGE', params, metrics);
+    } finally {
+      await conn.run(`DROP TABLE IF EXISTS ${joined}`).catch(() => undefined);
+      await conn.run(`DROP TABLE IF EXISTS ${src}`).catch(() => undefined);
+    }
+  };
+  return opts.connection ? run(opts.connection) : withConnection(run);
+}
