@@ -14,7 +14,7 @@ export function storeForLocation(location: string, opts: { s3?: S3StoreOptions }
   const scheme = /^([a-z][a-z0-9+.-]+):\/\//i.exec(location);
   if (scheme) {
     throw new LakeboxError(
-      'UNSUPPORTED_DATA_SOURCE',
+      'DELTA_UNSUPPORTED_STORAGE',
       `unsupported storage scheme '${scheme[1]}' in ${location}: use s3://, file:// or a local path`,
     );
   }
