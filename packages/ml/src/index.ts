@@ -1,3 +1,5 @@
 // Public API of @lakebox/ml. Each area keeps its own index.ts and is re-exported here.
 export * from './core.js';
 export * from './data/index.js';
+export * from './linear/index.js';
+export * from './evaluation/index.js';

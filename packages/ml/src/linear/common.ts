@@ -1,0 +1,81 @@
+import { type Frame, featureMatrix } from '../data/frame.js';
+import { MlErrors, mlError, requireFinite, requireRows } from '../core.js';
+
+/** Training features, centred (when there is an intercept) and scaled to unit variance. */
+export interface Design {
+  n: number;
+  d: number;
+  /** Scaled copy, row-major n x d. Constant columns are all zero. */
+  xs: Float64Array;
+  mean: Float64Array;
+  /** Population standard deviation of each column (0 for a constant column). */
+  std: Float64Array;
+}
+
+export function readTraining(
+  frame: Frame,
+  featuresCol: string,
+  labelCol: string,
+  stage: string,
+): { x: Float64Array; y: Float64Array; n: number; d: number } {
+  requireRows(frame, stage);
+  const { x, n, d } = featureMatrix(frame, featuresCol);
+  const y = frame.numeric(labelCol);
+  requireFinite(x, d, stage);
+  requireFinite(y, 1, stage, `label column '${labelCol}'`);
+  return { x, y, n, d };
+}
+
+export function standardize(x: Float64Array, n: number, d: number, center: boolean): Design {
+  const mean = new Float64Array(d);
+  const m2 = new Float64Array(d);
+  for (let i = 0; i < n; i++) {
+    const o = i * d;
+    for (let j = 0; j < d; j++) mean[j] += x[o + j];
+  }
+  for (let j = 0; j < d; j++) mean[j] /= n;
+  for (let i = 0; i < n; i++) {
+    const o = i * d;
+    for (let j = 0; j < d; j++) {
+      const t = x[o + j] - mean[j];
+      m2[j] += t * t;
+    }
+  }
+  const std = new Float64Array(d);
+  const inv = new Float64Array(d);
+  const shift = new Float64Array(d);
+  for (let j = 0; j < d; j++) {
+    std[j] = Math.sqrt(m2[j] / n);
+    // Treat a column as constant when its spread is at rounding level relative to its size.
+    if (!(std[j] > 1e-12 * Math.max(1, Math.abs(mean[j])))) std[j] = 0;
+    inv[j] = std[j] > 0 ? 1 / std[j] : 0;
+    shift[j] = center ? mean[j] : 0;
+  }
+  const xs = new Float64Array(n * d);
+  for (let i = 0; i < n; i++) {
+    const o = i * d;
+    for (let j = 0; j < d; j++) xs[o + j] = (x[o + j] - shift[j]) * inv[j];
+  }
+  return { n, d, xs, mean, std };
+}
+
+/** Feature matrix for prediction, checking the width the model was fit with. */
+export function readPredict(
+  frame: Frame,
+  featuresCol: string,
+  numFeatures: number,
+  stage: string,
+): { x: Float64Array; n: number } {
+  const { x, n, d } = featureMatrix(frame, featuresCol);
+  if (d !== numFeatures) {
+    throw mlError(
+      MlErrors.SCHEMA_MISMATCH,
+      `${stage}: column '${featuresCol}' has ${d} features, the model was fit on ${numFeatures}`,
+      {
+        expected: numFeatures,
+        actual: d,
+      },
+    );
+  }
+  return { x, n };
+}
