@@ -1,5 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { VERSION, userMessage } from '@lakebox/common';
+import { registerStart } from './commands/start.js';
+import { registerToken } from './commands/token.js';
 
 /**
  * Build the `lakebox` command tree. Each capability registers its subcommands here
@@ -13,6 +15,8 @@ export function buildProgram(): Command {
     .version(VERSION, '-v, --version', 'print the Lakebox version')
     .showHelpAfterError()
     .exitOverride();
+  registerStart(program);
+  registerToken(program);
   return program;
 }
 

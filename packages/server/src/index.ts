@@ -1,1 +1,10 @@
-export {};
+export { buildApp } from './app.js';
+export type { BuildAppOptions } from './app.js';
+export { startServer } from './start.js';
+export type { RunningServer } from './start.js';
+export { loadConfig, resolveDataDir } from './config.js';
+export type { LakeboxConfig, ConfigOverrides } from './config.js';
+export { principalOf, requireAdmin, ServiceRegistry } from './context.js';
+export type { LakeboxFeature, LakeboxPluginOptions, LakeboxService, RequestContext } from './context.js';
+export { tokenFromRequest } from './auth.js';
+export { featureLoaders, loadFeatures } from './plugins.js';

@@ -1,0 +1,43 @@
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { VERSION } from '@lakebox/common';
+import { authPlugin } from './auth.js';
+import type { LakeboxFeature, LakeboxPluginOptions } from './context.js';
+import { installErrorHandlers } from './errors.js';
+import { tokenRoutes } from './routes/tokens.js';
+import { unityCatalogRoutes } from './routes/unity-catalog.js';
+
+export interface BuildAppOptions extends Omit<LakeboxPluginOptions, 'log'> {
+  /** Feature plugins mounted after the built-in routes. */
+  features?: LakeboxFeature[];
+  /** fastify's logger option (default: pino at config.logLevel). */
+  logger?: FastifyServerOptions['logger'];
+}
+
+/** The workspace server's fastify app: auth, error shapes, /health, built-in APIs and feature plugins. Does not listen. */
+export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: opts.logger ?? { level: opts.config.logLevel },
+    bodyLimit: 64 * 1024 * 1024,
+    forceCloseConnections: 'idle',
+  });
+  installErrorHandlers(app);
+  await app.register(authPlugin, { principals: opts.principals });
+
+  app.get('/health', { config: { public: true } }, async () => ({ status: 'ok', version: VERSION }));
+
+  const shared: LakeboxPluginOptions = {
+    db: opts.db,
+    dialect: opts.dialect,
+    metastore: opts.metastore,
+    principals: opts.principals,
+    config: opts.config,
+    services: opts.services,
+    log: app.log,
+  };
+  await app.register(tokenRoutes, shared);
+  await app.register(unityCatalogRoutes, { ...shared, prefix: '/api/2.1/unity-catalog' });
+  for (const f of opts.features ?? []) {
+    await app.register(f.plugin, { ...shared, ...(f.prefix ? { prefix: f.prefix } : {}) });
+  }
+  return app;
+}

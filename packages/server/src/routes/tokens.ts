@@ -1,0 +1,90 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { LakeboxError } from '@lakebox/common';
+import type { TokenInfo } from '@lakebox/catalog';
+import { principalOf } from '../context.js';
+import type { LakeboxPluginOptions } from '../context.js';
+
+/** A token as the Databricks Token API shows it. */
+export function tokenInfoJson(t: TokenInfo): Record<string, unknown> {
+  return {
+    token_id: t.tokenId,
+    creation_time: t.createdAt,
+    expiry_time: t.expiresAt ?? -1,
+    comment: t.comment ?? '',
+    created_by_username: t.principal,
+    ...(t.lastUsedAt !== null ? { last_used_time: t.lastUsedAt } : {}),
+  };
+}
+
+function body(v: unknown): Record<string, unknown> {
+  if (v === undefined || v === null) return {};
+  if (typeof v !== 'object' || Array.isArray(v))
+    throw new LakeboxError('MALFORMED_REQUEST', 'the request body must be a JSON object');
+  return v as Record<string, unknown>;
+}
+
+/**
+ * Personal access tokens, as Databricks' Token API shapes them:
+ * POST /api/2.0/token/create, GET /api/2.0/token/list, POST /api/2.0/token/delete.
+ * Lakebox extension: an administrator may pass `user_name` to create a token for another user
+ * (created if missing) and may list or delete anyone's tokens.
+ */
+export const tokenRoutes: FastifyPluginAsync<LakeboxPluginOptions> = async (app, opts) => {
+  app.post('/api/2.0/token/create', async (request) => {
+    const me = principalOf(request);
+    const b = body(request.body);
+    const lifetime = b.lifetime_seconds;
+    if (lifetime !== undefined && lifetime !== null && (typeof lifetime !== 'number' || !Number.isInteger(lifetime))) {
+      throw new LakeboxError('INVALID_PARAMETER_VALUE', 'lifetime_seconds must be an integer');
+    }
+    if (b.comment !== undefined && b.comment !== null && typeof b.comment !== 'string') {
+      throw new LakeboxError('INVALID_PARAMETER_VALUE', 'comment must be a string');
+    }
+    let user = me.name;
+    if (b.user_name !== undefined && b.user_name !== me.name) {
+      if (typeof b.user_name !== 'string')
+        throw new LakeboxError('INVALID_PARAMETER_VALUE', 'user_name must be a string');
+      if (!me.isAdmin) {
+        throw new LakeboxError('PERMISSION_DENIED', 'only an administrator may create tokens for another user', {
+          httpStatus: 403,
+        });
+      }
+      user = (await opts.principals.ensurePrincipal(b.user_name)).name;
+    }
+    const { token, info } = await opts.principals.createToken(user, {
+      lifetimeSeconds: (lifetime as number | undefined) ?? null,
+      comment: (b.comment as string | undefined) ?? null,
+    });
+    return { token_value: token, token_info: tokenInfoJson(info) };
+  });
+
+  app.get('/api/2.0/token/list', async (request) => {
+    const me = principalOf(request);
+    const q = request.query as Record<string, string | undefined>;
+    const all = me.isAdmin && q.all === 'true';
+    const tokens = await opts.principals.listTokens(all ? undefined : me.name);
+    return { token_infos: tokens.map(tokenInfoJson) };
+  });
+
+  app.post('/api/2.0/token/delete', async (request) => {
+    const me = principalOf(request);
+    const b = body(request.body);
+    if (typeof b.token_id !== 'string' || !b.token_id)
+      throw new LakeboxError('INVALID_PARAMETER_VALUE', 'token_id is required');
+    await opts.principals.revokeToken(b.token_id, me);
+    return {};
+  });
+
+  // The current user, as Databricks' SCIM "Me" endpoint returns it (SDKs call it to check a token).
+  app.get('/api/2.0/preview/scim/v2/Me', async (request) => {
+    const me = principalOf(request);
+    return {
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+      id: me.id,
+      userName: me.name,
+      displayName: me.name,
+      active: true,
+      groups: me.isAdmin ? [{ display: 'admins' }] : [],
+    };
+  });
+};
