@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { VERSION, userMessage } from '@lakebox/common';
+import { registerDelta } from './commands/delta.js';
 import { registerStart } from './commands/start.js';
 import { registerToken } from './commands/token.js';
 
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
     .version(VERSION, '-v, --version', 'print the Lakebox version')
     .showHelpAfterError()
     .exitOverride();
+  registerDelta(program);
   registerStart(program);
   registerToken(program);
   return program;

@@ -207,7 +207,19 @@ export async function resolveSegment(store: ObjectStore, target?: number): Promi
 
 export function segmentFromListing(store: ObjectStore, listing: LogListing, target?: number): LogSegment {
   const latest = maxVersion(listing);
-  if (latest === undefined) throw notATable(store);
+  if (latest === undefined) {
+    const [cv, missing] = [...listing.incompleteCheckpoints.entries()].pop() ?? [];
+    if (cv !== undefined && missing) {
+      throw new LakeboxError(
+        'DELTA_MISSING_PART_FILES',
+        `couldn't find all part files of the checkpoint version ${cv}: missing ${missing.join(', ')}`,
+        {
+          details: { version: cv, missing },
+        },
+      );
+    }
+    throw notATable(store);
+  }
   const earliestCommit = Math.min(...listing.commits.keys());
   if (target !== undefined && target > latest) {
     throw new LakeboxError(
