@@ -45,14 +45,27 @@ beforeAll(async () => {
     type: 'struct',
     fields: [field('id', 'long', 1), field('name', 'string', 2), field('part', 'string', 3)],
   };
-  const schemaV1 = { type: 'struct', fields: [...schemaV0.fields, field('extra', 'double', 4)] };
+  const nested = {
+    ...field('s', 'placeholder', 5),
+    type: {
+      type: 'struct',
+      fields: [
+        field('inner', 'integer', 6),
+        {
+          ...field('list', 'placeholder', 7),
+          type: { type: 'array', elementType: { type: 'struct', fields: [field('x', 'long', 8)] }, containsNull: true },
+        },
+      ],
+    },
+  };
+  const schemaV1 = { type: 'struct', fields: [...schemaV0.fields, field('extra', 'double', 4), nested] };
   const meta = (schema: unknown): Action => ({
     metaData: {
       id: 't',
       format: { provider: 'parquet', options: {} },
       schemaString: JSON.stringify(schema),
       partitionColumns: ['part'],
-      configuration: { 'delta.columnMapping.mode': 'name', 'delta.columnMapping.maxColumnId': '4' },
+      configuration: { 'delta.columnMapping.mode': 'name', 'delta.columnMapping.maxColumnId': '8' },
     },
   });
   const sizeA = await writeParquet(
@@ -65,7 +78,7 @@ beforeAll(async () => {
   );
   const sizeC = await writeParquet(
     'c.parquet',
-    `SELECT range::BIGINT AS "col-id", 'n' || range AS "col-name", range * 1.5 AS "col-extra" FROM range(10, 13)`,
+    `SELECT range::BIGINT AS "col-id", 'n' || range AS "col-name", range * 1.5 AS "col-extra", CASE WHEN range = 12 THEN NULL ELSE {'col-inner': range::INTEGER, 'col-list': [{'col-x': range}]} END AS "col-s" FROM range(10, 13)`,
   );
   await commit(0, [
     { commitInfo: { timestamp: 1000, operation: 'CREATE TABLE' } },
@@ -166,9 +179,10 @@ describe('scan', () => {
     const rows = await readRows(s);
     expect(ids(rows)).toEqual([1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
     const r10 = rows.find((r) => r['id'] === 10n)!;
-    expect(r10).toEqual({ id: 10n, name: 'n10', part: 'y', extra: 15 });
+    expect(r10).toEqual({ id: 10n, name: 'n10', part: 'y', extra: 15, s: { inner: 10, list: [{ x: 10n }] } });
+    expect(rows.find((r) => r['id'] === 12n)!['s']).toBeNull();
     const r5 = rows.find((r) => r['id'] === 5n)!;
-    expect(r5).toEqual({ id: 5n, name: 'n5', part: null, extra: null });
+    expect(r5).toEqual({ id: 5n, name: 'n5', part: null, extra: null, s: null });
     // time travel: before the deletion vector and the new column
     const v0 = await readRows(await loadSnapshot(store, { version: 0 }));
     expect(ids(v0)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
