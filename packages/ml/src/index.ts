@@ -3,3 +3,4 @@ export * from './core.js';
 export * from './data/index.js';
 export * from './linear/index.js';
 export * from './evaluation/index.js';
+export * from './feature/index.js';
