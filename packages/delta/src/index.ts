@@ -103,3 +103,9 @@ export {
 } from './types-duckdb.js';
 export { deleteFromTable, updateTable, mergeIntoTable, scanFilesSql } from './dml.js';
 export type { DmlOptions, DmlResult, MergeClause, MergeOptions } from './dml.js';
+export { optimizeTable, binPack, zOrderSql, DEFAULT_OPTIMIZE_TARGET_SIZE } from './optimize.js';
+export type { OptimizeOptions, OptimizeResult } from './optimize.js';
+export { vacuumTable, parseIntervalHours, DEFAULT_RETENTION_HOURS } from './vacuum.js';
+export type { VacuumOptions, VacuumResult } from './vacuum.js';
+export { restoreTable } from './restore.js';
+export type { RestoreResult } from './restore.js';
