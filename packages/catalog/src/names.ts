@@ -75,22 +75,29 @@ export function parseQualifiedName(
   return { catalog, schema, name };
 }
 
-/** Levenshtein edit distance (two-row dynamic programme). */
+/**
+ * Edit distance between two names: Levenshtein's insertions, deletions and substitutions, plus
+ * swaps of two adjacent characters (the optimal-string-alignment variant), so `mian` is one edit
+ * from `main`.
+ */
 export function levenshtein(a: string, b: string): number {
   if (a === b) return 0;
   if (!a.length) return b.length;
   if (!b.length) return a.length;
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  let cur = new Array<number>(b.length + 1);
+  const w = b.length + 1;
+  const d = new Array<number>((a.length + 1) * w);
+  for (let i = 0; i <= a.length; i++) d[i * w] = i;
+  for (let j = 0; j <= b.length; j++) d[j] = j;
   for (let i = 1; i <= a.length; i++) {
-    cur[0] = i;
     for (let j = 1; j <= b.length; j++) {
-      const cost = a.charCodeAt(i - 1) === b.charCodeAt(j - 1) ? 0 : 1;
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost);
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let v = Math.min(d[(i - 1) * w + j]! + 1, d[i * w + j - 1]! + 1, d[(i - 1) * w + j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        v = Math.min(v, d[(i - 2) * w + j - 2]! + 1);
+      d[i * w + j] = v;
     }
-    [prev, cur] = [cur, prev];
   }
-  return prev[b.length]!;
+  return d[a.length * w + b.length]!;
 }
 
 /**
