@@ -4,3 +4,4 @@ export * from './data/index.js';
 export * from './linear/index.js';
 export * from './evaluation/index.js';
 export * from './feature/index.js';
+export * from './clustering/index.js';
