@@ -93,14 +93,16 @@ export async function readParquetActions(store: ObjectStore, files: string[]): P
     }
     const cols = ACTION_COLUMNS.filter((c) => present.includes(c));
     if (cols.length === 0) return [];
-    const sel = cols.map((c) => `to_json("${c}") AS "${c}"`).join(', ');
-    const where = cols.map((c) => `"${c}" IS NOT NULL`).join(' OR ');
-    let rows: Record<string, unknown>[];
+    // One JSON line per action, aggregated into a few large strings: far cheaper than
+    // materialising every (mostly NULL) column of every row in JS.
+    const line = `COALESCE(${cols.map((c) => `'{"${c}":' || to_json("${c}") || '}'`).join(', ')})`;
+    const src = `read_parquet(${list}, union_by_name = true, filename = '__lakebox_file', file_row_number = true)`;
+    let chunks: string[];
     try {
       const r = await conn.runAndReadAll(
-        `SELECT ${sel} FROM read_parquet(${list}, union_by_name = true) WHERE ${where}`,
+        `SELECT string_agg(${line}, chr(10)) AS s FROM ${src} GROUP BY "__lakebox_file", file_row_number // 50000 ORDER BY "__lakebox_file", min(file_row_number)`,
       );
-      rows = r.getRowObjectsJson() as Record<string, unknown>[];
+      chunks = (r.getColumnsJS()[0] ?? []).filter((x): x is string => typeof x === 'string');
     } catch (e) {
       throw new LakeboxError(
         'DELTA_INVALID_CHECKPOINT',
@@ -112,11 +114,12 @@ export async function readParquetActions(store: ObjectStore, files: string[]): P
       );
     }
     const out: Action[] = [];
-    for (const row of rows) {
-      for (const c of cols) {
-        const v = row[c];
-        if (v === null || v === undefined) continue;
-        const obj = stripNulls(JSON.parse(String(v)) as Record<string, unknown>);
+    for (const chunk of chunks) {
+      for (const l of chunk.split('\n')) {
+        if (l === '') continue;
+        const a = JSON.parse(l) as Record<string, Record<string, unknown>>;
+        const c = Object.keys(a)[0]!;
+        const obj = stripNulls(a[c]!);
         normalise(c, obj);
         out.push({ [c]: obj } as Action);
       }

@@ -3,7 +3,7 @@
  * `commitInfo` action.
  */
 import type { CommitInfo } from './actions.js';
-import { listLog, readCommit } from './log.js';
+import { listLog, readCommit, readLastCheckpoint } from './log.js';
 import { commitTimestamp } from './snapshot.js';
 import type { ObjectStore } from './storage.js';
 import { LakeboxError } from '@lakebox/common';
@@ -25,7 +25,13 @@ export interface HistoryEntry {
 
 /** The commits of the table, newest first (at most `limit`). */
 export async function readHistory(store: ObjectStore, opts: { limit?: number } = {}): Promise<HistoryEntry[]> {
-  const listing = await listLog(store, 0);
+  // With a limit, list only the tail of the log (from the last checkpoint, or further back if needed).
+  let listing = await listLog(store, opts.limit === undefined ? 0 : ((await readLastCheckpoint(store))?.version ?? 0));
+  if (listing.partial) {
+    const latest = Math.max(-1, ...listing.commits.keys());
+    const from = Math.max(0, latest - (opts.limit ?? 0) + 1);
+    if (latest < 0 || from < Math.min(...listing.commits.keys())) listing = await listLog(store, latest < 0 ? 0 : from);
+  }
   if (listing.commits.size === 0 && listing.checkpoints.length === 0) {
     throw new LakeboxError(
       'DELTA_MISSING_DELTA_TABLE',
