@@ -246,3 +246,46 @@ describe('scan', () => {
     expect(ids(await readRows(s, { filter: preds[3] }))).toEqual([10, 11, 12]);
   });
 });
+
+describe('column mapping id mode', () => {
+  it('matches Parquet columns by field id, not by name', async () => {
+    const d = await fs.mkdtemp(path.join(os.tmpdir(), 'lakebox-idmode-'));
+    try {
+      const st = new LocalObjectStore(d);
+      // The file's column names do not match the physical names in the schema; only the ids do.
+      const file = path.join(d, 'f.parquet');
+      await withConnection((c) =>
+        c.run(
+          `COPY (SELECT 1::INTEGER AS renamed_a, 'x' AS renamed_b) TO ${sqlString(file)} (FORMAT parquet, FIELD_IDS {renamed_a: 11, renamed_b: 12})`,
+        ),
+      );
+      const f = (name: string, type: string, id: number): Record<string, unknown> => ({
+        name,
+        type,
+        nullable: true,
+        metadata: { 'delta.columnMapping.id': id, 'delta.columnMapping.physicalName': `phys-${name}` },
+      });
+      const schema = { type: 'struct', fields: [f('a', 'long', 11), f('b', 'string', 12), f('c', 'double', 13)] };
+      const actions: Action[] = [
+        { commitInfo: { timestamp: 1 } },
+        { protocol: { minReaderVersion: 2, minWriterVersion: 5 } },
+        {
+          metaData: {
+            id: 'i',
+            format: { provider: 'parquet', options: {} },
+            schemaString: JSON.stringify(schema),
+            partitionColumns: [],
+            configuration: { 'delta.columnMapping.mode': 'id' },
+          },
+        },
+        { add: { path: 'f.parquet', partitionValues: {}, size: 1, modificationTime: 1, dataChange: true } },
+      ];
+      await st.put(commitPath(0), new TextEncoder().encode(actions.map((a) => JSON.stringify(a)).join('\n')));
+      const s = await loadSnapshot(st);
+      expect(s.columnMappingMode).toBe('id');
+      expect(await readRows(s)).toEqual([{ a: 1n, b: 'x', c: null }]);
+    } finally {
+      await fs.rm(d, { recursive: true, force: true });
+    }
+  });
+});

@@ -11,12 +11,12 @@
 import { fileURLToPath } from 'node:url';
 import { LakeboxError } from '@lakebox/common';
 import type { Add } from './actions.js';
-import { logicalValueSql, physicalName } from './column-mapping.js';
+import { fieldId, logicalValueSql, physicalName } from './column-mapping.js';
 import { loadDeletionVector } from './deletion-vectors.js';
 import { sqlIdent, sqlString, withConnection } from './duckdb.js';
 import { duckdbType, partitionValueSql } from './partition-values.js';
 import { predicateSql, pruneFiles, validatePredicate, type Predicate } from './predicate.js';
-import type { StructField } from './schema.js';
+import { isArray, isMap, isStruct, type StructField } from './schema.js';
 import type { Snapshot } from './snapshot.js';
 import type { ObjectStore } from './storage.js';
 
@@ -104,7 +104,16 @@ export async function scanSql(snapshot: Snapshot, opts: ScanOptions = {}): Promi
     dvs.push(f.deletionVector ? await loadDeletionVector(snapshot.store, f.deletionVector) : undefined);
   }
   const hasDv = dvs.some((d) => d !== undefined && d.length > 0);
-  const present = await presentColumns([...new Set(locals)]);
+  // Column mapping 'id': match Parquet columns by field id (DuckDB's `schema` parameter), which
+  // also yields NULL for columns a file lacks. Nested types are matched by physical name.
+  const dataFields = fields.filter((f) => !partCols.has(f.name));
+  const byId =
+    mode === 'id' &&
+    dataFields.length > 0 &&
+    dataFields.every((f) => fieldId(f) !== undefined && !isStruct(f.type) && !isArray(f.type) && !isMap(f.type));
+  const present = byId
+    ? new Set(dataFields.map((f) => physicalName(f, mode)))
+    : await presentColumns([...new Set(locals)]);
   const needJoin = hasDv || partFields.length > 0;
 
   const proj: string[] = [];
@@ -118,7 +127,15 @@ export async function scanSql(snapshot: Snapshot, opts: ScanOptions = {}): Promi
     else proj.push(`CAST(NULL AS ${duckdbType(f.type)}) AS ${sqlIdent(f.name)}`);
   }
   const fileList = `[${[...new Set(locals)].map(sqlString).join(', ')}]`;
-  let from = `read_parquet(${fileList}, union_by_name = true${needJoin ? `, filename = ${sqlString(FILE_COL)}` : ''}${hasDv ? ', file_row_number = true' : ''}) AS d`;
+  const schemaParam = byId
+    ? `schema = MAP {${dataFields
+        .map(
+          (f) =>
+            `${fieldId(f)}: {name: ${sqlString(physicalName(f, mode))}, type: ${sqlString(duckdbType(f.type))}, default_value: NULL}`,
+        )
+        .join(', ')}}`
+    : 'union_by_name = true';
+  let from = `read_parquet(${fileList}, ${schemaParam}${needJoin ? `, filename = ${sqlString(FILE_COL)}` : ''}${hasDv ? ', file_row_number = true' : ''}) AS d`;
   let dvWhere = '';
   if (needJoin) {
     const rows = files.map((f: Add, i) => {
