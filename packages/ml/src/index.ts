@@ -5,3 +5,5 @@ export * from './linear/index.js';
 export * from './evaluation/index.js';
 export * from './feature/index.js';
 export * from './clustering/index.js';
+export * from './tree/index.js';
+export * from './export/index.js';
