@@ -20,19 +20,15 @@ export function installErrorHandlers(app: FastifyInstance): void {
       return reply.status(fe.statusCode).send({ error_code: 'MALFORMED_REQUEST', message: fe.message });
     }
     request.log.error({ err: error }, 'internal error');
-    return reply
-      .status(500)
-      .send({
-        error_code: 'INTERNAL_ERROR',
-        message: `Internal error (request ${request.id}); the server log has the details.`,
-      });
+    return reply.status(500).send({
+      error_code: 'INTERNAL_ERROR',
+      message: `Internal error (request ${request.id}); the server log has the details.`,
+    });
   });
   app.setNotFoundHandler((request, reply) => {
-    reply
-      .status(404)
-      .send({
-        error_code: 'ENDPOINT_NOT_FOUND',
-        message: `No API found for '${request.method} ${request.url.split('?')[0]}'`,
-      });
+    reply.status(404).send({
+      error_code: 'ENDPOINT_NOT_FOUND',
+      message: `No API found for '${request.method} ${request.url.split('?')[0]}'`,
+    });
   });
 }

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { LakeboxError } from '@lakebox/common';
-import { openCatalog, type OpenCatalog } from '@lakebox/catalog';
+import { ADMIN_USER, openCatalog, type OpenCatalog } from '@lakebox/catalog';
 import { buildApp } from './app.js';
 import type { LakeboxConfig } from './config.js';
 import { ServiceRegistry, type LakeboxFeature, type LakeboxService } from './context.js';
@@ -37,8 +37,7 @@ export async function startServer(
   let app: FastifyInstance | undefined;
   const started: LakeboxService[] = [];
   try {
-    const admin = await catalog.principals.bootstrapAdmin();
-    await catalog.metastore.bootstrap(admin?.principal.name ?? 'admin');
+    await catalog.metastore.bootstrap(ADMIN_USER);
     fs.mkdirSync(config.storageRoot, { recursive: true });
     const services = new ServiceRegistry();
     app = await buildApp({
@@ -54,6 +53,8 @@ export async function startServer(
     await app.listen({ host: config.host, port: config.port });
     const addr = app.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.port;
+    // Only once the port is ours: a start that fails must not swallow the one-time admin token.
+    const admin = await catalog.principals.bootstrapAdmin();
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
     app.log.info({ url, dataDir: config.dataDir, metastore: catalog.database.displayUrl }, 'lakebox listening');
     for (const s of services.services) {
