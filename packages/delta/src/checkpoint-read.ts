@@ -71,11 +71,19 @@ async function getOrFail(store: ObjectStore, file: string): Promise<Uint8Array> 
   }
 }
 
+/**
+ * A file path as a DuckDB `read_parquet` argument. DuckDB expands glob characters in paths, so a
+ * file named `a[1]*.parquet` could silently match other files: escape them as one-character classes.
+ */
+export function parquetPathSql(p: string): string {
+  return sqlString(p.replace(/[[\]*?{}]/g, (ch) => `[${ch}]`));
+}
+
 /** Read the action columns of Parquet checkpoint / sidecar files. */
 export async function readParquetActions(store: ObjectStore, files: string[]): Promise<Action[]> {
   const locals: string[] = [];
   for (const f of files) locals.push(await store.localPath(f));
-  const list = `[${locals.map(sqlString).join(', ')}]`;
+  const list = `[${locals.map(parquetPathSql).join(', ')}]`;
   return withConnection(async (conn) => {
     let present: string[];
     try {

@@ -289,3 +289,42 @@ describe('column mapping id mode', () => {
     }
   });
 });
+
+describe('paths with glob characters', () => {
+  it('reads exactly the logged files, even when names look like glob patterns', async () => {
+    const d = await fs.mkdtemp(path.join(os.tmpdir(), 'lakebox-glob-'));
+    try {
+      const root = path.join(d, 'table[1]');
+      const st = new LocalObjectStore(root);
+      await fs.mkdir(root, { recursive: true });
+      await withConnection(async (c) => {
+        await c.run(
+          `COPY (SELECT 1::BIGINT AS id) TO ${sqlString(path.join(root, 'p[1]*?.parquet'))} (FORMAT parquet)`,
+        );
+        // a decoy the pattern p[1]*?.parquet would match if it were treated as a glob
+        await c.run(`COPY (SELECT 99::BIGINT AS id) TO ${sqlString(path.join(root, 'p1xy.parquet'))} (FORMAT parquet)`);
+      });
+      const schema = JSON.stringify({
+        type: 'struct',
+        fields: [{ name: 'id', type: 'long', nullable: true, metadata: {} }],
+      });
+      const actions: Action[] = [
+        { protocol: { minReaderVersion: 1, minWriterVersion: 2 } },
+        {
+          metaData: {
+            id: 'g',
+            format: { provider: 'parquet', options: {} },
+            schemaString: schema,
+            partitionColumns: [],
+            configuration: {},
+          },
+        },
+        { add: { path: 'p%5B1%5D*%3F.parquet', partitionValues: {}, size: 1, modificationTime: 1, dataChange: true } },
+      ];
+      await st.put(commitPath(0), new TextEncoder().encode(actions.map((a) => JSON.stringify(a)).join('\n')));
+      expect(await readRows(await loadSnapshot(st))).toEqual([{ id: 1n }]);
+    } finally {
+      await fs.rm(d, { recursive: true, force: true });
+    }
+  });
+});

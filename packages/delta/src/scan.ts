@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { LakeboxError } from '@lakebox/common';
 import type { Add } from './actions.js';
 import { fieldId, logicalValueSql, physicalName } from './column-mapping.js';
+import { parquetPathSql } from './checkpoint-read.js';
 import { loadDeletionVector } from './deletion-vectors.js';
 import { sqlIdent, sqlString, withConnection } from './duckdb.js';
 import { duckdbType, partitionValueSql } from './partition-values.js';
@@ -69,7 +70,7 @@ async function presentColumns(files: string[]): Promise<Set<string>> {
   return withConnection(async (conn) => {
     try {
       const r = await conn.runAndReadAll(
-        `DESCRIBE SELECT * FROM read_parquet([${files.map(sqlString).join(', ')}], union_by_name = true)`,
+        `DESCRIBE SELECT * FROM read_parquet([${files.map(parquetPathSql).join(', ')}], union_by_name = true)`,
       );
       return new Set(r.getRowObjectsJson().map((row) => String(row['column_name'])));
     } catch (e) {
@@ -126,7 +127,7 @@ export async function scanSql(snapshot: Snapshot, opts: ScanOptions = {}): Promi
     if (present.has(phys)) proj.push(`${logicalValueSql(`d.${sqlIdent(phys)}`, f.type, mode)} AS ${sqlIdent(f.name)}`);
     else proj.push(`CAST(NULL AS ${duckdbType(f.type)}) AS ${sqlIdent(f.name)}`);
   }
-  const fileList = `[${[...new Set(locals)].map(sqlString).join(', ')}]`;
+  const fileList = `[${[...new Set(locals)].map(parquetPathSql).join(', ')}]`;
   const schemaParam = byId
     ? `schema = MAP {${dataFields
         .map(
