@@ -9,8 +9,9 @@ import { checkpointStore } from './checkpoint-write.js';
 import type { IsolationLevel } from './conflict.js';
 import { assertWritable } from './protocol-select.js';
 import { isStruct, serializeSchema, type StructType } from './schema.js';
-import { latestVersion, loadSnapshot, tableStore, type Snapshot } from './snapshot.js';
+import { latestVersion, loadSnapshot, type Snapshot } from './snapshot.js';
 import type { ObjectStore } from './storage.js';
+import { storeForLocation } from './storage-location.js';
 import { Transaction, type CommitResult } from './transaction.js';
 
 export interface CreateTableOptions {
@@ -24,7 +25,7 @@ export interface CreateTableOptions {
 }
 
 function toStore(location: string | ObjectStore): ObjectStore {
-  return typeof location === 'string' ? tableStore(location) : location;
+  return typeof location === 'string' ? storeForLocation(location) : location;
 }
 
 function validateSchema(schema: StructType, partitionColumns: string[]): void {

@@ -213,6 +213,28 @@ describe('Transaction.commit', () => {
     await expectCode(r4.commit({ operation: 'MERGE' }), 'DELTA_CONCURRENT_APPEND');
   });
 
+  it('a scan Predicate as read predicate is evaluated on partition values and stats', async () => {
+    const t = await DeltaTable.create(await tmpTable(), { schema, partitionColumns: ['part'] });
+    const nonBlind = async (part: string) => {
+      const w = await t.startTransaction();
+      w.readPredicate((f) => f.partitionValues.part === 'nothing');
+      w.addFiles([add({ part })]);
+      await w.commit({ operation: 'MERGE' });
+    };
+    const r = await t.startTransaction();
+    r.readPredicate({ op: '=', column: 'part', value: 'a' });
+    r.addFiles([add({ part: 'a' })]);
+    await nonBlind('b');
+    expect((await r.commit({ operation: 'MERGE' })).attempts).toBe(2);
+    const r2 = await t.startTransaction();
+    r2.readPredicate({ op: 'in', column: 'part', values: ['a', 'c'] });
+    r2.addFiles([add({ part: 'a' })]);
+    await nonBlind('c');
+    await expectCode(r2.commit({ operation: 'MERGE' }), 'DELTA_CONCURRENT_APPEND');
+    const r3 = await t.startTransaction();
+    expect(() => r3.readPredicate({ op: '=', column: 'nope', value: 1 })).toThrow(LakeboxError);
+  });
+
   it('metadata changes conflict with concurrent transactions', async () => {
     const t = await DeltaTable.create(await tmpTable(), { schema });
     const a = await t.startTransaction();

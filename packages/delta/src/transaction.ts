@@ -25,14 +25,19 @@ import type {
 import { checkpointStore } from './checkpoint-write.js';
 import { checkConflicts, type CurrentTransactionInfo, type IsolationLevel } from './conflict.js';
 import { commitPath, readCommit } from './log.js';
+import { pruneFiles, validatePredicate, type Predicate } from './predicate.js';
 import { assertWritable, sameProtocol, selectProtocol } from './protocol-select.js';
 import { canonicalPath, type Snapshot } from './snapshot.js';
 import type { ObjectStore } from './storage.js';
 
 export type { IsolationLevel } from './conflict.js';
 
-/** A read predicate: decides whether a (concurrently added) file falls inside what was read. */
-export type ReadPredicate = (file: Add) => boolean;
+/**
+ * A read predicate: decides whether a (concurrently added) file falls inside what was read.
+ * Either a function, or a scan Predicate (predicate.ts), evaluated against the file's partition
+ * values and statistics the way scans prune files.
+ */
+export type ReadPredicate = ((file: Add) => boolean) | Predicate;
 
 export interface CommitOperation {
   /** Spark's operation name: WRITE, CREATE TABLE, DELETE, UPDATE, MERGE, OPTIMIZE, ... */
@@ -92,7 +97,7 @@ export class Transaction {
   private appTxn: Txn | undefined;
   private wholeTable = false;
   private readonly readPaths = new Set<string>();
-  private readonly readPredicates: ReadPredicate[] = [];
+  private readonly readPredicates: ((file: Add) => boolean)[] = [];
   private readAnything = false;
   private committed = false;
 
@@ -195,9 +200,19 @@ export class Transaction {
   readPredicate(p?: ReadPredicate): void {
     if (p === undefined) this.readWholeTable();
     else {
-      this.readPredicates.push(p);
+      this.readPredicates.push(typeof p === 'function' ? p : this.fileMatcher(p));
       this.readAnything = true;
     }
+  }
+
+  /** A Predicate as a per-file test: the scan's pruning applied to that one file. */
+  private fileMatcher(p: Predicate): (file: Add) => boolean {
+    const snapshot = this.readSnapshot;
+    validatePredicate(p, snapshot.schema.fields);
+    return (file) => {
+      const oneFile = Object.create(snapshot, { activeFiles: { value: () => [file] } }) as Snapshot;
+      return pruneFiles(oneFile, p).length > 0;
+    };
   }
 
   private assertOpen(): void {
