@@ -96,6 +96,16 @@ describe('LogisticRegression vs scikit-learn LogisticRegression', () => {
     expect(m.summary?.converged).toBe(true);
   });
 
+  it('gives the same model with the gradient split over worker threads', async () => {
+    const ds = ref.datasets.digits;
+    const frame = datasetFrame(ds);
+    const opts = { regParam: 1e-3, maxIter: 30, tol: 0 };
+    const one = await new LogisticRegression({ ...opts, parallelism: 1 }).fit(frame);
+    const two = await new LogisticRegression({ ...opts, parallelism: 2 }).fit(frame);
+    expect(maxAbsDiff(one.coefficients, two.coefficients) / maxAbs(one.coefficients)).toBeLessThan(1e-9);
+    expect(two.summary?.iterations).toBe(one.summary?.iterations);
+  });
+
   it('round-trips through the saved format and adds prediction columns', async () => {
     const ds = ref.datasets.iris;
     const frame = datasetFrame(ds);

@@ -10,6 +10,8 @@ export interface Design {
   mean: Float64Array;
   /** Population standard deviation of each column (0 for a constant column). */
   std: Float64Array;
+  /** Whether `xs` lives in a SharedArrayBuffer (for worker threads). */
+  shared: boolean;
 }
 
 export function readTraining(
@@ -26,7 +28,7 @@ export function readTraining(
   return { x, y, n, d };
 }
 
-export function standardize(x: Float64Array, n: number, d: number, center: boolean): Design {
+export function standardize(x: Float64Array, n: number, d: number, center: boolean, shared = false): Design {
   const mean = new Float64Array(d);
   const m2 = new Float64Array(d);
   for (let i = 0; i < n; i++) {
@@ -51,12 +53,12 @@ export function standardize(x: Float64Array, n: number, d: number, center: boole
     inv[j] = std[j] > 0 ? 1 / std[j] : 0;
     shift[j] = center ? mean[j] : 0;
   }
-  const xs = new Float64Array(n * d);
+  const xs = shared ? new Float64Array(new SharedArrayBuffer(n * d * 8)) : new Float64Array(n * d);
   for (let i = 0; i < n; i++) {
     const o = i * d;
     for (let j = 0; j < d; j++) xs[o + j] = (x[o + j] - shift[j]) * inv[j];
   }
-  return { n, d, xs, mean, std };
+  return { n, d, xs, mean, std, shared };
 }
 
 /** Feature matrix for prediction, checking the width the model was fit with. */

@@ -13,6 +13,8 @@ import {
   type SavedData,
 } from '../core.js';
 import { minimize, type Objective } from './optim.js';
+import { binaryChunk, multinomialChunk, type PartialLoss } from './logistic-kernels.js';
+import { defaultParallelism, sharedPool } from '../parallel.js';
 import { readPredict, readTraining, standardize } from './common.js';
 
 export interface LogisticRegressionParams {
@@ -34,6 +36,8 @@ export interface LogisticRegressionParams {
   family: 'auto' | 'binomial' | 'multinomial';
   /** Binary decision threshold on P(class 1). */
   threshold: number;
+  /** Threads for the loss/gradient: 0 = automatic (all cores for large data), 1 = main thread only. */
+  parallelism: number;
 }
 
 const specs: ParamSpecs<LogisticRegressionParams> = {
@@ -54,6 +58,7 @@ const specs: ParamSpecs<LogisticRegressionParams> = {
     validate: V.oneOf('auto', 'binomial', 'multinomial'),
   },
   threshold: { doc: 'binary decision threshold on P(class 1)', default: 0.5, validate: V.inRange(0, 1) },
+  parallelism: { doc: 'threads for the gradient: 0 = automatic, 1 = none', default: 0, validate: V.int(0, 256) },
 };
 
 export interface TrainingSummary {
@@ -77,10 +82,6 @@ export class LogisticRegression extends Estimator<LogisticRegressionParams, Logi
   }
 
   async fit(frame: Frame): Promise<LogisticRegressionModel> {
-    return this.fitSync(frame);
-  }
-
-  fitSync(frame: Frame): LogisticRegressionModel {
     const p = this.params;
     const { x, y, n, d } = readTraining(frame, p.featuresCol, p.labelCol, 'LogisticRegression');
     const numClasses = classLabels(y, 'LogisticRegression');
@@ -91,8 +92,11 @@ export class LogisticRegression extends Estimator<LogisticRegressionParams, Logi
         `LogisticRegression: family 'binomial' needs 2 classes, the label has ${numClasses}`,
       );
     }
-    const des = standardize(x, n, d, p.fitIntercept);
     const K = multinomial ? numClasses : 1;
+    const threads = Math.min(n, p.parallelism > 0 ? p.parallelism : n * d * K >= 2_000_000 ? defaultParallelism() : 1);
+    const des = standardize(x, n, d, p.fitIntercept, threads > 1);
+    const ys = des.shared ? new Float64Array(new SharedArrayBuffer(n * 8)) : y;
+    if (ys !== y) ys.set(y);
     const nb = p.fitIntercept ? K : 0;
     const nw = K * d;
     const lambda2 = p.regParam * (1 - p.elasticNetParam);
@@ -107,9 +111,7 @@ export class LogisticRegression extends Estimator<LogisticRegressionParams, Logi
         l1[k * d + j] = p.standardization ? lambda1 : lambda1 / s;
       }
     }
-    const obj = multinomial
-      ? multinomialObjective(des.xs, y, n, d, K, p.fitIntercept, l2)
-      : binaryObjective(des.xs, y, n, d, p.fitIntercept, l2);
+    const obj = objective(des.xs, ys, n, d, K, multinomial, p.fitIntercept, l2, threads);
     const w0 = new Float64Array(nw + nb);
     if (p.fitIntercept) {
       // Start the intercepts at the log-odds of the class frequencies.
@@ -123,7 +125,7 @@ export class LogisticRegression extends Estimator<LogisticRegressionParams, Logi
         w0[nw] = Math.log(Math.max(counts[1], 0.5) / Math.max(counts[0], 0.5));
       }
     }
-    const res = minimize(obj, w0, { maxIter: p.maxIter, tol: p.tol, l1: lambda1 > 0 ? l1 : undefined });
+    const res = await minimize(obj, w0, { maxIter: p.maxIter, tol: p.tol, l1: lambda1 > 0 ? l1 : undefined });
     // Back to the original feature scale.
     const coef = new Float64Array(nw);
     const intercept = new Float64Array(K);
@@ -150,88 +152,43 @@ export class LogisticRegression extends Estimator<LogisticRegressionParams, Logi
   }
 }
 
-function binaryObjective(
-  xs: Float64Array,
-  y: Float64Array,
-  n: number,
-  d: number,
-  fitIntercept: boolean,
-  l2: Float64Array,
-): Objective {
-  return (w, g) => {
-    g.fill(0);
-    const b = fitIntercept ? w[d] : 0;
-    let loss = 0;
-    let gb = 0;
-    for (let i = 0; i < n; i++) {
-      const o = i * d;
-      let m = b;
-      for (let j = 0; j < d; j++) m += w[j] * xs[o + j];
-      let l: number;
-      let pr: number;
-      if (m > 0) {
-        const e = Math.exp(-m);
-        l = m + Math.log1p(e);
-        pr = 1 / (1 + e);
-      } else {
-        const e = Math.exp(m);
-        l = Math.log1p(e);
-        pr = e / (1 + e);
-      }
-      const yi = y[i];
-      loss += l - yi * m;
-      const r = pr - yi;
-      gb += r;
-      for (let j = 0; j < d; j++) g[j] += r * xs[o + j];
-    }
-    const inv = 1 / n;
-    loss *= inv;
-    for (let j = 0; j < d; j++) {
-      g[j] = g[j] * inv + l2[j] * w[j];
-      loss += 0.5 * l2[j] * w[j] * w[j];
-    }
-    if (fitIntercept) g[d] = gb * inv;
-    return loss;
-  };
-}
+const kernelsUrl = new URL('./logistic-kernels.ts', import.meta.url).href;
 
-function multinomialObjective(
+/**
+ * Mean loss + L2 penalty and its gradient. With `threads` > 1 the rows are split into equal
+ * chunks: the main thread computes the first while worker threads compute the others.
+ */
+function objective(
   xs: Float64Array,
   y: Float64Array,
   n: number,
   d: number,
   K: number,
+  multinomial: boolean,
   fitIntercept: boolean,
   l2: Float64Array,
+  threads: number,
 ): Objective {
-  const m = new Float64Array(K);
-  const nw = K * d;
-  return (w, g) => {
-    g.fill(0);
-    let loss = 0;
-    for (let i = 0; i < n; i++) {
-      const o = i * d;
-      let mx = -Infinity;
-      for (let k = 0; k < K; k++) {
-        let s = fitIntercept ? w[nw + k] : 0;
-        const wo = k * d;
-        for (let j = 0; j < d; j++) s += w[wo + j] * xs[o + j];
-        m[k] = s;
-        if (s > mx) mx = s;
-      }
-      let z = 0;
-      for (let k = 0; k < K; k++) {
-        m[k] = Math.exp(m[k] - mx);
-        z += m[k];
-      }
-      const yi = y[i];
-      loss += Math.log(z) + mx - (Math.log(m[yi]) + mx);
-      for (let k = 0; k < K; k++) {
-        const r = m[k] / z - (k === yi ? 1 : 0);
-        if (fitIntercept) g[nw + k] += r;
-        const wo = k * d;
-        for (let j = 0; j < d; j++) g[wo + j] += r * xs[o + j];
-      }
+  const nw = multinomial ? K * d : d;
+  const local = new Float64Array(l2.length);
+  const bounds = Array.from({ length: threads + 1 }, (_, t) => Math.floor((t * n) / threads));
+  const pool = threads > 1 ? sharedPool() : undefined;
+  return async (w, g) => {
+    const remote = pool
+      ? bounds
+          .slice(1, -1)
+          .map((lo, t) =>
+            pool.run<PartialLoss>(kernelsUrl, 'chunk', [xs, y, d, K, multinomial, fitIntercept, w, lo, bounds[t + 2]]),
+          )
+      : [];
+    const own = multinomial
+      ? multinomialChunk(xs, y, d, K, fitIntercept, w, 0, bounds[1], local)
+      : binaryChunk(xs, y, d, fitIntercept, w, 0, bounds[1], local);
+    let loss = own.loss;
+    g.set(own.grad);
+    for (const r of await Promise.all(remote)) {
+      loss += r.loss;
+      for (let t = 0; t < g.length; t++) g[t] += r.grad[t];
     }
     const inv = 1 / n;
     loss *= inv;

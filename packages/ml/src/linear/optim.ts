@@ -5,7 +5,7 @@
  */
 
 /** f(w) returning the value and writing the gradient into `grad`. */
-export type Objective = (w: Float64Array, grad: Float64Array) => number;
+export type Objective = (w: Float64Array, grad: Float64Array) => number | Promise<number>;
 
 export interface MinimizeOptions {
   maxIter: number;
@@ -27,7 +27,7 @@ export interface MinimizeResult {
   evaluations: number;
 }
 
-export function minimize(f: Objective, w0: Float64Array, opts: MinimizeOptions): MinimizeResult {
+export async function minimize(f: Objective, w0: Float64Array, opts: MinimizeOptions): Promise<MinimizeResult> {
   const n = w0.length;
   const m = opts.m ?? 10;
   const l1 = opts.l1;
@@ -36,7 +36,7 @@ export function minimize(f: Objective, w0: Float64Array, opts: MinimizeOptions):
   let w = Float64Array.from(w0);
   let g = new Float64Array(n);
   let evaluations = 1;
-  let fx = f(w, g);
+  let fx = await f(w, g);
   let Fx = fx + (useL1 ? l1Norm(w, l1) : 0);
   const pg = new Float64Array(n);
   const S: Float64Array[] = [];
@@ -99,7 +99,7 @@ export function minimize(f: Objective, w0: Float64Array, opts: MinimizeOptions):
         }
         wNew[i] = v;
       }
-      fnew = f(wNew, gNew);
+      fnew = await f(wNew, gNew);
       evaluations++;
       Fnew = fnew + (useL1 ? l1Norm(wNew, l1) : 0);
       let decrease = 0;
