@@ -1,0 +1,143 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testApp } from '../test-helpers.js';
+import { typeNameOf } from './unity-catalog.js';
+
+let t: Awaited<ReturnType<typeof testApp>>;
+let alice: string;
+beforeAll(async () => {
+  t = await testApp();
+  await t.catalog.principals.ensurePrincipal('alice');
+  alice = (await t.catalog.principals.createToken('alice')).token;
+});
+afterAll(async () => {
+  await t.close();
+});
+
+const call = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: unknown, token = alice) =>
+  t.app.inject({
+    method,
+    url: `/api/2.1/unity-catalog${url}`,
+    headers: { authorization: `Bearer ${token}` },
+    ...(payload !== undefined ? { payload: payload as object } : {}),
+  });
+
+describe('Unity Catalog REST', () => {
+  it('creates, gets, updates, lists and deletes a catalog', async () => {
+    const created = await call('POST', '/catalogs', { name: 'Sales', comment: 'team', properties: { k: 'v' } });
+    expect(created.statusCode).toBe(200);
+    expect(created.json()).toMatchObject({
+      name: 'sales',
+      full_name: 'sales',
+      comment: 'team',
+      properties: { k: 'v' },
+      owner: 'alice',
+      created_by: 'alice',
+      catalog_type: 'MANAGED_CATALOG',
+    });
+    expect(typeof created.json().created_at).toBe('number');
+    const dup = await call('POST', '/catalogs', { name: 'sales' });
+    expect(dup.statusCode).toBe(409);
+    expect(dup.json().error_code).toBe('CATALOG_ALREADY_EXISTS');
+    expect((await call('GET', '/catalogs/sales')).json().name).toBe('sales');
+    const patched = await call('PATCH', '/catalogs/sales', { comment: 'sales team' });
+    expect(patched.json()).toMatchObject({ comment: 'sales team', updated_by: 'alice' });
+    const list = await call('GET', '/catalogs');
+    expect(list.json().catalogs.map((c: { name: string }) => c.name)).toEqual(['main', 'sales', 'system']);
+    expect((await call('DELETE', '/catalogs/sales')).statusCode).toBe(200);
+    const gone = await call('GET', '/catalogs/sales');
+    expect(gone.statusCode).toBe(404);
+    expect(gone.json().error_code).toBe('CATALOG_NOT_FOUND');
+  });
+
+  it('manages schemas by full name, and refuses to delete a non-empty one without force', async () => {
+    expect(
+      (await call('POST', '/schemas', { catalog_name: 'main', name: 'bronze', comment: 'raw' })).json(),
+    ).toMatchObject({
+      full_name: 'main.bronze',
+      catalog_name: 'main',
+      comment: 'raw',
+    });
+    const list = await call('GET', '/schemas?catalog_name=main');
+    expect(list.json().schemas.map((s: { name: string }) => s.name)).toEqual(['bronze', 'default']);
+    expect((await call('GET', '/schemas')).statusCode).toBe(400);
+    expect((await call('GET', '/schemas/main.bronze')).json().comment).toBe('raw');
+    expect((await call('GET', '/schemas/main')).json().error_code).toBe('INVALID_PARAMETER_VALUE');
+    await call('POST', '/tables', { catalog_name: 'main', schema_name: 'bronze', name: 't', table_type: 'MANAGED' });
+    const refused = await call('DELETE', '/schemas/main.bronze');
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json().error_code).toBe('SCHEMA_NOT_EMPTY');
+    expect((await call('DELETE', '/schemas/main.bronze?force=true')).statusCode).toBe(200);
+    expect((await call('GET', '/schemas/main.bronze')).statusCode).toBe(404);
+  });
+
+  it('registers tables with columns in Unity Catalog shape', async () => {
+    const created = await call('POST', '/tables', {
+      catalog_name: 'main',
+      schema_name: 'default',
+      name: 'events',
+      table_type: 'EXTERNAL',
+      data_source_format: 'DELTA',
+      storage_location: '/tmp/somewhere/events',
+      columns: [
+        { name: 'id', type_text: 'bigint', nullable: false },
+        { name: 'tags', type_text: 'array<string>', comment: 'labels' },
+      ],
+      comment: 'clicks',
+    });
+    expect(created.statusCode).toBe(200);
+    expect(created.json()).toMatchObject({
+      full_name: 'main.default.events',
+      table_type: 'EXTERNAL',
+      data_source_format: 'DELTA',
+      storage_location: '/tmp/somewhere/events',
+      columns: [
+        { name: 'id', type_text: 'bigint', type_name: 'LONG', position: 0, nullable: false },
+        {
+          name: 'tags',
+          type_text: 'array<string>',
+          type_name: 'ARRAY',
+          position: 1,
+          nullable: true,
+          comment: 'labels',
+        },
+      ],
+      owner: 'alice',
+    });
+    const list = await call('GET', '/tables?catalog_name=main&schema_name=default');
+    expect(list.json().tables.map((x: { name: string }) => x.name)).toEqual(['events']);
+    const typo = await call('GET', '/tables/main.default.evnts');
+    expect(typo.statusCode).toBe(404);
+    expect(typo.json()).toMatchObject({ error_code: 'TABLE_OR_VIEW_NOT_FOUND', details: { suggestions: ['events'] } });
+    const dup = await call('POST', '/tables', {
+      catalog_name: 'main',
+      schema_name: 'default',
+      name: 'EVENTS',
+      table_type: 'VIEW',
+      view_definition: 'SELECT 1',
+    });
+    expect(dup.statusCode).toBe(409);
+    expect(dup.json().error_code).toBe('TABLE_OR_VIEW_ALREADY_EXISTS');
+    expect((await call('DELETE', '/tables/main.default.events')).statusCode).toBe(200);
+    expect((await call('GET', '/tables/main.default.events')).statusCode).toBe(404);
+  });
+
+  it('validates request bodies', async () => {
+    const r = await call('POST', '/tables', { catalog_name: 'main', schema_name: 'default' });
+    expect(r.statusCode).toBe(400);
+    expect(r.json()).toEqual({
+      error_code: 'INVALID_PARAMETER_VALUE',
+      message: 'name is required (a non-empty string)',
+    });
+    const bad = await call('POST', '/catalogs', { name: 'a.b' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error_code).toBe('INVALID_SCHEMA_OR_RELATION_NAME');
+    expect((await call('POST', '/catalogs', { name: 'system' })).statusCode).toBe(400);
+  });
+
+  it('maps Spark type text to Unity Catalog type names', () => {
+    expect(typeNameOf('decimal(10,2)')).toBe('DECIMAL');
+    expect(typeNameOf('map<string,int>')).toBe('MAP');
+    expect(typeNameOf('STRING')).toBe('STRING');
+    expect(typeNameOf('int')).toBe('INT');
+  });
+});
