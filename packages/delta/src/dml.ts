@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { LakeboxError } from '@lakebox/common';
-import type { Add, Remove } from './actions.js';
+import type { Add, AddCDCFile, Remove } from './actions.js';
 import { constraintError, withConstraintChecks } from './constraints.js';
 import { sqlIdent, sqlString, withConnection } from './duckdb.js';
 import { logicalValueSql, physicalName } from './column-mapping.js';
@@ -163,6 +163,20 @@ async function candidateFiles(
   return { files: all, whole: false };
 }
 
+function cdfEnabled(snapshot: Snapshot): boolean {
+  return (snapshot.metadata.configuration?.['delta.enableChangeDataFeed'] ?? '').toLowerCase() === 'true';
+}
+
+/** Write change-data rows (table columns plus `_change_type`) as `_change_data/` files. */
+async function writeChanges(conn: DuckDBConnection, snapshot: Snapshot, sql: string): Promise<AddCDCFile[]> {
+  const adds = await writeDataFiles(conn, snapshot.store, sql, {
+    ...fileWriteSpec(snapshot),
+    dataChange: false,
+    changeData: true,
+  });
+  return adds.map((a) => ({ path: a.path, partitionValues: a.partitionValues, size: a.size, dataChange: false }));
+}
+
 /** Whether a condition mentions only partition columns (so it can be decided per file). */
 function onlyPartitionColumns(cond: string, snapshot: Snapshot): boolean {
   const parts = new Set(snapshot.partitionColumns.map((c) => c.toLowerCase()));
@@ -201,6 +215,7 @@ async function filesMatchingPartitions(
 interface RewriteOutcome {
   removes: Remove[];
   adds: Add[];
+  cdc: AddCDCFile[];
   deletedRows: number;
   copiedRows: number;
   removedBytes: number;
@@ -221,6 +236,7 @@ async function deleteMatching(
   const whole = (gone: Add[]): RewriteOutcome => ({
     removes: gone.map((a) => removeFor(a, now)),
     adds: [],
+    cdc: [],
     deletedRows: gone.reduce((n, a) => n + numRecordsOf(a), 0),
     copiedRows: 0,
     removedBytes: gone.reduce((n, a) => n + a.size, 0),
@@ -252,6 +268,7 @@ async function deleteMatching(
     copiedRows += v.total - v.hit;
   }
   let adds: Add[] = [];
+  let cdc: AddCDCFile[] = [];
   const partial = touchedFiles.filter((a) => touched.get(a.path)!.hit < touched.get(a.path)!.total);
   if (partial.length) {
     const scanPartial = await scanFilesSql(conn, snapshot, partial);
@@ -260,10 +277,20 @@ async function deleteMatching(
       snapshot,
       `SELECT ${tableColumns(snapshot.schema)} FROM (${scanPartial}) AS t WHERE (${cond}) IS NOT TRUE`,
     );
+    // Copied rows make remove/add pairs that are not deletes: change data says what really changed.
+    if (cdfEnabled(snapshot)) {
+      const scanTouched = await scanFilesSql(conn, snapshot, touchedFiles);
+      cdc = await writeChanges(
+        conn,
+        snapshot,
+        `SELECT ${tableColumns(snapshot.schema)}, 'delete' AS _change_type FROM (${scanTouched}) AS t WHERE (${cond}) IS TRUE`,
+      );
+    }
   }
   return {
     removes: touchedFiles.map((a) => removeFor(a, now)),
     adds,
+    cdc,
     deletedRows,
     copiedRows,
     removedBytes: touchedFiles.reduce((n, a) => n + a.size, 0),
@@ -281,9 +308,9 @@ export async function deleteRowsForWrite(
   txn: Transaction,
   snapshot: Snapshot,
   cond: Condition,
-): Promise<{ removes: Remove[]; adds: Add[] }> {
+): Promise<{ removes: Remove[]; adds: Add[]; cdc: AddCDCFile[] }> {
   const r = await deleteMatching(conn, txn, snapshot, cond);
-  return { removes: r.removes, adds: r.adds };
+  return { removes: r.removes, adds: r.adds, cdc: r.cdc };
 }
 
 function sumSize(adds: Add[]): number {
@@ -295,6 +322,7 @@ async function commitDml(
   store: ObjectStore,
   adds: Add[],
   removes: Remove[],
+  cdc: AddCDCFile[],
   operation: string,
   params: Record<string, unknown>,
   metrics: Record<string, number>,
@@ -304,6 +332,7 @@ async function commitDml(
   }
   txn.addFiles(adds);
   txn.removeFiles(removes);
+  if (cdc.length) txn.addCdc(cdc);
   try {
     const r = await txn.commit({
       operation,
@@ -313,7 +342,7 @@ async function commitDml(
     });
     return { version: r.version, metrics };
   } catch (e) {
-    await discardDataFiles(store, adds);
+    await discardDataFiles(store, [...adds, ...cdc.map((c) => ({ ...c, modificationTime: 0 }))]);
     throw e;
   }
 }
@@ -340,7 +369,7 @@ export async function deleteFromTable(
       numAddedFiles: r.adds.length,
       numDeletedRows: r.deletedRows,
       numCopiedRows: r.copiedRows,
-      numAddedChangeFiles: 0,
+      numAddedChangeFiles: r.cdc.length,
       numRemovedBytes: r.removedBytes,
       numAddedBytes: sumSize(r.adds),
       numDeletionVectorsAdded: 0,
@@ -352,6 +381,7 @@ export async function deleteFromTable(
       table.store,
       r.adds,
       r.removes,
+      r.cdc,
       'DELETE',
       { predicate: condition === undefined ? [] : [conditionSql(condition)] },
       metrics,
@@ -396,6 +426,7 @@ export async function updateTable(
       copied += v.total - v.hit;
     }
     let adds: Add[] = [];
+    let cdc: AddCDCFile[] = [];
     if (touchedFiles.length) {
       const scanT = await scanFilesSql(conn, snapshot, touchedFiles);
       const cols = schema.fields.map((f) => {
@@ -405,6 +436,20 @@ export async function updateTable(
           : `CASE WHEN (${cond}) IS TRUE THEN CAST((${e}) AS ${duckdbTypeName(f.type)}) ELSE ${sqlIdent(f.name)} END AS ${sqlIdent(f.name)}`;
       });
       adds = await writeRows(conn, snapshot, `SELECT ${cols.join(', ')} FROM (${scanT}) AS t`);
+      if (cdfEnabled(snapshot)) {
+        const post = schema.fields.map((f) => {
+          const e = assignments.get(f.name);
+          return e === undefined
+            ? sqlIdent(f.name)
+            : `CAST((${e}) AS ${duckdbTypeName(f.type)}) AS ${sqlIdent(f.name)}`;
+        });
+        cdc = await writeChanges(
+          conn,
+          snapshot,
+          `SELECT ${tableColumns(schema)}, 'update_preimage' AS _change_type FROM (${scanT}) AS t WHERE (${cond}) IS TRUE ` +
+            `UNION ALL SELECT ${post.join(', ')}, 'update_postimage' AS _change_type FROM (${scanT}) AS t WHERE (${cond}) IS TRUE`,
+        );
+      }
     }
     const now = Date.now();
     const removes = touchedFiles.map((a) => removeFor(a, now));
@@ -413,7 +458,7 @@ export async function updateTable(
       numAddedFiles: adds.length,
       numUpdatedRows: updated,
       numCopiedRows: copied,
-      numAddedChangeFiles: 0,
+      numAddedChangeFiles: cdc.length,
       numRemovedBytes: sumSize(touchedFiles),
       numAddedBytes: sumSize(adds),
       numDeletionVectorsAdded: 0,
@@ -425,6 +470,7 @@ export async function updateTable(
       table.store,
       adds,
       removes,
+      cdc,
       'UPDATE',
       { predicate: condition === undefined ? [] : [conditionSql(condition)] },
       metrics,
@@ -570,6 +616,8 @@ export async function mergeIntoTable(
 
       // Output rows: rows of touched files (kept, updated; deleted ones dropped) plus inserts.
       const branches: string[] = [];
+      const changes: string[] = [];
+      const targetCols = schema.fields.map((f) => `(${T}).${sqlIdent(f.name)} AS ${sqlIdent(f.name)}`).join(', ');
       const targetCol = (name: string): string => `(${T}).${sqlIdent(name)}`;
       const exprCtx = (e: string): string => e; // aliases resolve to the struct columns of the joined table
       const cast = (e: string, t: DataType): string => `CAST((${e}) AS ${duckdbTypeName(t)})`;
@@ -587,6 +635,16 @@ export async function mergeIntoTable(
             return `${e === undefined ? targetCol(f.name) : cast(exprCtx(e), f.type)} AS ${sqlIdent(f.name)}`;
           });
           branches.push(`SELECT ${cols.join(', ')} FROM ${joined} WHERE __action = ${sqlString(tag(c))}`);
+          changes.push(
+            `SELECT ${targetCols}, 'update_preimage' AS _change_type FROM ${joined} WHERE __action = ${sqlString(tag(c))}`,
+            `SELECT ${cols.join(', ')}, 'update_postimage' AS _change_type FROM ${joined} WHERE __action = ${sqlString(tag(c))}`,
+          );
+        }
+        for (const c of clauses) {
+          if (c.action === 'delete')
+            changes.push(
+              `SELECT ${targetCols}, 'delete' AS _change_type FROM ${joined} WHERE __action = ${sqlString(tag(c))}`,
+            );
         }
       }
       for (const c of notMatched) {
@@ -598,9 +656,16 @@ export async function mergeIntoTable(
           return `${e === undefined ? `CAST(NULL AS ${duckdbTypeName(f.type)})` : cast(e, f.type)} AS ${sqlIdent(f.name)}`;
         });
         branches.push(`SELECT ${cols.join(', ')} FROM ${joined} WHERE __action = ${sqlString(tag(c))}`);
+        changes.push(
+          `SELECT ${cols.join(', ')}, 'insert' AS _change_type FROM ${joined} WHERE __action = ${sqlString(tag(c))}`,
+        );
       }
       let adds: Add[] = [];
       if (branches.length) adds = await writeRows(conn, snapshot, branches.join(' UNION ALL '));
+      // Change data is needed only when files are rewritten (an insert-only merge is a plain append).
+      let cdc: AddCDCFile[] = [];
+      if (touchedPaths.size && cdfEnabled(snapshot) && changes.length)
+        cdc = await writeChanges(conn, snapshot, changes.join(' UNION ALL '));
       const now = Date.now();
       const removes = touchedFiles.map((a) => removeFor(a, now));
 
@@ -634,7 +699,7 @@ export async function mergeIntoTable(
         numOutputRows: adds.reduce((n, a) => n + numRecordsOf(a), 0),
         numTargetFilesAdded: adds.length,
         numTargetFilesRemoved: removes.length,
-        numTargetChangeFilesAdded: 0,
+        numTargetChangeFilesAdded: cdc.length,
         numTargetBytesAdded: sumSize(adds),
         numTargetBytesRemoved: sumSize(touchedFiles),
         numTargetDeletionVectorsAdded: 0,
@@ -649,7 +714,7 @@ export async function mergeIntoTable(
         notMatchedPredicates: describe(notMatched),
         notMatchedBySourcePredicates: describe(bySource),
       };
-      return await commitDml(txn, table.store, adds, removes, 'MERGE', params, metrics);
+      return await commitDml(txn, table.store, adds, removes, cdc, 'MERGE', params, metrics);
     } finally {
       await conn.run(`DROP TABLE IF EXISTS ${joined}`).catch(() => undefined);
       await conn.run(`DROP TABLE IF EXISTS ${src}`).catch(() => undefined);

@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { LakeboxError } from '@lakebox/common';
-import type { Add, Metadata, Remove } from './actions.js';
+import type { Add, AddCDCFile, Metadata, Remove } from './actions.js';
 import { fieldId, physicalName } from './column-mapping.js';
 import { constraintError, withConstraintChecks } from './constraints.js';
 import { deleteRowsForWrite } from './dml.js';
@@ -47,6 +47,8 @@ export interface FileWriteSpec {
   columnMappingMode: ColumnMapping;
   /** false for OPTIMIZE-style rewrites that do not change data. */
   dataChange: boolean;
+  /** Write change-data files (`_change_data/cdc-*.parquet`, with a `_change_type` column; the source must have it). */
+  changeData?: boolean;
   /** Upper bound on the size of one file (DuckDB's FILE_SIZE_BYTES), default `delta.targetFileSize` or 128 MiB. */
   targetFileSize?: number;
 }
@@ -206,6 +208,7 @@ export async function writeDataFiles(
     return f;
   });
   const dataFields = spec.schema.fields.filter((f) => !partSet.has(f.name.toLowerCase()));
+  if (spec.changeData) dataFields.push({ name: '_change_type', type: 'string', nullable: true, metadata: {} });
   if (dataFields.length === 0) {
     throw new LakeboxError(
       'DELTA_CANNOT_USE_ALL_COLUMNS_FOR_PARTITION',
@@ -230,7 +233,7 @@ export async function writeDataFiles(
     'FORMAT parquet',
     `COMPRESSION ${codec.duck}`,
     'RETURN_STATS',
-    `FILENAME_PATTERN ${sqlString(`part-00000-{uuid}-c000${codec.suffix}`)}`,
+    `FILENAME_PATTERN ${sqlString(`${spec.changeData ? 'cdc' : 'part'}-00000-{uuid}-c000${codec.suffix}`)}`,
   ];
   // DuckDB cannot split files by size within hive partitions: one file per partition there.
   if (partFields.length) options.push(`PARTITION_BY (${partFields.map((_, i) => `"__part_${i}"`).join(', ')})`);
@@ -266,7 +269,8 @@ export async function writeDataFiles(
         );
       });
       let dir = dirs.join('/');
-      if (mode !== 'none') dir = randomPrefix();
+      if (spec.changeData) dir = dir ? `_change_data/${dir}` : '_change_data';
+      if (mode !== 'none') dir = spec.changeData ? `_change_data/${randomPrefix()}` : randomPrefix();
       const rel = dir ? `${dir}/${path.basename(local)}` : path.basename(local);
       const colStats = kvToRecord<unknown>(r.column_statistics);
       const statsIn: Record<string, RawColumnStats> = {};
@@ -280,7 +284,7 @@ export async function writeDataFiles(
         size,
         modificationTime: Date.now(),
         dataChange: spec.dataChange,
-        stats: buildStats(dataSchema, count, statsIn, statsOpts),
+        ...(spec.changeData ? {} : { stats: buildStats(dataSchema, count, statsIn, statsOpts) }),
       });
     }
     return adds;
@@ -507,6 +511,8 @@ export async function writeToTable(
     }
     const tmpFiles: string[] = [];
     let adds: Add[] = [];
+    let rewritten: Add[] = [];
+    let cdc: AddCDCFile[] = [];
     try {
       const tableSchemaForRows =
         snapshot && !(mode === 'overwrite' && opts.overwriteSchema) ? snapshot.schema : undefined;
@@ -587,13 +593,37 @@ export async function writeToTable(
 
       // What the write replaces.
       let removes: Remove[] = [];
-      let rewritten: Add[] = [];
       const now = Date.now();
       if (snapshot && mode === 'overwrite') {
         if (replaceWhere !== undefined) {
           const r = await deleteRowsForWrite(conn, txn, snapshot, replaceWhere);
           removes = r.removes;
           rewritten = r.adds;
+          cdc = r.cdc;
+          // With change data, the new rows are inserts of this commit too.
+          if (cdc.length) {
+            const inserted = await writeDataFiles(
+              conn,
+              store,
+              `SELECT *, 'insert' AS _change_type FROM (${aligned}) AS __ins`,
+              {
+                schema,
+                partitionColumns: metadata.partitionColumns,
+                configuration: conf,
+                columnMappingMode: columnMappingOf(conf),
+                dataChange: false,
+                changeData: true,
+              },
+            );
+            cdc.push(
+              ...inserted.map((a) => ({
+                path: a.path,
+                partitionValues: a.partitionValues,
+                size: a.size,
+                dataChange: false,
+              })),
+            );
+          }
         } else {
           txn.readWholeTable();
           removes = snapshot.activeFiles().map((a) => removeFor(a, now));
@@ -601,6 +631,7 @@ export async function writeToTable(
       }
       txn.addFiles([...rewritten, ...adds]);
       txn.removeFiles(removes);
+      if (cdc.length) txn.addCdc(cdc);
       if (opts.txnAppId !== undefined && opts.txnVersion !== undefined)
         txn.setAppTransaction(opts.txnAppId, opts.txnVersion);
       const numOutputRows = adds.reduce((n, a) => n + numRecordsOf(a), 0);
@@ -621,7 +652,7 @@ export async function writeToTable(
         isBlindAppend: !(snapshot && mode === 'overwrite'),
       });
       if (result.skipped) {
-        await discardDataFiles(store, [...adds, ...rewritten]);
+        await discardDataFiles(store, [...adds, ...rewritten, ...cdc.map((c) => ({ ...c, modificationTime: 0 }))]);
         return {
           version: result.version,
           skipped: true,
@@ -640,7 +671,7 @@ export async function writeToTable(
         numRemovedFiles: removes.length,
       };
     } catch (e) {
-      await discardDataFiles(store, adds);
+      await discardDataFiles(store, [...adds, ...rewritten, ...cdc.map((c) => ({ ...c, modificationTime: 0 }))]);
       throw e;
     } finally {
       await Promise.all(tmpFiles.map((f) => fs.rm(f, { force: true })));

@@ -236,3 +236,54 @@ describe('DML on a table with deletion vectors written by Spark', () => {
     for (const a of after.activeFiles()) if (a.path.startsWith('part=3/')) expect(a.deletionVector ?? null).toBeNull();
   });
 });
+
+describe('change data feed', () => {
+  it('writes _change_data files for rewritten rows when delta.enableChangeDataFeed is set', async () => {
+    const t = loc('cdf');
+    await writeToTable(
+      t,
+      { sql: `SELECT i::BIGINT AS id, (i % 2)::INTEGER AS p, 'v' || i AS v FROM range(6) t(i)` },
+      { partitionBy: ['p'], configuration: { 'delta.enableChangeDataFeed': 'true' } },
+    );
+    const table = await DeltaTable.open(t);
+    const cdcRows = async (version: number): Promise<string[]> => {
+      const commit = await readCommit(table.store, version);
+      const files = commit.filter((a) => a.cdc).map((a) => a.cdc!);
+      expect(files.every((f) => f.path.startsWith('_change_data/') && f.dataChange === false)).toBe(true);
+      return withConnection(async (c) => {
+        const list = files.map((f) => sqlString(path.join(t, decodeURIComponent(f.path)))).join(', ');
+        const r = await c.runAndReadAll(
+          `SELECT id, v, _change_type FROM read_parquet([${list}]) ORDER BY id, _change_type`,
+        );
+        return r.getRowObjectsJson().map((o) => `${String(o.id)}:${String(o.v)}:${String(o._change_type)}`);
+      });
+    };
+    const u = await updateTable(t, { v: "'new'" }, 'id = 2');
+    expect(u.metrics.numAddedChangeFiles).toBeGreaterThan(0);
+    expect(await cdcRows(u.version)).toEqual(['2:new:update_postimage', '2:v2:update_preimage']);
+    const d = await deleteFromTable(t, 'id = 3');
+    expect(await cdcRows(d.version)).toEqual(['3:v3:delete']);
+    const m = await mergeIntoTable(
+      t,
+      { sql: `SELECT 4::BIGINT AS id, 0 AS p, 'm' AS v UNION ALL SELECT 9, 1, 'ins'` },
+      'target.id = source.id',
+      [
+        { when: 'matched', action: 'update', set: '*' },
+        { when: 'notMatched', action: 'insert', values: '*' },
+      ],
+    );
+    expect(await cdcRows(m.version)).toEqual(['4:m:update_postimage', '4:v4:update_preimage', '9:ins:insert']);
+    const snap = await table.snapshot();
+    const p = snap.protocol;
+    expect(p.minWriterVersion >= 7 ? p.writerFeatures : ['changeDataFeed']).toContain('changeDataFeed');
+    expect(p.minWriterVersion).toBeGreaterThanOrEqual(4);
+    expect((await rows(t)).map((x) => `${Number(x.id)}:${String(x.v)}`).sort()).toEqual([
+      '0:v0',
+      '1:v1',
+      '2:new',
+      '4:m',
+      '5:v5',
+      '9:ins',
+    ]);
+  });
+});
