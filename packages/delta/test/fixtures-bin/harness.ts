@@ -58,3 +58,17 @@ export async function countRows(dir: string, files: string[]): Promise<number> {
     return Number(r.getRowObjects()[0]!.n);
   });
 }
+
+/** Rows per `seq` value in the given live files (reads the actual Parquet data). */
+export async function rowsPerSeq(dir: string, files: string[]): Promise<Map<number, number>> {
+  const out = new Map<number, number>();
+  if (files.length === 0) return out;
+  const list = files.map((f) => sqlString(path.join(dir, decodeURIComponent(f)))).join(', ');
+  await withConnection(async (c) => {
+    const r = await c.runAndReadAll(
+      `SELECT seq::INTEGER AS seq, count(*)::INTEGER AS n FROM read_parquet([${list}]) GROUP BY seq`,
+    );
+    for (const row of r.getRowObjects()) out.set(Number(row.seq), Number(row.n));
+  });
+  return out;
+}

@@ -7,6 +7,9 @@
  *       With appId, each commit records txn(appId, seq), so a batch that was committed but not
  *       acknowledged before a crash is skipped when retried. Prints READY, then per batch
  *       `ACK <seq> <version> <rows> <attempts>` once commit() returned, or `SKIP <seq> <version>`.
+ *   write <table> <writerId> <firstSeq> <count> <appId>
+ *       The same batches through the public append API (writeToTable with txnAppId/txnVersion),
+ *       printing `ACK <seq> <version> <rows>` or `SKIP <seq> <version>`.
  *   remove <table> <path> <mode: delete|update>
  *       Reads and removes the file at <path> (update also adds a replacement file), prints READY,
  *       waits for a line on stdin, commits, and prints `OK <version>` or `ERR <code>`.
@@ -20,6 +23,7 @@ import { isLakeboxError } from '@lakebox/common';
 import type { Add } from '../../src/actions.js';
 import { sqlString, withConnection } from '../../src/duckdb.js';
 import { DeltaTable } from '../../src/table.js';
+import { writeToTable } from '../../src/write.js';
 
 export function rowsFor(seq: number): number {
   return (seq % 7) + 1;
@@ -63,6 +67,18 @@ async function append(dir: string, writerId: string, first: number, count: numbe
   }
 }
 
+async function write(dir: string, writerId: string, first: number, count: number, appId: string): Promise<void> {
+  const table = await DeltaTable.open(dir);
+  process.stdout.write('READY\n');
+  for (let seq = first; seq < first + count; seq++) {
+    const rows = rowsFor(seq);
+    const base = Number(writerId) * 1_000_000_000 + seq * 1000;
+    const sql = `SELECT (${base} + range)::BIGINT AS id, ${seq}::BIGINT AS seq, ${Number(writerId)}::INTEGER AS writer FROM range(${rows})`;
+    const r = await writeToTable(table, { sql }, { mode: 'append', txnAppId: appId, txnVersion: seq });
+    process.stdout.write(r.skipped ? `SKIP ${seq} ${r.version}\n` : `ACK ${seq} ${r.version} ${rows}\n`);
+  }
+}
+
 async function remove(dir: string, target: string, mode: string): Promise<void> {
   const table = await DeltaTable.open(dir);
   const txn = await table.startTransaction();
@@ -89,6 +105,8 @@ const isMain = process.argv[1] !== undefined && path.resolve(process.argv[1]) ==
 const [cmd, ...args] = isMain ? process.argv.slice(2) : [];
 if (cmd === 'append') {
   await append(args[0]!, args[1]!, Number(args[2]), Number(args[3]), args[4]);
+} else if (cmd === 'write') {
+  await write(args[0]!, args[1]!, Number(args[2]), Number(args[3]), args[4]!);
 } else if (cmd === 'remove') {
   await remove(args[0]!, args[1]!, args[2]!);
 } else if (cmd !== undefined) {
