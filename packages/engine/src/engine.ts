@@ -28,6 +28,8 @@ export interface Session {
 export interface TableResolver {
   /** DuckDB SQL (a SELECT or table function) for the table's rows, or throws TABLE_OR_VIEW_NOT_FOUND. */
   resolve(ref: TableRef, session: Session, conn: DuckDBConnection): Promise<string>;
+  /** Make user-defined functions called by a query available on the connection. */
+  prepareFunctions?(names: Iterable<string>, ctx: ExecContext): Promise<void>;
 }
 
 /** Statements other than queries (DDL, DML, utility) are handled by a StatementHandler. */
@@ -153,9 +155,11 @@ export class SqlEngine {
 
   /** Translate a query to DuckDB SQL with its table references resolved. */
   async translateQuery(nodes: Node[], ctx: ExecContext): Promise<string> {
-    const tctx: TranslateContext = { refs: [], params: ctx.params, ctes: new Set() };
+    const tctx: TranslateContext = { refs: [], params: ctx.params, ctes: new Set(), unknownFunctions: new Set() };
     let sql = new Translator(tctx).query(nodes);
     sql = await this.resolveRefs(sql, tctx.refs, ctx);
+    if (tctx.unknownFunctions!.size && this.resolver.prepareFunctions)
+      await this.resolver.prepareFunctions(tctx.unknownFunctions!, ctx);
     return substituteSession(sql, ctx.session);
   }
 

@@ -351,6 +351,13 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
       a.length > 1 ? `CAST(strptime(${a[0]}, ${fmtArg(a[1])}) AS TIMESTAMP)` : `CAST(${a[0]} AS TIMESTAMP)`,
   },
   trunc: { status: 'supported', emit: (a) => `CAST(date_trunc(${truncUnit(a[1])}, CAST(${a[0]} AS DATE)) AS DATE)` },
+  to_unix_timestamp: {
+    status: 'supported',
+    emit: (a) =>
+      a.length > 1
+        ? `CAST(epoch(strptime(${a[0]}, ${fmtArg(a[1])})) AS BIGINT)`
+        : `CAST(epoch(CAST(${a[0]} AS TIMESTAMP)) AS BIGINT)`,
+  },
   unix_date: { status: 'supported', emit: (a) => `date_diff('day', DATE '1970-01-01', CAST(${a[0]} AS DATE))` },
   unix_micros: { status: 'supported', emit: (a) => `epoch_us(CAST(${a[0]} AS TIMESTAMP))` },
   unix_millis: { status: 'supported', emit: (a) => `epoch_ms(CAST(${a[0]} AS TIMESTAMP))` },
@@ -418,11 +425,11 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
   },
   listagg: { status: 'supported', emit: (a) => `string_agg(${a[0]}, ${n(a, 1, "''")})` },
   max: { status: 'supported', emit: 'max' },
-  max_by: { status: 'supported', emit: 'arg_max' },
+  max_by: { status: 'supported', emit: 'arg_max_null' },
   mean: { status: 'supported', emit: 'avg' },
   median: { status: 'supported', emit: (a) => `quantile_cont(${a[0]}, 0.5)` },
   min: { status: 'supported', emit: 'min' },
-  min_by: { status: 'supported', emit: 'arg_min' },
+  min_by: { status: 'supported', emit: 'arg_min_null' },
   mode: { status: 'different', emit: 'mode', note: 'ties may pick a different value' },
   percentile: { status: 'supported', emit: (a) => `quantile_cont(${a[0]}, ${a[1]})` },
   percentile_approx: {
@@ -462,7 +469,11 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
   array: { status: 'supported', emit: (a) => `[${a.join(', ')}]` },
   array_append: { status: 'supported', emit: 'list_append' },
   array_compact: { status: 'supported', emit: (a) => `list_filter(${a[0]}, lambda x: x IS NOT NULL)` },
-  array_contains: { status: 'supported', emit: (a) => `list_contains(${a[0]}, ${a[1]})` },
+  array_contains: {
+    status: 'supported',
+    emit: (a) =>
+      `CASE WHEN list_contains(${a[0]}, ${a[1]}) THEN true WHEN ${a[1]} IS NULL OR list_contains(list_transform(${a[0]}, lambda x: x IS NULL), true) THEN NULL ELSE list_contains(${a[0]}, ${a[1]}) END`,
+  },
   array_distinct: {
     status: 'different',
     emit: 'list_distinct',
@@ -506,6 +517,7 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
   arrays_overlap: { status: 'supported', emit: 'list_has_any' },
   arrays_zip: { status: 'different', emit: 'list_zip', note: 'struct field names differ' },
   cardinality: { status: 'supported', emit: (a) => `CAST(len(${a[0]}) AS INTEGER)` },
+  get: { status: 'supported', emit: (a) => `${a[0]}[(${a[1]}) + 1]` },
   element_at: { status: 'supported', emit: (a) => `${a[0]}[${a[1]}]` },
   try_element_at: { status: 'supported', emit: (a) => `${a[0]}[${a[1]}]` },
   exists: { status: 'supported', emit: (a) => `list_bool_or(list_transform(${a[0]}, ${a[1]}))` },
@@ -606,7 +618,7 @@ export const MACROS: string[] = [
   `CREATE OR REPLACE MACRO spark_ceil_scale(x, s) AS ceil(x * pow(10, s)) / pow(10, s)`,
   `CREATE OR REPLACE MACRO spark_floor_scale(x, s) AS floor(x * pow(10, s)) / pow(10, s)`,
   `CREATE OR REPLACE MACRO spark_width_bucket(v, lo, hi, nb) AS CASE WHEN v < lo THEN 0 WHEN v >= hi THEN nb + 1 ELSE CAST(floor((v - lo) / ((hi - lo) / nb)) AS BIGINT) + 1 END`,
-  `CREATE OR REPLACE MACRO spark_next_day(d, dow) AS d + (((list_position(['su','mo','tu','we','th','fr','sa'], lower(left(dow, 2))) - 1 - dayofweek(d) + 7 - 1) % 7) + 1)`,
+  `CREATE OR REPLACE MACRO spark_next_day(d, dow) AS d + CAST((((list_position(['su','mo','tu','we','th','fr','sa'], lower(left(dow, 2))) - 1 - dayofweek(d) + 7 - 1) % 7) + 1) AS INTEGER)`,
   `CREATE OR REPLACE MACRO spark_months_between(a, b, r) AS CASE WHEN day(a) = day(b) OR (a = last_day(a) AND b = last_day(b)) THEN CAST(date_diff('month', date_trunc('month', b), date_trunc('month', a)) AS DOUBLE) ELSE (CASE WHEN r THEN round((year(a) - year(b)) * 12 + month(a) - month(b) + (day(a) - day(b)) / 31.0 + ((epoch(a) % 86400) - (epoch(b) % 86400)) / (86400 * 31.0), 8) ELSE (year(a) - year(b)) * 12 + month(a) - month(b) + (day(a) - day(b)) / 31.0 + ((epoch(a) % 86400) - (epoch(b) % 86400)) / (86400 * 31.0) END) END`,
   `CREATE OR REPLACE MACRO spark_conv(s, f, t) AS CASE WHEN f = 10 AND t = 2 THEN bin(CAST(s AS BIGINT)) WHEN f = 10 AND t = 16 THEN upper(hex(CAST(s AS BIGINT))) WHEN f = 16 AND t = 10 THEN CAST(CAST(('0x' || s) AS BIGINT) AS VARCHAR) WHEN f = 2 AND t = 10 THEN CAST(CAST(('0b' || s) AS BIGINT) AS VARCHAR) ELSE NULL END`,
   `CREATE OR REPLACE MACRO spark_decode(e, s1, r1, d := NULL) AS CASE WHEN e IS NOT DISTINCT FROM s1 THEN r1 ELSE d END`,

@@ -13,3 +13,5 @@ export type { ParamValue, TableRef } from './translate.js';
 export { tokenize } from './lexer.js';
 export { FUNCTIONS } from './functions.js';
 export { sparkTypeName, translateType } from './types.js';
+export { Lakehouse, nodesText, columnInfos } from './lakehouse.js';
+export { extractPredicate } from './predicate.js';

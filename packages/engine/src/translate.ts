@@ -14,8 +14,12 @@ export interface TableRef {
   fileFormat?: string;
   version?: number;
   timestamp?: string;
-  /** Translated DuckDB boolean over this table's columns, usable for file skipping. */
+  /** Translated DuckDB boolean over this table's columns (the block's WHERE when it reads only this table). */
   filter?: string;
+  /** The same WHERE clause as written (Spark SQL nodes), for partition pruning and file skipping. */
+  filterNodes?: Node[];
+  /** The alias the query gives this table. */
+  alias?: string;
   token: Token;
 }
 
@@ -29,6 +33,8 @@ export interface TranslateContext {
   params: Record<string, ParamValue>;
   /** CTE names visible at this point (not resolved as tables). */
   ctes: Set<string>;
+  /** Functions called that are not Spark built-ins (user-defined SQL functions, or DuckDB's own). */
+  unknownFunctions?: Set<string>;
 }
 
 /** The placeholder left in translated SQL for table reference `i`, replaced after resolution. */
@@ -124,7 +130,6 @@ const NOT_FUNCTIONS = new Set([
   'LIMIT',
   'OFFSET',
   'GROUPING',
-  'STRUCT',
 ]);
 
 const RESERVED_AFTER_TABLE = new Set([...CLAUSE_END, 'AS', 'WITH']);
@@ -319,6 +324,7 @@ export class Translator {
           !nodes.slice(i + 1, end).some((x) => isGroup(x) && isWord(x.items[0], 'SELECT', 'WITH'))
         ) {
           this.ctx.refs[refsInBlock[0]].filter = cond;
+          this.ctx.refs[refsInBlock[0]].filterNodes = nodes.slice(i + 1, end);
         }
         i = end;
         continue;
@@ -360,6 +366,11 @@ export class Translator {
         // no-op in a single engine: skip the expression list
         const end = this.clauseEnd(nodes, i + 2);
         i = end;
+        continue;
+      }
+      if (up === 'LEFT' && isWord(nodes[i + 1], 'SEMI', 'ANTI')) {
+        out.push((nodes[i + 1] as Token).value.toUpperCase());
+        i += 2;
         continue;
       }
       if (up === 'MINUS') {
@@ -476,7 +487,16 @@ export class Translator {
         i = nodes.length;
         continue;
       }
-      // function call
+      // function call (exists(arr, x -> ...) is the higher-order function, EXISTS (SELECT ...) the predicate)
+      const existsFn =
+        up === 'EXISTS' &&
+        isGroup(nodes[i + 1]) &&
+        !isWord((nodes[i + 1] as Group).items[0], 'SELECT', 'WITH', 'FROM', 'VALUES');
+      if (existsFn) {
+        out.push(this.call(t, nodes[i + 1] as Group));
+        i += 2;
+        continue;
+      }
       if (
         (t.kind === 'ident' || t.kind === 'qident') &&
         isGroup(nodes[i + 1]) &&
@@ -625,6 +645,22 @@ export class Translator {
       distinct = true;
       rawArgs[0] = rawArgs[0].slice(1);
     }
+    if (name === 'struct') return this.structCall(rawArgs);
+    if ((name === 'position' || name === 'locate') && rawArgs.length === 1) {
+      const inIdx = rawArgs[0].findIndex((x) => isWord(x, 'IN'));
+      if (inIdx > 0)
+        return `instr(${this.expr(rawArgs[0].slice(inIdx + 1))}, ${this.expr(rawArgs[0].slice(0, inIdx))})`;
+    }
+    if (name === 'overlay' && rawArgs.length === 1) {
+      const a = rawArgs[0];
+      const pl = a.findIndex((x) => isWord(x, 'PLACING'));
+      const fr = a.findIndex((x) => isWord(x, 'FROM'));
+      const fo = a.findIndex((x) => isWord(x, 'FOR'));
+      if (pl > 0 && fr > pl) {
+        const len = fo > fr ? `, ${this.expr(a.slice(fo + 1))}` : '';
+        return `spark_overlay(${this.expr(a.slice(0, pl))}, ${this.expr(a.slice(pl + 1, fr))}, ${this.expr(a.slice(fr + 1, fo > fr ? fo : a.length))}${len})`;
+      }
+    }
     // lambdas: (x, y) -> body
     const args = rawArgs.map((a) => {
       if (isGroup(a[0]) && isOp(a[1], '->')) {
@@ -633,24 +669,9 @@ export class Translator {
       }
       return this.expr(a);
     });
-    if (name === 'struct') {
-      // field names: column names or col1, col2 ...
-      const fields = rawArgs.map((a, k) => {
-        const asIdx = a.findIndex((x) => isWord(x, 'AS'));
-        if (asIdx >= 0) return `${q((a[asIdx + 1] as Token).value)} := ${this.expr(a.slice(0, asIdx))}`;
-        const last = a[a.length - 1];
-        const fname =
-          a.length === 1 && last.kind === 'ident'
-            ? last.value
-            : a.length >= 3 && isOp(a[a.length - 2], '.') && last.kind !== 'group'
-              ? last.value
-              : `col${k + 1}`;
-        return `${q(fname)} := ${args[k]}`;
-      });
-      return `struct_pack(${fields.join(', ')})`;
-    }
     const spec = FUNCTIONS[name];
     if (!spec) {
+      this.ctx.unknownFunctions?.add(name);
       // Unknown to Lakebox: let DuckDB decide (user-defined SQL functions are macros with this name).
       return `${nameTok.kind === 'qident' ? q(nameTok.value) : nameTok.value}(${distinct ? 'DISTINCT ' : ''}${args.join(', ')})`;
     }
@@ -661,6 +682,23 @@ export class Translator {
       return `${name}(DISTINCT ${args.join(', ')})`;
     }
     return spec.emit(args);
+  }
+
+  private structCall(rawArgs: Node[][]): string {
+    // field names: `expr AS name`, a column's name, or col1, col2 ...
+    const fields = rawArgs.map((a, k) => {
+      const asIdx = a.findIndex((x) => isWord(x, 'AS'));
+      if (asIdx >= 0) return `${q((a[asIdx + 1] as Token).value)} := ${this.expr(a.slice(0, asIdx))}`;
+      const last = a[a.length - 1];
+      const fname =
+        a.length === 1 && (last.kind === 'ident' || last.kind === 'qident')
+          ? last.value
+          : a.length >= 3 && isOp(a[a.length - 2], '.') && !isGroup(last)
+            ? last.value
+            : `col${k + 1}`;
+      return `${q(fname)} := ${this.expr(a)}`;
+    });
+    return `struct_pack(${fields.join(', ')})`;
   }
 
   /** Parse a table reference at nodes[i]; push its SQL; return the index after it. */
@@ -765,11 +803,11 @@ export class Translator {
     this.ctx.refs.push(ref);
     refsInBlock.push(idx);
     out.push(refPlaceholder(idx));
-    return this.alias(nodes, k, out, ref.path ? 'delta_path' : parts[parts.length - 1]);
+    return this.alias(nodes, k, out, ref.path ? 'delta_path' : parts[parts.length - 1], ref);
   }
 
   /** Optional alias (+ column list) after a table reference; a default alias keeps `t.col` working. */
-  private alias(nodes: Node[], k: number, out: string[], defaultAlias: string | undefined): number {
+  private alias(nodes: Node[], k: number, out: string[], defaultAlias: string | undefined, ref?: TableRef): number {
     let aliasTok: Node | undefined;
     if (isWord(nodes[k], 'AS')) {
       aliasTok = nodes[k + 1];
@@ -797,6 +835,7 @@ export class Translator {
       aliasTok = nodes[k];
       k++;
     }
+    if (ref) ref.alias = aliasTok && aliasTok.kind !== 'group' ? aliasTok.value : defaultAlias;
     if (aliasTok && aliasTok.kind !== 'group') {
       let s = `AS ${q(aliasTok.value)}`;
       if (isGroup(nodes[k])) {

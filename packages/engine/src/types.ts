@@ -188,3 +188,107 @@ function splitTop(s: string): string[] {
   if (cur.trim()) out.push(cur.trim());
   return out;
 }
+
+const DELTA_SIMPLE: Record<string, string> = {
+  STRING: 'string',
+  VARCHAR: 'string',
+  CHAR: 'string',
+  TEXT: 'string',
+  INT: 'integer',
+  INTEGER: 'integer',
+  LONG: 'long',
+  BIGINT: 'long',
+  SHORT: 'short',
+  SMALLINT: 'short',
+  BYTE: 'byte',
+  TINYINT: 'byte',
+  FLOAT: 'float',
+  REAL: 'float',
+  DOUBLE: 'double',
+  BOOLEAN: 'boolean',
+  BOOL: 'boolean',
+  DATE: 'date',
+  TIMESTAMP: 'timestamp',
+  TIMESTAMP_LTZ: 'timestamp',
+  TIMESTAMP_NTZ: 'timestamp_ntz',
+  BINARY: 'binary',
+};
+
+export type DeltaDataType =
+  | string
+  | { type: 'array'; elementType: DeltaDataType; containsNull: boolean }
+  | { type: 'map'; keyType: DeltaDataType; valueType: DeltaDataType; valueContainsNull: boolean }
+  | {
+      type: 'struct';
+      fields: { name: string; type: DeltaDataType; nullable: boolean; metadata: Record<string, unknown> }[];
+    };
+
+/** Parse a Spark type (as nodes) into a Delta schema type. */
+export function parseDeltaType(nodes: Node[], start = 0): { type: DeltaDataType; used: number } {
+  const t = nodes[start];
+  if (!t || (t.kind !== 'ident' && t.kind !== 'qident'))
+    throw new LakeboxError('PARSE_SYNTAX_ERROR', 'Expected a data type', { sqlState: '42601' });
+  const name = t.value.toUpperCase();
+  let i = start + 1;
+  if (name === 'DECIMAL' || name === 'DEC' || name === 'NUMERIC') {
+    const g = nodes[i];
+    if (isGroup(g)) {
+      const parts = splitCommas(g.items).map((p) => p.map((x) => (x.kind === 'group' ? '' : x.value)).join(''));
+      return { type: `decimal(${parts[0]},${parts[1] ?? '0'})`, used: i + 1 - start };
+    }
+    return { type: 'decimal(10,0)', used: i - start };
+  }
+  if ((name === 'VARCHAR' || name === 'CHAR') && isGroup(nodes[i])) return { type: 'string', used: i + 1 - start };
+  if (name === 'ARRAY' || name === 'MAP' || name === 'STRUCT') {
+    if (!isOp(nodes[i], '<'))
+      throw new LakeboxError('PARSE_SYNTAX_ERROR', `${name} needs <...>`, { sqlState: '42601' });
+    // reuse the DuckDB translation's bracket matching by collecting the inner nodes
+    const inner: Node[] = [];
+    let depth = 1;
+    i++;
+    for (; i < nodes.length; i++) {
+      const n = nodes[i];
+      if (isOp(n, '<')) depth++;
+      if (isOp(n, '>')) depth--;
+      if (isOp(n, '>>')) depth -= 2;
+      if (depth <= 0) break;
+      inner.push(n);
+    }
+    if (depth === -1) {
+      inner.push({ ...(nodes[i] as any), value: '>', raw: '>' });
+      nodes[i] = { ...(nodes[i] as any), value: '>', raw: '>' };
+    } else i++;
+    const parts = splitAngle(inner);
+    if (name === 'ARRAY')
+      return {
+        type: { type: 'array', elementType: parseDeltaType(parts[0]).type, containsNull: true },
+        used: i - start,
+      };
+    if (name === 'MAP') {
+      return {
+        type: {
+          type: 'map',
+          keyType: parseDeltaType(parts[0]).type,
+          valueType: parseDeltaType(parts[1]).type,
+          valueContainsNull: true,
+        },
+        used: i - start,
+      };
+    }
+    return {
+      type: {
+        type: 'struct',
+        fields: parts.map((p) => {
+          const fname = p[0] && p[0].kind !== 'group' ? p[0].value : '';
+          const rest = isOp(p[1], ':') ? 2 : 1;
+          return { name: fname, type: parseDeltaType(p, rest).type, nullable: true, metadata: {} };
+        }),
+      },
+      used: i - start,
+    };
+  }
+  const simple = DELTA_SIMPLE[name];
+  if (!simple)
+    throw new LakeboxError('UNSUPPORTED_DATATYPE', `Unsupported data type "${t.value}"`, { sqlState: '0A000' });
+  return { type: simple, used: i - start };
+}
