@@ -134,6 +134,56 @@ describe('Unity Catalog REST', () => {
     expect((await call('POST', '/catalogs', { name: 'system' })).statusCode).toBe(400);
   });
 
+  it('manages volumes', async () => {
+    const v = await call('POST', '/volumes', {
+      catalog_name: 'main',
+      schema_name: 'default',
+      name: 'landing',
+      comment: 'drop zone',
+    });
+    expect(v.statusCode).toBe(200);
+    expect(v.json()).toMatchObject({
+      full_name: 'main.default.landing',
+      volume_type: 'MANAGED',
+      comment: 'drop zone',
+      owner: 'alice',
+    });
+    expect(v.json().storage_location).toContain(['volumes', 'main', 'default', 'landing'].join('/'));
+    expect((await call('GET', '/volumes?catalog_name=main&schema_name=default')).json().volumes).toHaveLength(1);
+    expect((await call('GET', '/volumes/main.default.landing')).json().name).toBe('landing');
+    expect((await call('DELETE', '/volumes/main.default.landing')).statusCode).toBe(200);
+    const gone = await call('GET', '/volumes/main.default.landing');
+    expect(gone.json().error_code).toBe('VOLUME_NOT_FOUND');
+  });
+
+  it('manages SQL functions in Unity Catalog shape', async () => {
+    const f = await call('POST', '/functions', {
+      function_info: {
+        name: 'with_tax',
+        catalog_name: 'main',
+        schema_name: 'default',
+        input_params: { parameters: [{ name: 'x', type_text: 'double' }] },
+        full_data_type: 'double',
+        routine_body: 'SQL',
+        routine_definition: 'x * 1.2',
+      },
+    });
+    expect(f.statusCode).toBe(200);
+    expect(f.json()).toMatchObject({
+      full_name: 'main.default.with_tax',
+      input_params: { parameters: [{ name: 'x', type_text: 'double', type_name: 'DOUBLE', position: 0 }] },
+      data_type: 'DOUBLE',
+      routine_definition: 'x * 1.2',
+      is_deterministic: true,
+    });
+    expect((await call('GET', '/functions?catalog_name=main&schema_name=default')).json().functions).toHaveLength(1);
+    expect((await call('GET', '/functions/main.default.with_tax')).json().routine_body).toBe('SQL');
+    expect((await call('DELETE', '/functions/main.default.with_tax')).statusCode).toBe(200);
+    expect((await call('GET', '/functions/main.default.with_tax')).json().error_code).toBe('ROUTINE_NOT_FOUND');
+    const py = await call('POST', '/functions', { function_info: { routine_body: 'EXTERNAL' } });
+    expect(py.statusCode).toBe(400);
+  });
+
   it('maps Spark type text to Unity Catalog type names', () => {
     expect(typeNameOf('decimal(10,2)')).toBe('DECIMAL');
     expect(typeNameOf('map<string,int>')).toBe('MAP');

@@ -1,6 +1,15 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { LakeboxError } from '@lakebox/common';
-import type { CatalogInfo, ColumnInfo, SchemaInfo, TableInfo, TableType } from '@lakebox/catalog';
+import type {
+  CatalogInfo,
+  ColumnInfo,
+  FunctionInfo,
+  FunctionParameter,
+  SchemaInfo,
+  TableInfo,
+  TableType,
+  VolumeInfo,
+} from '@lakebox/catalog';
 import { principalOf } from '../context.js';
 import type { LakeboxPluginOptions } from '../context.js';
 
@@ -102,6 +111,53 @@ export function tableJson(t: TableInfo): Record<string, unknown> {
     comment: t.comment ?? undefined,
     properties: t.properties,
     ...audit(t),
+  };
+}
+
+export function volumeJson(v: VolumeInfo): Record<string, unknown> {
+  return {
+    name: v.name,
+    catalog_name: v.catalog,
+    schema_name: v.schema,
+    full_name: v.fullName,
+    volume_id: v.id,
+    volume_type: v.volumeType,
+    storage_location: v.storageLocation,
+    comment: v.comment ?? undefined,
+    ...audit(v),
+  };
+}
+
+export function functionJson(f: FunctionInfo): Record<string, unknown> {
+  return {
+    name: f.name,
+    catalog_name: f.catalog,
+    schema_name: f.schema,
+    full_name: f.fullName,
+    function_id: f.id,
+    input_params: {
+      parameters: f.parameters.map((p, i) => ({
+        name: p.name,
+        type_text: p.typeText,
+        type_name: typeNameOf(p.typeText),
+        position: i,
+        ...(p.defaultExpression ? { parameter_default: p.defaultExpression } : {}),
+        ...(p.comment ? { comment: p.comment } : {}),
+      })),
+    },
+    data_type: typeNameOf(f.returnType),
+    full_data_type: f.returnType,
+    routine_body: f.routineBody,
+    routine_definition: f.routineDefinition,
+    is_deterministic: f.isDeterministic,
+    sql_data_access: 'CONTAINS_SQL',
+    is_null_call: false,
+    security_type: 'DEFINER',
+    specific_name: f.name,
+    parameter_style: 'S',
+    comment: f.comment ?? undefined,
+    properties: JSON.stringify(f.properties),
+    ...audit(f),
   };
 }
 
@@ -269,6 +325,90 @@ export const unityCatalogRoutes: FastifyPluginAsync<LakeboxPluginOptions> = asyn
   app.delete<{ Params: { full: string } }>('/tables/:full', async (request) => {
     const [c, s, t] = splitFullName(request.params.full, 3, 'table');
     await ms.dropTable(c!, s!, t!);
+    return {};
+  });
+
+  // ---- volumes
+  app.get<{ Querystring: { catalog_name?: string; schema_name?: string } }>('/volumes', async (request) => {
+    const { catalog_name, schema_name } = request.query;
+    if (!catalog_name || !schema_name)
+      throw new LakeboxError('INVALID_PARAMETER_VALUE', 'catalog_name and schema_name are required');
+    return { volumes: (await ms.listVolumes(catalog_name, schema_name)).map(volumeJson) };
+  });
+  app.post('/volumes', async (request) => {
+    const b = obj(request.body);
+    const type = (optString(b, 'volume_type') ?? 'MANAGED').toUpperCase();
+    if (type !== 'MANAGED' && type !== 'EXTERNAL')
+      throw new LakeboxError('INVALID_PARAMETER_VALUE', 'volume_type must be MANAGED or EXTERNAL');
+    const v = await ms.createVolume({
+      catalog: reqString(b, 'catalog_name'),
+      schema: reqString(b, 'schema_name'),
+      name: reqString(b, 'name'),
+      owner: principalOf(request).name,
+      volumeType: type,
+      storageLocation: optString(b, 'storage_location') ?? null,
+      comment: optString(b, 'comment') ?? null,
+    });
+    return volumeJson(v);
+  });
+  app.get<{ Params: { full: string } }>('/volumes/:full', async (request) => {
+    const [c, s, v] = splitFullName(request.params.full, 3, 'volume');
+    return volumeJson(await ms.getVolume(c!, s!, v!));
+  });
+  app.delete<{ Params: { full: string } }>('/volumes/:full', async (request) => {
+    const [c, s, v] = splitFullName(request.params.full, 3, 'volume');
+    await ms.dropVolume(c!, s!, v!);
+    return {};
+  });
+
+  // ---- SQL functions
+  app.get<{ Querystring: { catalog_name?: string; schema_name?: string } }>('/functions', async (request) => {
+    const { catalog_name, schema_name } = request.query;
+    if (!catalog_name || !schema_name)
+      throw new LakeboxError('INVALID_PARAMETER_VALUE', 'catalog_name and schema_name are required');
+    return { functions: (await ms.listFunctions(catalog_name, schema_name)).map(functionJson) };
+  });
+  app.post('/functions', async (request) => {
+    const fi = obj(obj(request.body).function_info);
+    const body = (optString(fi, 'routine_body') ?? 'SQL').toUpperCase();
+    if (body !== 'SQL')
+      throw new LakeboxError('INVALID_PARAMETER_VALUE', `only SQL functions are supported, not routine_body ${body}`);
+    const rawParams = obj(fi.input_params).parameters ?? [];
+    if (!Array.isArray(rawParams))
+      throw new LakeboxError('INVALID_PARAMETER_VALUE', 'input_params.parameters must be an array');
+    const parameters: FunctionParameter[] = rawParams.map((p: unknown, i: number) => {
+      const q = obj(p);
+      const typeText = optString(q, 'type_text') ?? optString(q, 'type_name')?.toLowerCase();
+      if (!typeText) throw new LakeboxError('INVALID_PARAMETER_VALUE', `input_params.parameters[${i}] needs type_text`);
+      return {
+        name: reqString(q, 'name'),
+        typeText,
+        ...(optString(q, 'parameter_default') ? { defaultExpression: optString(q, 'parameter_default') } : {}),
+        ...(optString(q, 'comment') ? { comment: optString(q, 'comment') } : {}),
+      };
+    });
+    const returnType = optString(fi, 'full_data_type') ?? optString(fi, 'data_type')?.toLowerCase();
+    if (!returnType) throw new LakeboxError('INVALID_PARAMETER_VALUE', 'full_data_type (or data_type) is required');
+    const f = await ms.createFunction({
+      catalog: reqString(fi, 'catalog_name'),
+      schema: reqString(fi, 'schema_name'),
+      name: reqString(fi, 'name'),
+      owner: principalOf(request).name,
+      parameters,
+      returnType,
+      routineDefinition: reqString(fi, 'routine_definition'),
+      isDeterministic: fi.is_deterministic !== false,
+      comment: optString(fi, 'comment') ?? null,
+    });
+    return functionJson(f);
+  });
+  app.get<{ Params: { full: string } }>('/functions/:full', async (request) => {
+    const [c, s, f] = splitFullName(request.params.full, 3, 'function');
+    return functionJson(await ms.getFunction(c!, s!, f!));
+  });
+  app.delete<{ Params: { full: string } }>('/functions/:full', async (request) => {
+    const [c, s, f] = splitFullName(request.params.full, 3, 'function');
+    await ms.dropFunction(c!, s!, f!);
     return {};
   });
 };
