@@ -70,7 +70,7 @@ export function registerDelta(program: Command): void {
   // `lakebox delta cat --version 3` must reach the subcommand, not the program's own --version:
   // program-level options are recognised only before the subcommand name.
   program.enablePositionalOptions();
-  const delta = program.command('delta').description('inspect Delta Lake tables (a local path or file:// URL)');
+  const delta = program.command('delta').description('inspect Delta Lake tables (a local path, file:// or s3:// URL)');
 
   delta
     .command('history')
@@ -79,8 +79,8 @@ export function registerDelta(program: Command): void {
     .option('-n, --limit <n>', 'at most this many commits', parseLimit)
     .option('-f, --format <format>', 'json or table (default table)', parseFormat(['json', 'table']), 'table')
     .action(async (location: string, o: { limit?: number; format: Format }) => {
-      const { readHistory, tableStore } = await import('@lakebox/delta');
-      const history = await readHistory(tableStore(location), o.limit === undefined ? {} : { limit: o.limit });
+      const { readHistory, storeForLocation } = await import('@lakebox/delta');
+      const history = await readHistory(storeForLocation(location), o.limit === undefined ? {} : { limit: o.limit });
       if (o.format === 'json') {
         write(
           JSON.stringify(
@@ -127,8 +127,8 @@ export function registerDelta(program: Command): void {
     .option('--timestamp <ts>', 'as of this time (ISO-8601 or YYYY-MM-DD[ HH:MM:SS], UTC)')
     .option('-f, --format <format>', 'json or table (default table)', parseFormat(['json', 'table']), 'table')
     .action(async (location: string, o: { version?: number; timestamp?: string; format: Format }) => {
-      const { loadSnapshot, tableStore } = await import('@lakebox/delta');
-      const s = await loadSnapshot(tableStore(location), { version: o.version, timestamp: o.timestamp });
+      const { loadSnapshot, storeForLocation } = await import('@lakebox/delta');
+      const s = await loadSnapshot(storeForLocation(location), { version: o.version, timestamp: o.timestamp });
       const { numFiles, sizeInBytes } = s.sizeInfo();
       const info = {
         location: s.store.url,
@@ -204,8 +204,8 @@ export function registerDelta(program: Command): void {
       'table',
     )
     .action(async (location: string, o: { version?: number; timestamp?: string; limit?: number; format: Format }) => {
-      const { loadSnapshot, tableStore, scanSql, withConnection } = await import('@lakebox/delta');
-      const s = await loadSnapshot(tableStore(location), { version: o.version, timestamp: o.timestamp });
+      const { loadSnapshot, storeForLocation, scanSql, withConnection } = await import('@lakebox/delta');
+      const s = await loadSnapshot(storeForLocation(location), { version: o.version, timestamp: o.timestamp });
       const sql = (await scanSql(s)) + (o.limit === undefined ? '' : ` LIMIT ${o.limit}`);
       const columns = s.schema.fields.map((f) => f.name);
       const rows = await withConnection(async (conn) => {
