@@ -7,6 +7,7 @@
 import { LakeboxError } from '@lakebox/common';
 import { sqlIdent, sqlString } from './duckdb.js';
 import { isStruct, type StructField, type StructType } from './schema.js';
+import { duckdbTypeName } from './types-duckdb.js';
 
 export interface CheckConstraint {
   name: string;
@@ -144,7 +145,8 @@ function notNullChecks(schema: StructType, alias: string): string[] {
 
 /**
  * Wrap `sourceSql` (columns named as the table's logical columns) so that reading it fails on the
- * first row violating a NOT NULL column, a CHECK constraint or an invariant. Returns `sourceSql`
+ * first row violating a NOT NULL column, a CHECK constraint, an invariant or a generated column's
+ * expression. As in Delta, a CHECK whose result is NULL is a violation too. Returns `sourceSql`
  * unchanged when there is nothing to check.
  */
 export function withConstraintChecks(sourceSql: string, schema: StructType, conf: Record<string, string>): string {
@@ -159,7 +161,19 @@ export function withConstraintChecks(sourceSql: string, schema: StructType, conf
       : "''";
     const prefix = sqlString(`CHECK constraint ${c.name} (${c.expression}) violated by row with values:`);
     checks.push(
-      `WHEN (${sparkExprToDuckDB(c.expression)}) IS FALSE THEN ${raiseSql('DELTA_VIOLATE_CONSTRAINT_WITH_VALUES', `${prefix} || ${values}`)}`,
+      `WHEN (${sparkExprToDuckDB(c.expression)}) IS NOT TRUE THEN ${raiseSql('DELTA_VIOLATE_CONSTRAINT_WITH_VALUES', `${prefix} || ${values}`)}`,
+    );
+  }
+  for (const g of generatedColumns(schema)) {
+    const expr = sparkExprToDuckDB(g.expression);
+    const values = [g.name, ...referencedColumns(g.expression, schema).filter((n) => n !== g.name)]
+      .map((n) => `${sqlString(`\n - ${n} : `)} || coalesce(CAST(${alias}.${sqlIdent(n)} AS VARCHAR), 'null')`)
+      .join(' || ');
+    const prefix = sqlString(
+      `CHECK constraint Generated Column (${g.name} <=> ${g.expression}) violated by row with values:`,
+    );
+    checks.push(
+      `WHEN NOT (${alias}.${sqlIdent(g.name)} IS NOT DISTINCT FROM (${expr})) THEN ${raiseSql('DELTA_VIOLATE_CONSTRAINT_WITH_VALUES', `${prefix} || ${values}`)}`,
     );
   }
   if (checks.length === 0 || schema.fields.length === 0) return sourceSql;
@@ -184,5 +198,26 @@ export function constraintError(e: unknown): unknown {
 
 /** Validate that a new CHECK constraint expression holds for existing rows (ALTER TABLE ADD CONSTRAINT). */
 export function constraintViolationQuery(sourceSql: string, expression: string): string {
-  return `SELECT count(*) AS n FROM (${sourceSql}) AS __c WHERE (${sparkExprToDuckDB(expression)}) IS FALSE`;
+  return `SELECT count(*) AS n FROM (${sourceSql}) AS __c WHERE (${sparkExprToDuckDB(expression)}) IS NOT TRUE`;
+}
+
+/** Generated columns (`delta.generationExpression` column metadata, top level). */
+export function generatedColumns(schema: StructType): { name: string; expression: string }[] {
+  return schema.fields
+    .filter((f) => typeof f.metadata?.['delta.generationExpression'] === 'string')
+    .map((f) => ({ name: f.name, expression: f.metadata['delta.generationExpression'] as string }));
+}
+
+/**
+ * Fill generated columns: those in `columns` (default all) get the value of their generation
+ * expression, computed from the row's other columns.
+ */
+export function withGeneratedValues(sourceSql: string, schema: StructType, columns?: Set<string>): string {
+  const gen = generatedColumns(schema).filter((g) => !columns || columns.has(g.name));
+  if (gen.length === 0) return sourceSql;
+  const repl = gen.map(
+    (g) =>
+      `CAST((${sparkExprToDuckDB(g.expression)}) AS ${duckdbTypeName(schema.fields.find((f) => f.name === g.name)!.type)}) AS ${sqlIdent(g.name)}`,
+  );
+  return `SELECT * REPLACE (${repl.join(', ')}) FROM (${sourceSql}) AS __gen`;
 }

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { LakeboxError } from '@lakebox/common';
 import type { Add, AddCDCFile, Remove } from './actions.js';
-import { constraintError, withConstraintChecks } from './constraints.js';
+import { constraintError, withConstraintChecks, withGeneratedValues } from './constraints.js';
 import { sqlIdent, sqlString, withConnection } from './duckdb.js';
 import { logicalValueSql, physicalName } from './column-mapping.js';
 import { loadDeletionVector } from './deletion-vectors.js';
@@ -124,7 +124,12 @@ function fileWriteSpec(snapshot: Snapshot, dataChange = true) {
 
 /** Write rows (table's logical columns) as new files, enforcing constraints. */
 async function writeRows(conn: DuckDBConnection, snapshot: Snapshot, sql: string): Promise<Add[]> {
-  const checked = withConstraintChecks(sql, snapshot.schema, snapshot.metadata.configuration ?? {});
+  // Generated columns follow the values they are computed from.
+  const checked = withConstraintChecks(
+    withGeneratedValues(sql, snapshot.schema),
+    snapshot.schema,
+    snapshot.metadata.configuration ?? {},
+  );
   try {
     return await writeDataFiles(conn, snapshot.store, checked, fileWriteSpec(snapshot));
   } catch (e) {

@@ -12,7 +12,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { LakeboxError } from '@lakebox/common';
 import type { Add, AddCDCFile, Metadata, Remove } from './actions.js';
 import { fieldId, physicalName } from './column-mapping.js';
-import { constraintError, withConstraintChecks } from './constraints.js';
+import { constraintError, generatedColumns, withConstraintChecks, withGeneratedValues } from './constraints.js';
 import { deleteRowsForWrite } from './dml.js';
 import { sqlIdent, sqlString, withConnection } from './duckdb.js';
 import { alignmentProjection, assignColumnMapping, reconcileSchema } from './schema-evolution.js';
@@ -574,6 +574,13 @@ export async function writeToTable(
       if (metadataChanged) txn.updateMetadata(metadata);
 
       let aligned = `SELECT ${alignmentProjection(schema, dataSchema)} FROM (${sourceSql}) AS __data`;
+      // Generated columns the data does not provide are computed from the other columns.
+      const missingGenerated = new Set(
+        generatedColumns(schema)
+          .map((g) => g.name)
+          .filter((n) => !dataSchema.fields.some((f) => f.name.toLowerCase() === n.toLowerCase())),
+      );
+      if (missingGenerated.size) aligned = withGeneratedValues(aligned, schema, missingGenerated);
       aligned = withConstraintChecks(aligned, schema, conf);
       const replaceWhere =
         opts.replaceWhere !== undefined && mode === 'overwrite' && snapshot ? opts.replaceWhere : undefined;

@@ -258,6 +258,47 @@ describe('writeToTable', () => {
     expect(await rows(t)).toEqual([{ id: 1n, qty: 3 }]);
   });
 
+  it('computes generated columns and rejects values that contradict them', async () => {
+    const t = loc('generated');
+    const table = await DeltaTable.create(t, {
+      schema: {
+        type: 'struct',
+        fields: [
+          { name: 'ts', type: 'timestamp', nullable: true, metadata: {} },
+          { name: 'day', type: 'date', nullable: true, metadata: { 'delta.generationExpression': 'CAST(ts AS DATE)' } },
+          { name: 'n', type: 'integer', nullable: true, metadata: {} },
+        ],
+      },
+      partitionColumns: ['day'],
+    });
+    await writeToTable(table, { sql: `SELECT TIMESTAMPTZ '2024-03-01 10:00:00+00' AS ts, 1 AS n` });
+    const snap = await table.snapshot();
+    expect(snap.activeFiles()[0]!.partitionValues).toEqual({ day: '2024-03-01' });
+    const e = await expectError(
+      writeToTable(table, {
+        sql: `SELECT TIMESTAMPTZ '2024-03-01 10:00:00+00' AS ts, DATE '1999-01-01' AS day, 2 AS n`,
+      }),
+      'DELTA_VIOLATE_CONSTRAINT_WITH_VALUES',
+    );
+    expect(e.message).toContain('Generated Column');
+    expect(e.message).toContain('day : 1999-01-01');
+    expect((await rows(t, 'n')).map((r) => r.n)).toEqual([1]);
+  });
+
+  it('treats a NULL CHECK result as a violation, as Delta does', async () => {
+    const t = loc('check-null');
+    const table = await DeltaTable.create(t, {
+      schema: { type: 'struct', fields: [{ name: 'qty', type: 'integer', nullable: true, metadata: {} }] },
+      configuration: { 'delta.constraints.positive': 'qty > 0' },
+    });
+    await expectError(
+      writeToTable(table, { sql: `SELECT NULL::INTEGER AS qty` }),
+      'DELTA_VIOLATE_CONSTRAINT_WITH_VALUES',
+    );
+    await writeToTable(table, { sql: `SELECT 4 AS qty` });
+    expect(await table.version()).toBe(1);
+  });
+
   it('writes physical names and field ids with column mapping', async () => {
     const t = loc('colmap');
     await writeToTable(
