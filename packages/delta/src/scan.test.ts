@@ -328,3 +328,90 @@ describe('paths with glob characters', () => {
     }
   });
 });
+
+describe('type widening', () => {
+  it('reads files written before a type change as the widened logical type', async () => {
+    const d = await fs.mkdtemp(path.join(os.tmpdir(), 'lakebox-widen-'));
+    try {
+      const st = new LocalObjectStore(d);
+      await withConnection(async (c) => {
+        await c.run(
+          `COPY (SELECT 1::SMALLINT AS a, 1.5::FLOAT AS b, DATE '2024-01-02' AS c, 1.25::DECIMAL(5, 2) AS e) TO ${sqlString(path.join(d, 'old.parquet'))} (FORMAT parquet)`,
+        );
+        await c.run(
+          `COPY (SELECT 3000000000::BIGINT AS a, 2.5::DOUBLE AS b, TIMESTAMP '2024-01-03 04:05:06' AS c, 123456.789::DECIMAL(10, 3) AS e) TO ${sqlString(path.join(d, 'new.parquet'))} (FORMAT parquet)`,
+        );
+      });
+      const change = (from: string, to: string): Record<string, unknown> => ({
+        'delta.typeChanges': [{ fromType: from, toType: to }],
+      });
+      const schema = {
+        type: 'struct',
+        fields: [
+          { name: 'a', type: 'long', nullable: true, metadata: change('short', 'long') },
+          { name: 'b', type: 'double', nullable: true, metadata: change('float', 'double') },
+          { name: 'c', type: 'timestamp_ntz', nullable: true, metadata: change('date', 'timestamp_ntz') },
+          { name: 'e', type: 'decimal(10,3)', nullable: true, metadata: change('decimal(5,2)', 'decimal(10,3)') },
+        ],
+      };
+      const add = (p: string): Action => ({
+        add: { path: p, partitionValues: {}, size: 1, modificationTime: 1, dataChange: true },
+      });
+      const actions: Action[] = [
+        {
+          protocol: {
+            minReaderVersion: 3,
+            minWriterVersion: 7,
+            readerFeatures: ['typeWidening', 'timestampNtz'],
+            writerFeatures: ['typeWidening', 'timestampNtz'],
+          },
+        },
+        {
+          metaData: {
+            id: 'w',
+            format: { provider: 'parquet', options: {} },
+            schemaString: JSON.stringify(schema),
+            partitionColumns: [],
+            configuration: {},
+          },
+        },
+        add('old.parquet'),
+        add('new.parquet'),
+      ];
+      await st.put(commitPath(0), new TextEncoder().encode(actions.map((a) => JSON.stringify(a)).join('\n')));
+      const rows = await withConnection(async (c) => {
+        await c.run(`SET TimeZone = 'UTC'`);
+        const sql = await scanSql(await loadSnapshot(st));
+        return (
+          await c.runAndReadAll(
+            `SELECT typeof(a) ta, typeof(b) tb, typeof(c) tc, typeof(e) te, a::VARCHAR a, b, c::VARCHAR c, e::VARCHAR e FROM (${sql}) ORDER BY a`,
+          )
+        ).getRowObjectsJson();
+      });
+      expect(rows).toEqual([
+        {
+          ta: 'BIGINT',
+          tb: 'DOUBLE',
+          tc: 'TIMESTAMP',
+          te: 'DECIMAL(10,3)',
+          a: '1',
+          b: 1.5,
+          c: '2024-01-02 00:00:00',
+          e: '1.250',
+        },
+        {
+          ta: 'BIGINT',
+          tb: 'DOUBLE',
+          tc: 'TIMESTAMP',
+          te: 'DECIMAL(10,3)',
+          a: '3000000000',
+          b: 2.5,
+          c: '2024-01-03 04:05:06',
+          e: '123456.789',
+        },
+      ]);
+    } finally {
+      await fs.rm(d, { recursive: true, force: true });
+    }
+  });
+});
