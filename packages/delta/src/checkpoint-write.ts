@@ -46,6 +46,13 @@ export const CHECKPOINT_COLUMNS: ReadonlyArray<[string, string]> = [
   ['domainMetadata', 'STRUCT(domain VARCHAR, configuration VARCHAR, removed BOOLEAN)'],
 ];
 
+/** The extra column of a V2-spec checkpoint (tables with the v2Checkpoint feature). */
+const CHECKPOINT_METADATA_COLUMN: [string, string] = ['checkpointMetadata', `STRUCT(version BIGINT, tags ${MAP})`];
+
+function isV2(p: Protocol): boolean {
+  return (p.readerFeatures ?? []).includes('v2Checkpoint') || (p.writerFeatures ?? []).includes('v2Checkpoint');
+}
+
 /** The table state a checkpoint records. */
 export interface CheckpointState {
   version: number;
@@ -142,6 +149,9 @@ export function checkpointActions(state: CheckpointState): Action[] {
     createdTime: m.createdTime ?? null,
   };
   const actions: Action[] = [{ protocol }, { metaData }];
+  // A V2-spec checkpoint (v2Checkpoint feature) names its version; we write it with classic naming
+  // and no sidecars, which the protocol allows.
+  if (isV2(state.protocol)) actions.push({ checkpointMetadata: { version: state.version } });
   for (const t of state.txns) actions.push({ txn: pick(t, ['appId', 'version', 'lastUpdated']) as Txn });
   for (const d of state.domainMetadata) {
     if (!d.removed)
@@ -206,8 +216,9 @@ export async function writeCheckpoint(store: ObjectStore, state: CheckpointState
     : path.join(scratch, 'checkpoint.parquet');
   try {
     await fs.writeFile(jsonFile, actions.map((a) => JSON.stringify(a)).join('\n') + '\n');
-    const columns = CHECKPOINT_COLUMNS.map(([name, type]) => `${sqlString(name)}: ${sqlString(type)}`).join(', ');
-    const cols = CHECKPOINT_COLUMNS.map(([name]) => `"${name}"`).join(', ');
+    const schema = isV2(state.protocol) ? [...CHECKPOINT_COLUMNS, CHECKPOINT_METADATA_COLUMN] : CHECKPOINT_COLUMNS;
+    const columns = schema.map(([name, type]) => `${sqlString(name)}: ${sqlString(type)}`).join(', ');
+    const cols = schema.map(([name]) => `"${name}"`).join(', ');
     await withConnection(async (conn) => {
       await conn.run(
         `COPY (SELECT ${cols} FROM read_json(${sqlString(jsonFile)}, format = 'newline_delimited', columns = {${columns}}, maximum_object_size = 1073741824))

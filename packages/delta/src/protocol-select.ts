@@ -52,8 +52,10 @@ export const TABLE_FEATURES: Readonly<Record<string, FeatureInfo>> = {
 /**
  * Writer features this implementation honours when it writes. Enforcement of invariants, CHECK
  * constraints and generated columns lives in the data-writing layer (constraints.ts); CDF in dml.ts;
- * deletion vectors in dml.ts; column mapping through physical names. `domainMetadata` is written
- * by the transaction itself; `vacuumProtocolCheck` only asks vacuum to check the protocol.
+ * deletion vectors in dml.ts; column mapping through physical names. `domainMetadata`, and
+ * `inCommitTimestamp` are written by the transaction itself; `v2Checkpoint` by the checkpoint
+ * writer (a classic-named checkpoint with a checkpointMetadata row); `vacuumProtocolCheck` only
+ * asks vacuum to check the protocol.
  */
 export const SUPPORTED_WRITER_FEATURES: ReadonlySet<string> = new Set([
   'appendOnly',
@@ -66,6 +68,8 @@ export const SUPPORTED_WRITER_FEATURES: ReadonlySet<string> = new Set([
   'timestampNtz',
   'domainMetadata',
   'vacuumProtocolCheck',
+  'inCommitTimestamp',
+  'v2Checkpoint',
 ]);
 
 /** Highest legacy versions whose implied features we support (identity columns need writer 6). */

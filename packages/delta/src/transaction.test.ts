@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { isLakeboxError, LakeboxError } from '@lakebox/common';
 import type { Add, Remove } from './actions.js';
 import { checkpointPath } from './checkpoint-write.js';
+import { sqlString, withConnection } from './duckdb.js';
 import { readCommit, readLastCheckpoint } from './log.js';
 import type { StructType } from './schema.js';
 import { loadSnapshot } from './snapshot.js';
@@ -303,6 +304,52 @@ describe('Transaction.commit', () => {
   });
 });
 
+describe('in-commit timestamps', () => {
+  it('writes strictly increasing inCommitTimestamp first in commitInfo, and records enablement', async () => {
+    const t = await DeltaTable.create(await tmpTable(), {
+      schema,
+      configuration: { 'delta.enableInCommitTimestamps': 'true' },
+    });
+    expect((await t.snapshot()).protocol).toEqual({
+      minReaderVersion: 1,
+      minWriterVersion: 7,
+      writerFeatures: ['inCommitTimestamp'],
+    });
+    // two writers racing: the loser's timestamp must exceed the winner's
+    const a = await t.startTransaction();
+    const b = await t.startTransaction();
+    a.addFiles([add()]);
+    b.addFiles([add()]);
+    await a.commit({ operation: 'WRITE' });
+    await b.commit({ operation: 'WRITE' });
+    await append(t, [add()]);
+    const ts: number[] = [];
+    for (let v = 0; v <= 3; v++) {
+      const first = (await readCommit(t.store, v))[0]!;
+      expect(Object.keys(first)).toEqual(['commitInfo']);
+      expect(Object.keys(first.commitInfo!)[0]).toBe('inCommitTimestamp');
+      ts.push(first.commitInfo!.inCommitTimestamp!);
+    }
+    for (let i = 1; i < ts.length; i++) expect(ts[i]!).toBeGreaterThan(ts[i - 1]!);
+    expect((await t.snapshot()).timestamp).toBe(ts[3]);
+
+    // enabling on an existing table records the version and timestamp it starts at
+    const t2 = await DeltaTable.create(await tmpTable(), { schema });
+    await append(t2, [add()]);
+    const en = await t2.startTransaction();
+    en.updateMetadata({
+      ...en.readSnapshot.metadata,
+      configuration: { 'delta.enableInCommitTimestamps': 'true' },
+    });
+    const r = await en.commit({ operation: 'SET TBLPROPERTIES' });
+    const actions = await readCommit(t2.store, r.version);
+    const conf = actions.find((x) => x.metaData)!.metaData!.configuration;
+    expect(conf['delta.inCommitTimestampEnablementVersion']).toBe('2');
+    expect(conf['delta.inCommitTimestampEnablementTimestamp']).toBe(String(actions[0]!.commitInfo!.inCommitTimestamp));
+    expect(actions.find((x) => x.protocol)!.protocol!.writerFeatures).toContain('inCommitTimestamp');
+  });
+});
+
 describe('checkpoints', () => {
   it('writes a checkpoint every delta.checkpointInterval commits that the snapshot loader reads back', async () => {
     const dir = await tmpTable();
@@ -350,6 +397,30 @@ describe('checkpoints', () => {
     expect(fromCp.metadata).toEqual(full.metadata);
     expect(fromCp.protocol).toEqual(full.protocol);
     expect(fromCp.tombstones().map((r) => r.path)).toEqual([files[0]!.path]);
+  });
+
+  it('writes V2-spec checkpoints (checkpointMetadata row) for tables with v2Checkpoint', async () => {
+    const dir = await tmpTable();
+    const t = await DeltaTable.create(dir, {
+      schema,
+      configuration: { 'delta.checkpointPolicy': 'v2', 'delta.checkpointInterval': '2' },
+    });
+    const p = (await t.snapshot()).protocol;
+    expect(p.readerFeatures).toEqual(['v2Checkpoint']);
+    await append(t, [add()]);
+    await append(t, [add()]);
+    const rows = await withConnection(async (c) =>
+      (
+        await c.runAndReadAll(
+          `SELECT checkpointMetadata.version::INTEGER AS v FROM read_parquet(${sqlString(path.join(dir, checkpointPath(2)))}) WHERE checkpointMetadata IS NOT NULL`,
+        )
+      ).getRowObjects(),
+    );
+    expect(rows).toEqual([{ v: 2 }]);
+    for (let v = 0; v < 2; v++) await t.store.delete(`_delta_log/${String(v).padStart(20, '0')}.json`);
+    const snap = await loadSnapshot(t.store);
+    expect(snap.segment.checkpoint?.version).toBe(2);
+    expect(snap.activeFiles()).toHaveLength(2);
   });
 
   it('explicit checkpoint(table) and a failed checkpoint does not fail the commit', async () => {

@@ -262,14 +262,36 @@ export class Transaction {
 
     const now = Date.now();
     const removes = this.removes.map((r) => ({ ...r, deletionTimestamp: r.deletionTimestamp ?? now }));
-    const body: Action[] = [];
-    if (changesProtocol) body.push({ protocol });
-    if (changesMetadata || creating) body.push({ metaData: metadata });
-    if (this.appTxn) body.push({ txn: this.appTxn });
-    for (const d of this.domains.values()) body.push({ domainMetadata: d });
-    for (const r of removes) body.push({ remove: r });
-    for (const a of this.adds) body.push({ add: a });
-    for (const c of this.cdcs) body.push({ cdc: c });
+    // In-commit timestamps (feature inCommitTimestamp): commitInfo carries a timestamp strictly
+    // greater than the previous commit's; enabling them on an existing table records from which
+    // version on (the enablement properties are filled in per attempt, as the version may move).
+    const ict = isTrue(metadata.configuration?.['delta.enableInCommitTimestamps']);
+    const enablesIct = ict && !creating && !isTrue(snapshot.metadata.configuration?.['delta.enableInCommitTimestamps']);
+    let lastTimestamp = snapshot?.timestamp ?? 0;
+    const bodyFor = (version: number, inCommitTimestamp: number | undefined): Action[] => {
+      const body: Action[] = [];
+      if (changesProtocol) body.push({ protocol });
+      if (changesMetadata || creating) {
+        body.push({
+          metaData: enablesIct
+            ? {
+                ...metadata,
+                configuration: {
+                  ...metadata.configuration,
+                  'delta.inCommitTimestampEnablementVersion': String(version),
+                  'delta.inCommitTimestampEnablementTimestamp': String(inCommitTimestamp),
+                },
+              }
+            : metadata,
+        });
+      }
+      if (this.appTxn) body.push({ txn: this.appTxn });
+      for (const d of this.domains.values()) body.push({ domainMetadata: d });
+      for (const r of removes) body.push({ remove: r });
+      for (const a of this.adds) body.push({ add: a });
+      for (const c of this.cdcs) body.push({ cdc: c });
+      return body;
+    };
 
     const current: CurrentTransactionInfo = {
       isolationLevel: this.isolationLevel,
@@ -287,8 +309,11 @@ export class Transaction {
 
     let version = this.readVersion + 1;
     for (let attempt = 1; attempt <= MAX_COMMIT_ATTEMPTS; attempt++) {
+      const timestamp = Date.now();
+      const inCommitTimestamp = ict ? Math.max(timestamp, lastTimestamp + 1) : undefined;
       const commitInfo: CommitInfo = {
-        timestamp: Date.now(),
+        ...(inCommitTimestamp !== undefined ? { inCommitTimestamp } : {}),
+        timestamp,
         operation: op.operation,
         operationParameters: encodeOperationParameters(op.operationParameters),
         ...(creating ? {} : { readVersion: this.readVersion }),
@@ -298,7 +323,8 @@ export class Transaction {
         engineInfo: ENGINE_INFO,
         txnId: this.txnId,
       };
-      const text = [{ commitInfo }, ...body].map((a) => JSON.stringify(a)).join('\n') + '\n';
+      const actions = [{ commitInfo }, ...bodyFor(version, inCommitTimestamp)];
+      const text = actions.map((a) => JSON.stringify(a)).join('\n') + '\n';
       if (await this.store.putIfAbsent(commitPath(version), new TextEncoder().encode(text))) {
         const result: CommitResult = { version, attempts: attempt };
         const checkpoint = await this.maybeCheckpoint(version, metadata);
@@ -325,6 +351,9 @@ export class Transaction {
           throw e;
         }
         checkConflicts(current, { version, actions: winner }, (p) => assertWritable(p));
+        const wci = winner.find((a) => a.commitInfo)?.commitInfo;
+        const wts = wci?.inCommitTimestamp ?? wci?.timestamp;
+        if (typeof wts === 'number') lastTimestamp = Math.max(lastTimestamp, wts);
         version++;
       }
     }
