@@ -3,6 +3,7 @@ export type { BuildAppOptions } from './app.js';
 export { startServer } from './start.js';
 export type { RunningServer } from './start.js';
 export { loadConfig, resolveDataDir } from './config.js';
+export { openWorkspace } from './workspace.js';
 export type { LakeboxConfig, ConfigOverrides } from './config.js';
 export { principalOf, requireAdmin, ServiceRegistry } from './context.js';
 export type { LakeboxFeature, LakeboxPluginOptions, LakeboxService, RequestContext } from './context.js';

@@ -54,18 +54,12 @@ function remote(o: Target): { server: string; token: string } | undefined {
 
 async function withLocal<T>(o: Target, fn: (c: OpenCatalog) => Promise<T>): Promise<T> {
   // Loaded on demand: other commands should not pay for the metastore's dependencies.
-  const { loadConfig } = await import('@lakebox/server');
-  const { openCatalog } = await import('@lakebox/catalog');
-  const config = loadConfig({ dataDir: o.data, configFile: o.config });
-  const catalog = await openCatalog({
-    url: config.metastoreUrl,
-    storageRoot: config.storageRoot,
-    volumesRoot: config.volumesRoot,
-  });
+  const { openWorkspace } = await import('@lakebox/server');
+  const ws = await openWorkspace({ dataDir: o.data, configFile: o.config });
   try {
-    return await fn(catalog);
+    return await fn(ws.catalog);
   } finally {
-    await catalog.close();
+    await ws.close();
   }
 }
 
