@@ -253,7 +253,8 @@ async function deleteMatching(
   const cond = conditionSql(condition);
   const cand = await candidateFiles(conn, snapshot, condition);
   txn.readFiles(cand.files);
-  txn.readPredicate(() => true);
+  // A concurrently added file conflicts if it may hold matching rows (any file, for SQL text).
+  txn.readPredicate(typeof condition === 'string' ? () => true : condition);
   if (cand.whole && !cand.files.some((f) => f.deletionVector)) return whole(cand.files);
   const files = cand.files;
   const scan = await scanFilesSql(conn, snapshot, files);
@@ -413,7 +414,7 @@ export async function updateTable(
     const candidates =
       condition === undefined ? snapshot.activeFiles() : (await candidateFiles(conn, snapshot, condition)).files;
     txn.readFiles(candidates);
-    txn.readPredicate(() => true);
+    txn.readPredicate(condition === undefined || typeof condition === 'string' ? () => true : condition);
     const scan = await scanFilesSql(conn, snapshot, candidates);
     const counts = (
       await conn.runAndReadAll(
