@@ -120,7 +120,11 @@ export class SqlEngine {
     sql: string,
     opts: { session?: Partial<Session>; params?: Record<string, ParamValue>; conn?: DuckDBConnection } = {},
   ): Promise<StatementResult> {
-    const session: Session = { catalog: 'main', schema: 'default', user: 'anonymous', ...opts.session };
+    const session = (
+      opts.session && 'catalog' in opts.session && 'schema' in opts.session && 'user' in opts.session
+        ? opts.session
+        : { catalog: 'main', schema: 'default', user: 'anonymous', ...opts.session }
+    ) as Session;
     const stmts = this.parse(sql);
     if (!stmts.length)
       throw new LakeboxError('PARSE_EMPTY_STATEMENT', 'Syntax error, unexpected empty statement', {
@@ -137,6 +141,14 @@ export class SqlEngine {
   }
 
   async executeStatement(st: ParsedStatement, ctx: ExecContext): Promise<StatementResult> {
+    try {
+      return await this.dispatch(st, ctx);
+    } catch (e) {
+      throw mapDuckError(e, st.tokens, st.text);
+    }
+  }
+
+  private async dispatch(st: ParsedStatement, ctx: ExecContext): Promise<StatementResult> {
     if (isQuery(st.nodes)) return this.runQuery(st.nodes, ctx, st.tokens);
     for (const h of this.handlers) {
       const r = await h.handle(st, this, ctx);

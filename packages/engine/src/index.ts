@@ -15,3 +15,5 @@ export { FUNCTIONS } from './functions.js';
 export { sparkTypeName, translateType } from './types.js';
 export { Lakehouse, nodesText, columnInfos } from './lakehouse.js';
 export { extractPredicate } from './predicate.js';
+export { openEmbedded } from './embedded.js';
+export type { EmbeddedSql } from './embedded.js';
