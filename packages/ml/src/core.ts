@@ -372,6 +372,50 @@ export async function loadStageFromFile(path: string): Promise<Transformer> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Estimator specs (kind + params), to rebuild estimators in worker threads
+
+export interface EstimatorSpec {
+  kind: string;
+  params: Record<string, unknown>;
+}
+
+type EstimatorCtor = new (params: Record<string, unknown>) => Estimator;
+const estimatorRegistry = new Map<string, EstimatorCtor>();
+
+/** Register an Estimator class so that it can be rebuilt from {kind, params} (parallel tuning). */
+export function registerEstimator(kind: string, ctor: unknown): void {
+  estimatorRegistry.set(kind, ctor as EstimatorCtor);
+}
+
+/** A structured-clone-friendly description of an estimator (Pipeline stages included). */
+export function estimatorToSpec(e: Estimator): EstimatorSpec {
+  if (!estimatorRegistry.has(e.kind)) {
+    throw mlError(MlErrors.INVALID_PARAM, `estimator kind '${e.kind}' is not registered for parallel use`);
+  }
+  if (e instanceof Pipeline) {
+    const stages = e.params.stages.map((s) =>
+      isEstimator(s) ? { estimator: estimatorToSpec(s) } : { transformer: saveStage(s as Transformer) },
+    );
+    return { kind: e.kind, params: { stages } };
+  }
+  return { kind: e.kind, params: { ...(e.params as Record<string, unknown>) } };
+}
+
+export function estimatorFromSpec(spec: EstimatorSpec): Estimator {
+  const C = estimatorRegistry.get(spec.kind);
+  if (!C) throw mlError(MlErrors.INVALID_PARAM, `unknown estimator kind '${spec.kind}'`);
+  if (spec.kind === 'Pipeline') {
+    const stages = (spec.params.stages as { estimator?: EstimatorSpec; transformer?: SavedStage }[]).map((s) =>
+      s.estimator ? estimatorFromSpec(s.estimator) : loadStage(s.transformer!),
+    );
+    return new Pipeline({ stages });
+  }
+  return new C(spec.params);
+}
+
+registerEstimator('Pipeline', Pipeline);
+
+// ---------------------------------------------------------------------------------------------
 // Input checks shared by estimators
 
 /** Throw ML_EMPTY_DATA when the frame has no rows. */

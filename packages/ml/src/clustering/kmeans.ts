@@ -7,6 +7,7 @@ import {
   Model,
   V,
   mlError,
+  registerEstimator,
   registerStage,
   requireFinite,
   requireRows,
@@ -280,3 +281,4 @@ registerStage(
   'KMeansModel',
   ({ uid, params, data }) => new KMeansModel(params as Partial<KMeansParams>, data as unknown as KMeansData, uid),
 );
+registerEstimator('KMeans', KMeans);

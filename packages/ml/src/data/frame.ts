@@ -375,3 +375,39 @@ export function featureMatrix(
   });
   return { x, n, d };
 }
+
+/** A structured-clone-friendly form of a frame (typed arrays as they are: SharedArrayBuffers stay shared). */
+export interface FrameData {
+  numRows: number;
+  columns: [string, Column][];
+}
+
+export function frameToData(frame: Frame): FrameData {
+  return { numRows: frame.numRows, columns: frame.columnNames.map((n) => [n, frame.column(n)]) };
+}
+
+export function frameFromData(data: FrameData): Frame {
+  return new Frame(new Map(data.columns), data.numRows);
+}
+
+function sharedCopy<T extends Float64Array | Int32Array>(a: T): T {
+  if (a.buffer instanceof SharedArrayBuffer) return a;
+  const C = a.constructor as new (b: SharedArrayBuffer) => T;
+  const out = new C(new SharedArrayBuffer(a.byteLength));
+  out.set(a as never);
+  return out;
+}
+
+/** The same frame with numeric, categorical and vector data in SharedArrayBuffers (for worker threads). */
+export function shareFrame(frame: Frame): Frame {
+  const cols = new Map<string, Column>();
+  for (const n of frame.columnNames) {
+    const c = frame.column(n);
+    if (c.kind === 'numeric') cols.set(n, { kind: 'numeric', values: sharedCopy(c.values) });
+    else if (c.kind === 'vector') cols.set(n, { kind: 'vector', dim: c.dim, values: sharedCopy(c.values) });
+    else if (c.kind === 'categorical')
+      cols.set(n, { kind: 'categorical', codes: sharedCopy(c.codes), levels: c.levels });
+    else cols.set(n, c);
+  }
+  return new Frame(cols, frame.numRows);
+}

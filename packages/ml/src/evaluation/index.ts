@@ -1,1 +1,3 @@
 export * from './metrics.js';
+export * from './evaluators.js';
+export * from './validation.js';

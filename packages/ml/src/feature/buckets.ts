@@ -1,5 +1,15 @@
 import type { Frame } from '../data/frame.js';
-import { Estimator, MlErrors, Transformer, V, mlError, registerStage, requireRows, type ParamSpecs } from '../core.js';
+import {
+  Estimator,
+  MlErrors,
+  Transformer,
+  V,
+  mlError,
+  registerEstimator,
+  registerStage,
+  requireRows,
+  type ParamSpecs,
+} from '../core.js';
 import type { HandleInvalid } from './assembler.js';
 
 export interface BucketizerParams {
@@ -131,3 +141,4 @@ export class QuantileDiscretizer extends Estimator<QuantileDiscretizerParams, Bu
     });
   }
 }
+registerEstimator('QuantileDiscretizer', QuantileDiscretizer);

@@ -7,6 +7,7 @@ import {
   Transformer,
   V,
   mlError,
+  registerEstimator,
   registerStage,
   requireRows,
   type ParamSpecs,
@@ -369,3 +370,5 @@ export function murmur3(data: Uint8Array, seed: number): number {
   h ^= h >>> 16;
   return h | 0;
 }
+registerEstimator('StringIndexer', StringIndexer);
+registerEstimator('OneHotEncoder', OneHotEncoder);

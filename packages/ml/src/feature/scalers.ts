@@ -6,6 +6,7 @@ import {
   MlErrors,
   V,
   mlError,
+  registerEstimator,
   registerStage,
   requireRows,
   type ParamSpecs,
@@ -283,3 +284,6 @@ registerStage(
   ({ uid, params, data }) =>
     new ImputerModel(params as Partial<ImputerParams>, data as { surrogates: Float64Array }, uid),
 );
+registerEstimator('StandardScaler', StandardScaler);
+registerEstimator('MinMaxScaler', MinMaxScaler);
+registerEstimator('Imputer', Imputer);

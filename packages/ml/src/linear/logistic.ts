@@ -7,6 +7,7 @@ import {
   V,
   classLabels,
   mlError,
+  registerEstimator,
   registerStage,
   type ParamSpecs,
   type ProbabilisticClassifier,
@@ -347,3 +348,4 @@ registerStage('LogisticRegressionModel', ({ uid, params, data }) => {
     uid,
   );
 });
+registerEstimator('LogisticRegression', LogisticRegression);

@@ -1,5 +1,14 @@
 import type { Frame } from '../data/frame.js';
-import { Estimator, Model, V, registerStage, type ParamSpecs, type Predictor, type SavedData } from '../core.js';
+import {
+  Estimator,
+  Model,
+  V,
+  registerEstimator,
+  registerStage,
+  type ParamSpecs,
+  type Predictor,
+  type SavedData,
+} from '../core.js';
 import { readPredict, readTraining, standardize } from './common.js';
 
 export interface LinearRegressionParams {
@@ -235,3 +244,4 @@ registerStage('LinearRegressionModel', ({ uid, params, data }) => {
     uid,
   );
 });
+registerEstimator('LinearRegression', LinearRegression);
