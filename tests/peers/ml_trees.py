@@ -3,7 +3,7 @@
   ml_trees.py datasets OUT            scikit-learn bundled datasets -> OUT/<name>_{train,test}.parquet,
                                       plus OUT/refs.json: LightGBM / sklearn forest / tree predictions
                                       on the test rows with the settings the Lakebox tests use.
-  ml_trees.py flights OUT NROWS       flights-3m.parquet (vega-datasets) -> features + label
+  ml_trees.py flights OUT NROWS [--no-ref]  flights-3m.parquet (vega-datasets) -> features + label
                                       (delay > 15 min), first NROWS rows in time order; the first 80%
                                       train, the rest test; LightGBM reference as above.
   ml_trees.py gbt-bench OUT THREADS   LightGBM and XGBoost (hist) on OUT/flights_{train,test}.parquet:
@@ -133,12 +133,14 @@ def flights_frame(nrows):
     return feats
 
 
-def flights(out, nrows):
+def flights(out, nrows, reference=True):
     os.makedirs(out, exist_ok=True)
     df = flights_frame(nrows)
     cut = int(len(df) * 0.8)
     write(df.iloc[:cut], os.path.join(out, "flights_train.parquet"))
     write(df.iloc[cut:], os.path.join(out, "flights_test.parquet"))
+    if not reference:
+        return
     tr = df.iloc[:cut]
     te = df.iloc[cut:]
     xtr = tr.drop(columns=["label"]).to_numpy()
@@ -225,7 +227,7 @@ def main():
     if cmd == "datasets":
         datasets(sys.argv[2])
     elif cmd == "flights":
-        flights(sys.argv[2], int(sys.argv[3]))
+        flights(sys.argv[2], int(sys.argv[3]), "--no-ref" not in sys.argv)
     elif cmd == "gbt-bench":
         gbt_bench(sys.argv[2], int(sys.argv[3]))
     elif cmd == "onnx":
