@@ -32,6 +32,8 @@ export interface GBTParams {
   /** Stop when the validation loss has not improved for this many rounds (0: off). */
   earlyStoppingRounds: number;
   seed: number;
+  /** Threads for histogram building (1: this thread only; 2: one worker thread as well). */
+  numThreads: number;
 }
 
 export const GBT_DEFAULTS: GBTParams = {
@@ -51,6 +53,7 @@ export const GBT_DEFAULTS: GBTParams = {
   featureFraction: 1,
   earlyStoppingRounds: 0,
   seed: 42,
+  numThreads: 1,
 };
 
 export interface GBTFitOptions {
@@ -88,6 +91,7 @@ function checkParams(p: GBTParams): void {
   intParam('baggingFreq', p.baggingFreq, 0);
   numParam('featureFraction', p.featureFraction, 0, 1, true);
   intParam('earlyStoppingRounds', p.earlyStoppingRounds, 0);
+  intParam('numThreads', p.numThreads, 1, 2);
 }
 
 /**
@@ -147,7 +151,30 @@ export class GBTEstimator {
     }
     const rng = new Rng(p.seed);
     const binned = fitBins(d.columns, n, { maxBin: p.maxBin, seed: p.seed });
-    const grower = new TreeGrower(binned, 1);
+    const grower = new TreeGrower(binned, 1, p.numThreads);
+    try {
+      return this.boost(p, d, task, classes, K, y, yClass, val, valY, rng, binned, grower);
+    } finally {
+      grower.close();
+    }
+  }
+
+  private boost(
+    p: GBTParams,
+    d: ReturnType<typeof checkTrainData>,
+    task: TreeTask,
+    classes: number[],
+    K: number,
+    y: Float64Array,
+    yClass: Int32Array | null,
+    val: ReturnType<typeof checkTrainData> | null,
+    valY: Int32Array | Float64Array | null,
+    rng: Rng,
+    binned: ReturnType<typeof fitBins>,
+    grower: TreeGrower,
+  ): TreeEnsembleModel {
+    const n = d.numRows;
+    const F = d.columns.length;
     const w = d.weight;
 
     // initial scores (boost from average)

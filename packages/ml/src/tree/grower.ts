@@ -1,3 +1,5 @@
+import { Worker } from 'node:worker_threads';
+import { LakeboxError } from '@lakebox/common';
 import type { Rng } from '../data/rng.js';
 import type { BinnedData } from './binning.js';
 import type { Tree } from './tree.js';
@@ -25,6 +27,18 @@ export interface GrowOptions {
   /** Features sampled (without replacement) at each node; 0 or >= numFeatures: all allowed. */
   featuresPerNode: number;
 }
+
+/** Leaves with fewer rows build their histograms on one thread (a hand-off costs more). */
+const PARALLEL_MIN_ROWS = 16384;
+// control array slots shared with hist-worker.mjs
+const C_SEQ = 0;
+const C_DONE = 1;
+const C_START = 2;
+const C_COUNT = 3;
+const C_NFEAT = 4;
+const C_STOP = 5;
+const C_READY = 6;
+const C_FEATS = 8;
 
 interface Split {
   gain: number;
@@ -59,9 +73,18 @@ export class TreeGrower {
   private oh: Float64Array;
   private readonly thresholds: Float64Array[];
   private readonly hasMissing: boolean[];
+  private worker: Worker | null = null;
+  private ctrl: Int32Array | null = null;
+  private workerHist: Float64Array | null = null;
+  private seq = 0;
 
-  constructor(data: BinnedData, numOutputs: number) {
-    this.bins = data.bins;
+  /**
+   * `numThreads` > 1 (single-output trees only) starts one worker thread that builds the
+   * histograms of half of the features of large leaves while this thread builds the other half,
+   * on SharedArrayBuffer copies of the bins, row indices and gradients. Call close() when done.
+   */
+  constructor(data: BinnedData, numOutputs: number, numThreads = 1) {
+    this.bins = data.bins.slice();
     this.numFeatures = data.bins.length;
     this.numOutputs = numOutputs;
     this.numBins = Int32Array.from(data.mappers, (m) => m.numBins + 1);
@@ -79,6 +102,81 @@ export class TreeGrower {
     this.tmpBuf = new Uint32Array(data.numRows);
     this.og = new Float64Array(data.numRows * numOutputs);
     this.oh = new Float64Array(data.numRows);
+    if (numThreads > 1 && numOutputs === 1 && this.numFeatures >= 2 && data.numRows >= PARALLEL_MIN_ROWS) {
+      this.startWorker(data.numRows);
+    }
+  }
+
+  private startWorker(n: number): void {
+    const F = this.numFeatures;
+    const binsBuf = new SharedArrayBuffer(n * F);
+    for (let f = 0; f < F; f++) {
+      const view = new Uint8Array(binsBuf, f * n, n);
+      view.set(this.bins[f]);
+      this.bins[f] = view;
+    }
+    const idxBuf = new SharedArrayBuffer(n * 4);
+    const ogBuf = new SharedArrayBuffer(n * 8);
+    const ohBuf = new SharedArrayBuffer(n * 8);
+    const histBuf = new SharedArrayBuffer(this.totalBins * 3 * 8);
+    const ctrlBuf = new SharedArrayBuffer((C_FEATS + F) * 4);
+    this.rowsBuf = new Uint32Array(idxBuf);
+    this.og = new Float64Array(ogBuf);
+    this.oh = new Float64Array(ohBuf);
+    this.workerHist = new Float64Array(histBuf);
+    this.ctrl = new Int32Array(ctrlBuf);
+    const w = new Worker(new URL('./hist-worker.mjs', import.meta.url), {
+      workerData: { binsBuf, numRows: n, idxBuf, ogBuf, ohBuf, histBuf, ctrlBuf, offsets: Array.from(this.offsets) },
+    });
+    w.unref();
+    // the worker signals READY from its own thread; the event loop is not needed for that
+    if (Atomics.wait(this.ctrl, C_READY, 0, 60_000) === 'timed-out' && Atomics.load(this.ctrl, C_READY) !== 1) {
+      void w.terminate();
+      throw new LakeboxError('ML_INTERNAL', 'the histogram worker thread did not start', { httpStatus: 500 });
+    }
+    this.worker = w;
+  }
+
+  /** Stop the worker thread (if any). The grower stays usable on one thread. */
+  close(): void {
+    if (!this.worker || !this.ctrl) return;
+    Atomics.store(this.ctrl, C_STOP, 1);
+    Atomics.store(this.ctrl, C_SEQ, ++this.seq);
+    Atomics.notify(this.ctrl, C_SEQ);
+    void this.worker.terminate();
+    this.worker = null;
+  }
+
+  private buildParallel(
+    hist: Float64Array,
+    idx: Uint32Array,
+    start: number,
+    count: number,
+    features: readonly number[],
+  ): void {
+    const ctrl = this.ctrl!;
+    const half = features.length >> 1;
+    const mine = features.slice(0, half);
+    const theirs = features.slice(half);
+    ctrl[C_START] = start;
+    ctrl[C_COUNT] = count;
+    ctrl[C_NFEAT] = theirs.length;
+    for (let k = 0; k < theirs.length; k++) ctrl[C_FEATS + k] = theirs[k];
+    const seq = ++this.seq;
+    Atomics.store(ctrl, C_SEQ, seq);
+    Atomics.notify(ctrl, C_SEQ);
+    buildHistK1(hist, this.bins, this.offsets, idx, this.og, this.oh, start, count, mine);
+    for (;;) {
+      const done = Atomics.load(ctrl, C_DONE);
+      if (done === seq) break;
+      Atomics.wait(ctrl, C_DONE, done, 1000);
+    }
+    const wh = this.workerHist!;
+    for (const f of theirs) {
+      const o = this.offsets[f] * 3;
+      const e = o + this.numBins[f] * 3;
+      for (let i = o; i < e; i++) hist[i] = wh[i];
+    }
   }
 
   private takeHist(): Float64Array {
@@ -191,17 +289,8 @@ export class TreeGrower {
       const missingBin = this.numBins[f] - 1;
       const thr = split.bin;
       const dl = split.defaultLeft;
-      const tmp = this.tmpBuf;
-      let nl = 0;
-      let nr = 0;
-      const end = leaf.start + leaf.count;
-      for (let i = leaf.start; i < end; i++) {
-        const r = idx[i];
-        const b = col[r];
-        if (b <= thr || (dl && b === missingBin)) idx[leaf.start + nl++] = r;
-        else tmp[nr++] = r;
-      }
-      idx.set(tmp.subarray(0, nr), leaf.start + nl);
+      const nl = partitionRows(idx, this.tmpBuf, leaf.start, leaf.count, col, thr, dl ? missingBin : -1);
+      const nr = leaf.count - nl;
 
       const left: Leaf = {
         node: -1,
@@ -231,7 +320,7 @@ export class TreeGrower {
       leaf.hist = null;
       const lh = large.hist;
       const sh = small.hist;
-      for (let i = 0; i < lh.length; i++) lh[i] -= sh[i];
+      subtractInto(lh, sh);
       // child sums from the split feature's histogram
       this.sumsFromHist(left, right, f, thr, dl);
       const node = leaf.node;
@@ -317,51 +406,11 @@ export class TreeGrower {
         og[j] = grad[r];
         oh[j] = hess[r];
       }
-      // four features per pass over the rows: one index load feeds four independent updates
-      let k = 0;
-      const bins = this.bins;
-      const offs = this.offsets;
-      for (; k + 3 < features.length; k += 4) {
-        const c0 = bins[features[k]];
-        const c1 = bins[features[k + 1]];
-        const c2 = bins[features[k + 2]];
-        const c3 = bins[features[k + 3]];
-        const b0 = offs[features[k]] * 3;
-        const b1 = offs[features[k + 1]] * 3;
-        const b2 = offs[features[k + 2]] * 3;
-        const b3 = offs[features[k + 3]] * 3;
-        for (let i = start, j = 0; i < end; i++, j++) {
-          const r = idx[i];
-          const gg = og[j];
-          const hh = oh[j];
-          const x0 = b0 + c0[r] * 3;
-          const x1 = b1 + c1[r] * 3;
-          const x2 = b2 + c2[r] * 3;
-          const x3 = b3 + c3[r] * 3;
-          hist[x0] += gg;
-          hist[x0 + 1] += hh;
-          hist[x0 + 2] += 1;
-          hist[x1] += gg;
-          hist[x1 + 1] += hh;
-          hist[x1 + 2] += 1;
-          hist[x2] += gg;
-          hist[x2 + 1] += hh;
-          hist[x2 + 2] += 1;
-          hist[x3] += gg;
-          hist[x3 + 1] += hh;
-          hist[x3 + 2] += 1;
-        }
+      if (this.worker && count >= PARALLEL_MIN_ROWS && features.length >= 2) {
+        this.buildParallel(hist, idx, start, count, features);
+        return;
       }
-      for (; k < features.length; k++) {
-        const col = bins[features[k]];
-        const base = offs[features[k]] * 3;
-        for (let i = start, j = 0; i < end; i++, j++) {
-          const b = base + col[idx[i]] * 3;
-          hist[b] += og[j];
-          hist[b + 1] += oh[j];
-          hist[b + 2] += 1;
-        }
-      }
+      buildHistK1(hist, this.bins, this.offsets, idx, og, oh, start, count, features);
       return;
     }
     const S = this.stride;
@@ -485,4 +534,97 @@ export class TreeGrower {
     }
     return best;
   }
+}
+
+/** Histogram of single-output gradients for `features` over rows idx[start..start+count). */
+function buildHistK1(
+  hist: Float64Array,
+  bins: Uint8Array[],
+  offs: Int32Array,
+  idx: Uint32Array,
+  og: Float64Array,
+  oh: Float64Array,
+  start: number,
+  count: number,
+  features: readonly number[],
+): void {
+  const end = start + count;
+  // four features per pass over the rows: one index load feeds four independent updates
+  let k = 0;
+  for (; k + 3 < features.length; k += 4) {
+    const c0 = bins[features[k]];
+    const c1 = bins[features[k + 1]];
+    const c2 = bins[features[k + 2]];
+    const c3 = bins[features[k + 3]];
+    const b0 = offs[features[k]] * 3;
+    const b1 = offs[features[k + 1]] * 3;
+    const b2 = offs[features[k + 2]] * 3;
+    const b3 = offs[features[k + 3]] * 3;
+    for (let i = start, j = 0; i < end; i++, j++) {
+      const r = idx[i];
+      const gg = og[j];
+      const hh = oh[j];
+      const x0 = b0 + c0[r] * 3;
+      const x1 = b1 + c1[r] * 3;
+      const x2 = b2 + c2[r] * 3;
+      const x3 = b3 + c3[r] * 3;
+      hist[x0] += gg;
+      hist[x0 + 1] += hh;
+      hist[x0 + 2] += 1;
+      hist[x1] += gg;
+      hist[x1 + 1] += hh;
+      hist[x1 + 2] += 1;
+      hist[x2] += gg;
+      hist[x2 + 1] += hh;
+      hist[x2 + 2] += 1;
+      hist[x3] += gg;
+      hist[x3 + 1] += hh;
+      hist[x3 + 2] += 1;
+    }
+  }
+  for (; k < features.length; k++) {
+    const col = bins[features[k]];
+    const base = offs[features[k]] * 3;
+    for (let i = start, j = 0; i < end; i++, j++) {
+      const b = base + col[idx[i]] * 3;
+      hist[b] += og[j];
+      hist[b + 1] += oh[j];
+      hist[b + 2] += 1;
+    }
+  }
+}
+
+/**
+ * Stable in-place partition of idx[start..start+count): rows whose bin is <= thr or equals dlBin
+ * first. Branch-free: each row is written to both sides and the side it belongs to advances.
+ * Returns the number of rows on the left.
+ */
+function partitionRows(
+  idx: Uint32Array,
+  tmp: Uint32Array,
+  start: number,
+  count: number,
+  col: Uint8Array,
+  thr: number,
+  dlBin: number,
+): number {
+  const end = start + count;
+  let wl = start;
+  let nr = 0;
+  for (let i = start; i < end; i++) {
+    const r = idx[i];
+    const b = col[r];
+    const goLeft = (b <= thr ? 1 : 0) | (b === dlBin ? 1 : 0);
+    idx[wl] = r;
+    tmp[nr] = r;
+    wl += goLeft;
+    nr += 1 - goLeft;
+  }
+  for (let i = 0; i < nr; i++) idx[wl + i] = tmp[i];
+  return wl - start;
+}
+
+function subtractInto(a: Float64Array, b: Float64Array): void {
+  const n = a.length;
+  for (let i = 0; i < n; i++) a[i] -= b[i];
 }

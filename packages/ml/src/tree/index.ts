@@ -19,3 +19,4 @@ export {
   type GBTTrainingInfo,
 } from './gbt.js';
 export { RandomForestEstimator, DecisionTreeEstimator, FOREST_DEFAULTS, type ForestParams } from './forest.js';
+export * from './stages.js';
