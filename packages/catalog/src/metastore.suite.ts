@@ -96,7 +96,7 @@ export function metastoreSuite(backend: string, databaseUrl: () => Promise<strin
       await c.metastore.createCatalog({ name: cat, owner: 'admin' });
       await c.metastore.createSchema({ catalog: cat, name: 'Bronze', owner: 'alice', comment: 'raw' });
       await c.metastore.createSchema({ catalog: cat, name: 'silver', owner: 'alice' });
-      expect((await c.metastore.listSchemas(cat)).map((s) => s.name)).toEqual(['bronze', 'silver']);
+      expect((await c.metastore.listSchemas(cat)).map((s) => s.name)).toEqual(['bronze', 'default', 'silver']);
       const dup = await failure(c.metastore.createSchema({ catalog: cat, name: 'BRONZE', owner: 'x' }));
       expect(dup.code).toBe('SCHEMA_ALREADY_EXISTS');
       expect(dup.httpStatus).toBe(409);
@@ -380,7 +380,7 @@ export function metastoreSuite(backend: string, databaseUrl: () => Promise<strin
       ]);
       expect(catalogs[0]!.created).toBeInstanceOf(Date);
       const schemata = await informationSchemaRows(c.metastore, 'schemata', { catalog: cat });
-      expect(schemata.map((r) => r.schema_name)).toEqual(['s1']);
+      expect(schemata.map((r) => r.schema_name)).toEqual(['default', 's1']);
       const tables = await informationSchemaRows(c.metastore, 'tables', { catalog: cat });
       expect(tables.map((r) => [r.table_name, r.table_type, r.data_source_format])).toEqual([
         ['t1', 'MANAGED', 'DELTA'],

@@ -200,7 +200,13 @@ export class Metastore {
       throw E.catalogAlreadyExists(name);
     }
     try {
-      return this.toCatalog(await this.insertCatalog(name, req.owner, req));
+      // Like Databricks, a new catalog comes with an (empty) `default` schema.
+      const row = await this.db.transaction().execute(async (trx) => {
+        const r = await this.insertCatalog(name, req.owner, req, trx);
+        await this.insertSchema(trx, r, DEFAULT_SCHEMA, req.owner, { comment: 'Default schema' });
+        return r;
+      });
+      return this.toCatalog(row);
     } catch (e) {
       if (isUniqueViolation(e)) {
         if (opts.ifNotExists) return this.getCatalog(name);
@@ -806,6 +812,7 @@ export class Metastore {
     name: string,
     owner: string,
     req: { comment?: string | null; properties?: Record<string, string>; storageRoot?: string | null },
+    db: Db = this.db,
   ): Promise<CatalogsTable> {
     const now = Date.now();
     const row: CatalogsTable = {
@@ -820,7 +827,7 @@ export class Metastore {
       created_by: owner,
       updated_by: owner,
     };
-    await this.db.insertInto('catalogs').values(row).execute();
+    await db.insertInto('catalogs').values(row).execute();
     return row;
   }
 

@@ -201,7 +201,7 @@ function splitFullName(full: string, parts: number, what: string): string[] {
   return p;
 }
 
-const truthy = (v: unknown) => v === true || v === 'true';
+const truthy = (v: unknown) => v === true || String(v).toLowerCase() === 'true';
 
 export const unityCatalogRoutes: FastifyPluginAsync<LakeboxPluginOptions> = async (app, opts) => {
   const ms = opts.metastore;
