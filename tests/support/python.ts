@@ -50,7 +50,8 @@ export class PythonPeer {
         ...process.env,
         PYTHONUNBUFFERED: '1',
         LAKEBOX_IVY_DIR: process.env.LAKEBOX_IVY_DIR ?? cacheDir('ivy'),
-        // Spark starts its JVM with this Java; keep the machine's default unless one is given.
+        // Spark binds to loopback only.
+        SPARK_LOCAL_IP: '127.0.0.1',
         ...env,
       },
       stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
