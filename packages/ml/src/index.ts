@@ -7,3 +7,4 @@ export * from './feature/index.js';
 export * from './clustering/index.js';
 export * from './tree/index.js';
 export * from './export/index.js';
+export * from './tuning/index.js';

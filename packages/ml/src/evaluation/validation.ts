@@ -1,5 +1,5 @@
 import type { Frame } from '../data/frame.js';
-import { frameToData, shareFrame } from '../data/frame.js';
+import { frameToData, shareFrame, type FrameData } from '../data/frame.js';
 import { Rng } from '../data/rng.js';
 import { kFoldIndices } from '../data/split.js';
 import {
@@ -39,6 +39,7 @@ export class ParamGridBuilder {
 }
 
 const workerUrl = new URL('./validation-worker.ts', import.meta.url).href;
+const sharedFrames = new WeakMap<Frame, FrameData>();
 
 interface Task {
   map: number;
@@ -67,7 +68,11 @@ async function runTasks(
     return out;
   }
   const specs = maps.map((m) => estimatorToSpec(estimator.copy(m)));
-  const data = frameToData(shareFrame(frame));
+  let data = sharedFrames.get(frame);
+  if (!data) {
+    data = frameToData(shareFrame(frame));
+    sharedFrames.set(frame, data);
+  }
   const evalSpec = { kind: evaluator.kind, params: { ...(evaluator.params as Record<string, unknown>) } };
   const pool = sharedPool();
   return mapLimit(tasks, parallelism, (t) =>
@@ -244,3 +249,24 @@ registerStage('ValidationModel', ({ uid, data }) => {
     uid,
   );
 });
+
+/**
+ * A loss for tuning (fmin): k-fold cross-validated metric of `estimator` with the given params,
+ * negated when larger is better. With `workers`, the folds are fit in worker threads.
+ */
+export function crossValidationLoss(
+  estimator: Estimator,
+  evaluator: Evaluator,
+  frame: Frame,
+  opts: { numFolds?: number; seed?: number; workers?: boolean } = {},
+): (params: Record<string, unknown>) => Promise<number> {
+  const k = opts.numFolds ?? 3;
+  requireRows(frame, 'crossValidationLoss');
+  const folds = kFoldIndices(frame.numRows, k, opts.seed ?? 42);
+  return async (params) => {
+    const tasks = folds.map((f) => ({ map: 0, train: f.train, test: f.test }));
+    const scores = await runTasks(frame, estimator, [params], evaluator, tasks, opts.workers ? k : 1);
+    const mean = scores.reduce((a, b) => a + b, 0) / k;
+    return evaluator.isLargerBetter() ? -mean : mean;
+  };
+}

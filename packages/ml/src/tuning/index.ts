@@ -1,0 +1,3 @@
+export * from './space.js';
+export * from './tpe.js';
+export * from './fmin.js';
