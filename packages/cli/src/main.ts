@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { VERSION, userMessage } from '@lakebox/common';
 import { registerDelta } from './commands/delta.js';
+import { registerSql } from './commands/sql.js';
 import { registerStart } from './commands/start.js';
 import { registerToken } from './commands/token.js';
 
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerDelta(program);
+  registerSql(program);
   registerStart(program);
   registerToken(program);
   return program;

@@ -154,6 +154,17 @@ export class SqlEngine {
       const r = await h.handle(st, this, ctx);
       if (r) return r;
     }
+    const head = st.tokens[0];
+    if (head.kind !== 'ident' || !KNOWN_STATEMENTS.has(head.value.toUpperCase())) {
+      throw new LakeboxError(
+        'PARSE_SYNTAX_ERROR',
+        `Syntax error at or near '${head.raw}' (line ${head.line}, pos ${head.col - 1})`,
+        {
+          sqlState: '42601',
+          details: { line: head.line, column: head.col },
+        },
+      );
+    }
     const words = st.tokens
       .slice(0, 3)
       .filter((t) => t.kind === 'ident')
@@ -222,6 +233,13 @@ function substituteSession(sql: string, s: Session): string {
     .replaceAll("'__LAKEBOX_USER__'", `'${lit(s.user)}'`);
 }
 
+/** Statement keywords Spark knows: anything else is a syntax error, these are "not supported". */
+const KNOWN_STATEMENTS = new Set(
+  'ADD ALTER ANALYZE APPLY CACHE CALL CLEAR CLONE COMMENT CONVERT COPY CREATE DECLARE DELETE DENY DESC DESCRIBE DROP EXECUTE EXPLAIN FSCK GENERATE GRANT INSERT LIST LOAD MERGE MSCK OPTIMIZE REFRESH REORG REPAIR REPLACE RESET RESTORE REVOKE SET SHOW SYNC TRUNCATE UNCACHE UNDROP UNSET UPDATE USE VACUUM'.split(
+    ' ',
+  ),
+);
+
 export function isQuery(nodes: Node[]): boolean {
   const f = nodes[0];
   if (!f) return false;
@@ -234,7 +252,7 @@ export function mapDuckError(e: unknown, tokens: Token[] | undefined, sql: strin
   if (e instanceof LakeboxError) return e;
   const msg = e instanceof Error ? e.message : String(e);
   const first = msg.split('\n')[0];
-  let m = /Referenced column "([^"]+)" not found in FROM clause!?(?:[\s\S]*Candidate bindings: ([^\n]*))?/.exec(msg);
+  let m = /Referenced column "([^"]+)" (?:was )?not found[^\n]*(?:[\s\S]*Candidate bindings: ([^\n]*))?/.exec(msg);
   if (m) {
     const cands = (m[2] ?? '')
       .split(',')
