@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { VERSION } from '@lakebox/common';
 import { authPlugin } from './auth.js';
@@ -18,9 +19,16 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   const app = Fastify({
     logger: opts.logger ?? { level: opts.config.logLevel },
     bodyLimit: 64 * 1024 * 1024,
+    // Request ids: the caller's X-Request-Id when sent, else a fresh UUID; echoed in the response
+    // and in every log line of the request.
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
     forceCloseConnections: 'idle',
   });
   installErrorHandlers(app);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
   await app.register(authPlugin, { principals: opts.principals });
 
   app.get('/health', { config: { public: true } }, async () => ({ status: 'ok', version: VERSION }));

@@ -28,6 +28,9 @@ describe('authentication', () => {
   it('serves /health without a token', async () => {
     const r = await t.app.inject({ method: 'GET', url: '/health' });
     expect(r.statusCode).toBe(200);
+    expect(r.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    const mine = await t.app.inject({ method: 'GET', url: '/health', headers: { 'x-request-id': 'abc-123' } });
+    expect(mine.headers['x-request-id']).toBe('abc-123');
     expect(r.json()).toMatchObject({ status: 'ok' });
   });
 
