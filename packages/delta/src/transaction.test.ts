@@ -236,6 +236,30 @@ describe('Transaction.commit', () => {
     expect(() => r3.readPredicate({ op: '=', column: 'nope', value: 1 })).toThrow(LakeboxError);
   });
 
+  it('recognises its own commit when a put-if-absent was applied but reported as lost', async () => {
+    const dir = await tmpTable();
+    await DeltaTable.create(dir, { schema });
+    const store = new LocalObjectStore(dir);
+    let flaky = true;
+    const real = store.putIfAbsent.bind(store);
+    store.putIfAbsent = async (p: string, d: Uint8Array) => {
+      const ok = await real(p, d);
+      if (flaky && ok) {
+        flaky = false;
+        return false; // the write happened, the acknowledgement was lost
+      }
+      return ok;
+    };
+    const t = await DeltaTable.open(store);
+    const f = add();
+    const txn = await t.startTransaction();
+    txn.readFiles([]);
+    txn.addFiles([f]);
+    txn.removeFiles([{ ...remove(f), dataChange: false }]);
+    expect(await txn.commit({ operation: 'OPTIMIZE' })).toMatchObject({ version: 1 });
+    expect(await t.version()).toBe(1);
+  });
+
   it('metadata changes conflict with concurrent transactions', async () => {
     const t = await DeltaTable.create(await tmpTable(), { schema });
     const a = await t.startTransaction();

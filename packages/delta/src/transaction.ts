@@ -350,8 +350,12 @@ export class Transaction {
           if (e instanceof LakeboxError && e.code === 'DELTA_VERSION_NOT_FOUND') break;
           throw e;
         }
-        checkConflicts(current, { version, actions: winner }, (p) => assertWritable(p));
         const wci = winner.find((a) => a.commitInfo)?.commitInfo;
+        if (wci?.txnId === this.txnId) {
+          // Our own earlier attempt landed (e.g. an object store acknowledged the write late).
+          return { version, attempts: attempt };
+        }
+        checkConflicts(current, { version, actions: winner }, (p) => assertWritable(p));
         const wts = wci?.inCommitTimestamp ?? wci?.timestamp;
         if (typeof wts === 'number') lastTimestamp = Math.max(lastTimestamp, wts);
         version++;
