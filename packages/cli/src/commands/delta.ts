@@ -208,26 +208,33 @@ export function registerDelta(program: Command): void {
       const s = await loadSnapshot(storeForLocation(location), { version: o.version, timestamp: o.timestamp });
       const sql = (await scanSql(s)) + (o.limit === undefined ? '' : ` LIMIT ${o.limit}`);
       const columns = s.schema.fields.map((f) => f.name);
-      const rows = await withConnection(async (conn) => {
+      const fail = (e: unknown): LakeboxError =>
+        new LakeboxError('DELTA_FAILED_READ_FILE', `cannot read the rows of ${s.store.url}: ${(e as Error).message}`);
+      await withConnection(async (conn) => {
         await conn.run(`SET TimeZone = 'UTC'`);
+        // json and csv stream batch by batch, so large tables never sit in memory at once.
+        let result;
         try {
-          return (await conn.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
+          result = await conn.stream(sql);
         } catch (e) {
-          throw new LakeboxError(
-            'DELTA_FAILED_READ_FILE',
-            `cannot read the rows of ${s.store.url}: ${(e as Error).message}`,
-          );
+          throw fail(e);
+        }
+        const rows: Record<string, unknown>[] = [];
+        if (o.format === 'csv') write(columns.map(csvField).join(',') + '\n');
+        try {
+          for await (const batch of result.yieldRowObjectJson()) {
+            if (o.format === 'json') write(batch.map((r) => JSON.stringify(r) + '\n').join(''));
+            else if (o.format === 'csv')
+              write(batch.map((r) => columns.map((c) => csvField(cell(r[c]))).join(',') + '\n').join(''));
+            else rows.push(...batch);
+          }
+        } catch (e) {
+          throw fail(e);
+        }
+        if (o.format === 'table') {
+          write(renderTable(columns, rows));
+          write(`(${rows.length} row${rows.length === 1 ? '' : 's'}, version ${s.version})\n`);
         }
       });
-      if (o.format === 'json') {
-        write(rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : ''));
-      } else if (o.format === 'csv') {
-        const out = [columns.map(csvField).join(',')];
-        for (const r of rows) out.push(columns.map((c) => csvField(cell(r[c]))).join(','));
-        write(out.join('\n') + '\n');
-      } else {
-        write(renderTable(columns, rows));
-        write(`(${rows.length} row${rows.length === 1 ? '' : 's'}, version ${s.version})\n`);
-      }
     });
 }
