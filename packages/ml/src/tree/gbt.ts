@@ -197,8 +197,7 @@ export class GBTEstimator {
     const valScore = new Float64Array(valN * K);
     for (let i = 0; i < valN; i++) for (let c = 0; c < K; c++) valScore[i * K + c] = base[c];
 
-    const grad = new Float64Array(n);
-    const hess = new Float64Array(n);
+    const { grad, hess } = grower.gradientArrays();
     const prob = new Float64Array(task === 'multiclass' ? n * K : 0);
     const trees: Tree[] = [];
     const treeChannel: number[] = [];

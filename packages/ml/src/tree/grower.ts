@@ -137,6 +137,15 @@ export class TreeGrower {
     this.worker = w;
   }
 
+  /**
+   * Gradient and hessian arrays (numRows x numOutputs, numRows) to fill before grow(); shared with
+   * the worker thread when there is one, so that nothing is copied per tree.
+   */
+  gradientArrays(): { grad: Float64Array; hess: Float64Array } {
+    if (this.worker) return { grad: this.og, hess: this.oh };
+    return { grad: new Float64Array(this.og.length), hess: new Float64Array(this.oh.length) };
+  }
+
   /** Stop the worker thread (if any). The grower stays usable on one thread. */
   close(): void {
     if (!this.worker || !this.ctrl) return;
@@ -165,7 +174,7 @@ export class TreeGrower {
     const seq = ++this.seq;
     Atomics.store(ctrl, C_SEQ, seq);
     Atomics.notify(ctrl, C_SEQ);
-    buildHistK1(hist, this.bins, this.offsets, idx, this.og, this.oh, start, count, mine);
+    buildHistK1(hist, this.bins, this.offsets, idx, this.og, this.oh, start, count, mine); // og/oh: shared gradients
     for (;;) {
       const done = Atomics.load(ctrl, C_DONE);
       if (done === seq) break;
@@ -210,6 +219,10 @@ export class TreeGrower {
     if (this.tmpBuf.length < n) this.tmpBuf = new Uint32Array(n);
     if (rows) idx.set(rows);
     else for (let i = 0; i < n; i++) idx[i] = i;
+    if (this.worker && grad.buffer !== this.og.buffer) {
+      this.og.set(grad);
+      this.oh.set(hess);
+    }
 
     const allowed: number[] = [];
     for (let f = 0; f < this.numFeatures; f++) if (featureMask[f] && this.numBins[f] > 2) allowed.push(f);
@@ -399,20 +412,15 @@ export class TreeGrower {
     const og = this.og;
     const oh = this.oh;
     const end = start + count;
-    // gather gradients in leaf order so the per-feature loops read them sequentially
     if (K === 1) {
-      for (let i = start, j = 0; i < end; i++, j++) {
-        const r = idx[i];
-        og[j] = grad[r];
-        oh[j] = hess[r];
-      }
       if (this.worker && count >= PARALLEL_MIN_ROWS && features.length >= 2) {
         this.buildParallel(hist, idx, start, count, features);
         return;
       }
-      buildHistK1(hist, this.bins, this.offsets, idx, og, oh, start, count, features);
+      buildHistK1(hist, this.bins, this.offsets, idx, grad, hess, start, count, features);
       return;
     }
+    // multi-output: gather gradients in leaf order so the per-feature loops read them sequentially
     const S = this.stride;
     for (let i = start, j = 0; i < end; i++, j++) {
       const r = idx[i];
@@ -542,8 +550,8 @@ function buildHistK1(
   bins: Uint8Array[],
   offs: Int32Array,
   idx: Uint32Array,
-  og: Float64Array,
-  oh: Float64Array,
+  grad: Float64Array,
+  hess: Float64Array,
   start: number,
   count: number,
   features: readonly number[],
@@ -560,10 +568,10 @@ function buildHistK1(
     const b1 = offs[features[k + 1]] * 3;
     const b2 = offs[features[k + 2]] * 3;
     const b3 = offs[features[k + 3]] * 3;
-    for (let i = start, j = 0; i < end; i++, j++) {
+    for (let i = start; i < end; i++) {
       const r = idx[i];
-      const gg = og[j];
-      const hh = oh[j];
+      const gg = grad[r];
+      const hh = hess[r];
       const x0 = b0 + c0[r] * 3;
       const x1 = b1 + c1[r] * 3;
       const x2 = b2 + c2[r] * 3;
@@ -585,10 +593,11 @@ function buildHistK1(
   for (; k < features.length; k++) {
     const col = bins[features[k]];
     const base = offs[features[k]] * 3;
-    for (let i = start, j = 0; i < end; i++, j++) {
-      const b = base + col[idx[i]] * 3;
-      hist[b] += og[j];
-      hist[b + 1] += oh[j];
+    for (let i = start; i < end; i++) {
+      const r = idx[i];
+      const b = base + col[r] * 3;
+      hist[b] += grad[r];
+      hist[b + 1] += hess[r];
       hist[b + 2] += 1;
     }
   }

@@ -24,7 +24,7 @@ for (let f = 0; f < numFeatures; f++) bins.push(new Uint8Array(binsBuf, f * numR
 const hist = new Float64Array(histBuf);
 let lastSeq = 0;
 
-function build(idx, og, oh, start, count, features) {
+function build(idx, grad, hess, start, count, features) {
   const end = start + count;
   let k = 0;
   for (; k + 3 < features.length; k += 4) {
@@ -36,10 +36,10 @@ function build(idx, og, oh, start, count, features) {
     const b1 = offs[features[k + 1]] * 3;
     const b2 = offs[features[k + 2]] * 3;
     const b3 = offs[features[k + 3]] * 3;
-    for (let i = start, j = 0; i < end; i++, j++) {
+    for (let i = start; i < end; i++) {
       const r = idx[i];
-      const gg = og[j];
-      const hh = oh[j];
+      const gg = grad[r];
+      const hh = hess[r];
       const x0 = b0 + c0[r] * 3;
       const x1 = b1 + c1[r] * 3;
       const x2 = b2 + c2[r] * 3;
@@ -61,10 +61,11 @@ function build(idx, og, oh, start, count, features) {
   for (; k < features.length; k++) {
     const col = bins[features[k]];
     const base = offs[features[k]] * 3;
-    for (let i = start, j = 0; i < end; i++, j++) {
-      const b = base + col[idx[i]] * 3;
-      hist[b] += og[j];
-      hist[b + 1] += oh[j];
+    for (let i = start; i < end; i++) {
+      const r = idx[i];
+      const b = base + col[r] * 3;
+      hist[b] += grad[r];
+      hist[b + 1] += hess[r];
       hist[b + 2] += 1;
     }
   }

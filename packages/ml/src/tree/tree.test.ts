@@ -271,6 +271,18 @@ describe('gradient boosting', () => {
     expect(info.validationLoss.length).toBe(info.bestIteration + 5);
   });
 
+  it('builds the same trees with a histogram worker thread (numThreads 2)', () => {
+    const d = synth(40000, 6, 22, 0.05);
+    const params = { objective: 'binary' as const, numIterations: 3, numLeaves: 63 };
+    const a = new GBTEstimator({ ...params, numThreads: 1 }).fit({ columns: d.columns, label: d.y });
+    const b = new GBTEstimator({ ...params, numThreads: 2 }).fit({ columns: d.columns, label: d.y });
+    expect(b.save()).toEqual(a.save());
+    const bagged = { ...params, baggingFraction: 0.7, baggingFreq: 1 };
+    const c = new GBTEstimator({ ...bagged, numThreads: 1 }).fit({ columns: d.columns, label: d.y });
+    const e = new GBTEstimator({ ...bagged, numThreads: 2 }).fit({ columns: d.columns, label: d.y });
+    expect(e.save()).toEqual(c.save());
+  });
+
   it('bagging and feature subsampling are reproducible with a seed', () => {
     const d = synth(1000, 6, 14);
     const params = {
