@@ -17,3 +17,5 @@ export { Lakehouse, nodesText, columnInfos } from './lakehouse.js';
 export { extractPredicate } from './predicate.js';
 export { openEmbedded } from './embedded.js';
 export type { EmbeddedSql } from './embedded.js';
+export { sqlStatementsFeature } from './statements-api.js';
+export type { StatementsApiOptions } from './statements-api.js';

@@ -8,7 +8,9 @@ import type { LakeboxFeature } from './context.js';
  *
  * where `mlflowFeature: LakeboxFeature` (see context.ts and README.md).
  */
-export const featureLoaders: Array<() => Promise<LakeboxFeature>> = [];
+export const featureLoaders: Array<() => Promise<LakeboxFeature>> = [
+  () => import('@lakebox/engine').then((m) => m.sqlStatementsFeature()),
+];
 
 export async function loadFeatures(): Promise<LakeboxFeature[]> {
   const out: LakeboxFeature[] = [];
