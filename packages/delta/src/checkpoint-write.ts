@@ -157,6 +157,8 @@ export function checkpointActions(state: CheckpointState): Action[] {
     if (!d.removed)
       actions.push({ domainMetadata: { domain: d.domain, configuration: d.configuration, removed: false } });
   }
+  // `delta.checkpoint.writeStatsAsJson = false` leaves add.stats out of checkpoints.
+  const statsAsJson = state.metadata.configuration?.['delta.checkpoint.writeStatsAsJson']?.toLowerCase() !== 'false';
   for (const a of state.adds) {
     actions.push({
       add: {
@@ -173,6 +175,7 @@ export function checkpointActions(state: CheckpointState): Action[] {
           'clusteringProvider',
         ]) as Add),
         partitionValues: a.partitionValues ?? {},
+        ...(statsAsJson ? {} : { stats: null }),
         // Checkpointed files are the table's state, not a change.
         dataChange: false,
       },
