@@ -137,12 +137,9 @@ export async function scanSql(snapshot: Snapshot, opts: ScanOptions = {}): Promi
         .join(', ')}}`
     : 'union_by_name = true';
   let from = `read_parquet(${fileList}, ${schemaParam}${needJoin ? `, filename = ${sqlString(FILE_COL)}` : ''}${hasDv ? ', file_row_number = true' : ''}) AS d`;
-  let dvWhere = '';
-  if (needJoin) {
+  if (partFields.length > 0) {
     const rows = files.map((f: Add, i) => {
       const vals = [sqlString(locals[i]!)];
-      const dv = dvs[i];
-      if (hasDv) vals.push(dv && dv.length > 0 ? `[${dv.join(', ')}]::BIGINT[]` : 'CAST(NULL AS BIGINT[])');
       for (const pf of partFields) {
         const key = physicalName(pf, mode);
         const pv = f.partitionValues ?? {};
@@ -151,14 +148,20 @@ export async function scanSql(snapshot: Snapshot, opts: ScanOptions = {}): Promi
       }
       return `(${vals.join(', ')})`;
     });
-    const names = [PATH_COL, ...(hasDv ? [DV_COL] : []), ...partFields.map((_, i) => `__lakebox_pv${i}`)]
-      .map(sqlIdent)
-      .join(', ');
+    const names = [PATH_COL, ...partFields.map((_, i) => `__lakebox_pv${i}`)].map(sqlIdent).join(', ');
     from += ` JOIN (VALUES ${rows.join(', ')}) AS p(${names}) ON d.${sqlIdent(FILE_COL)} = p.${sqlIdent(PATH_COL)}`;
-    if (hasDv)
-      dvWhere = ` WHERE p.${sqlIdent(DV_COL)} IS NULL OR NOT list_contains(p.${sqlIdent(DV_COL)}, d.file_row_number)`;
   }
-  return `SELECT ${outCols} FROM (SELECT ${proj.join(', ')} FROM ${from}${dvWhere}) AS t${where}`;
+  if (hasDv) {
+    // Deleted rows: an anti-join on (file, row number), linear in rows + deletions. The row
+    // numbers travel as one string literal per file: parsing a huge list literal is slow.
+    const dvRows = files
+      .map((_, i) => (dvs[i] && dvs[i]!.length > 0 ? `(${sqlString(locals[i]!)}, '${dvs[i]!.join(',')}')` : undefined))
+      .filter((x): x is string => x !== undefined);
+    from +=
+      ` ANTI JOIN (SELECT v.${sqlIdent(PATH_COL)}, CAST(unnest(string_split(v.${sqlIdent(DV_COL)}, ',')) AS BIGINT) AS __lakebox_row FROM (VALUES ${dvRows.join(', ')}) AS v(${sqlIdent(PATH_COL)}, ${sqlIdent(DV_COL)})) AS x` +
+      ` ON d.${sqlIdent(FILE_COL)} = x.${sqlIdent(PATH_COL)} AND d.file_row_number = x.__lakebox_row`;
+  }
+  return `SELECT ${outCols} FROM (SELECT ${proj.join(', ')} FROM ${from}) AS t${where}`;
 }
 
 /** The snapshot's logical rows as JS objects (BIGINT as bigint, timestamps as Date, ...). */
