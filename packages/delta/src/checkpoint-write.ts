@@ -103,23 +103,9 @@ export function checkpointStateOf(snapshot: Snapshot, now = Date.now()): Checkpo
     metadata: snapshot.metadata,
     adds: snapshot.activeFiles(),
     removes,
-    txns: appTransactionsOf(snapshot),
+    txns: snapshot.appTransactions(),
     domainMetadata: [...snapshot.domainMetadata().values()],
   };
-}
-
-/** Every application transaction (idempotent-write watermark) recorded in a snapshot. */
-function appTransactionsOf(snapshot: Snapshot): Txn[] {
-  const s = snapshot as unknown as {
-    appTransactions?: () => Txn[];
-    txns?: Map<string, number | Txn>;
-  };
-  if (typeof s.appTransactions === 'function') return s.appTransactions();
-  const out: Txn[] = [];
-  for (const [appId, v] of s.txns ?? new Map<string, number>()) {
-    out.push(typeof v === 'number' ? { appId, version: v } : { appId, version: v.version, lastUpdated: v.lastUpdated });
-  }
-  return out;
 }
 
 const pick = <T extends object>(o: T, keys: (keyof T)[]): Partial<T> => {

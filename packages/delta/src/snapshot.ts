@@ -129,6 +129,11 @@ export class Snapshot {
     return this.txns.get(appId);
   }
 
+  /** Every application transaction (idempotent-write watermark): what a checkpoint records. */
+  appTransactions(): { appId: string; version: number }[] {
+    return [...this.txns].map(([appId, version]) => ({ appId, version }));
+  }
+
   /** Live (not removed) domain metadata, by domain. */
   domainMetadata(): Map<string, DomainMetadata> {
     return new Map(this.domains);
