@@ -70,6 +70,19 @@ describe('pruneFiles', () => {
     expect(pruned({ op: '=', column: 's', value: 'zebra' })).toEqual(['b', 'c']);
     expect(pruned({ op: '<', column: 's', value: 'apple' })).toEqual(['b', 'c']);
   });
+  it('compares strings in UTF-8 byte order like Parquet statistics', () => {
+    // U+FF5E sorts before U+1F600 in code point / UTF-8 order, but after it in UTF-16 units.
+    const t = snapshotOf([
+      file('e', null, {
+        numRecords: 1,
+        minValues: { s: '\u{1F600}' },
+        maxValues: { s: '\u{1F600}' },
+        nullCount: { s: 0 },
+      }),
+    ]);
+    expect(pruneFiles(t, { op: '>', column: 's', value: '\uFF5E' }).length).toBe(1);
+    expect(pruneFiles(t, { op: '<', column: 's', value: '\uFF5E' }).length).toBe(0);
+  });
   it('widens millisecond-truncated timestamp maxima', () => {
     expect(pruned({ op: '=', column: 'ts', value: '2024-01-01T10:00:00.123456Z' })).toEqual(['a', 'b', 'c']);
     expect(pruned({ op: '>', column: 'ts', value: new Date('2024-01-01T10:00:00.124Z') })).toEqual(['b', 'c']);

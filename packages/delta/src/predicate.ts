@@ -75,9 +75,8 @@ function toComparable(v: unknown, t: DataType): Cmp | undefined {
 
 function cmp(a: Cmp, b: Cmp): number {
   if (typeof a === 'string' || typeof b === 'string') {
-    const x = String(a);
-    const y = String(b);
-    return x < y ? -1 : x > y ? 1 : 0;
+    // UTF-8 byte order (= code point order), as Parquet statistics use; JS '<' compares UTF-16 units.
+    return Math.sign(Buffer.compare(Buffer.from(String(a), 'utf8'), Buffer.from(String(b), 'utf8')));
   }
   if (typeof a === 'bigint' && typeof b === 'bigint') return a < b ? -1 : a > b ? 1 : 0;
   const x = Number(a);
