@@ -204,7 +204,12 @@ export async function optimizeTable(
               snapshot.schema.fields.map((f) => f.name),
             )
           : `SELECT ${cols} FROM (${scan}) AS s`;
-        adds.push(...(await writeDataFiles(conn, snapshot.store, sql, spec)));
+        adds.push(
+          ...(await writeDataFiles(conn, snapshot.store, sql, {
+            ...spec,
+            partitionValues: job[0]!.partitionValues ?? {},
+          })),
+        );
         removed.push(...job);
       }
       const version = snapshot.version;

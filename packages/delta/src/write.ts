@@ -47,6 +47,12 @@ export interface FileWriteSpec {
   columnMappingMode: ColumnMapping;
   /** false for OPTIMIZE-style rewrites that do not change data. */
   dataChange: boolean;
+  /**
+   * All rows belong to this one partition (serialised values keyed by physical partition column
+   * name), as in OPTIMIZE: no hive split is needed, so files can be cut at the target size and
+   * the row order of the source is kept.
+   */
+  partitionValues?: Record<string, string | null>;
   /** Write change-data files (`_change_data/cdc-*.parquet`, with a `_change_type` column; the source must have it). */
   changeData?: boolean;
   /** Upper bound on the size of one file (DuckDB's FILE_SIZE_BYTES), default `delta.targetFileSize` or 128 MiB. */
@@ -218,9 +224,12 @@ export async function writeDataFiles(
   const select: string[] = dataFields.map(
     (f) => `${physicalValueSql(`__src.${sqlIdent(f.name)}`, f.type, mode)} AS ${sqlIdent(physicalName(f, mode))}`,
   );
-  partFields.forEach((f, i) =>
-    select.push(`${partitionValueExprSql(`__src.${sqlIdent(f.name)}`, f.type)} AS "__part_${i}"`),
-  );
+  const fixed = spec.partitionValues;
+  if (!fixed) {
+    partFields.forEach((f, i) =>
+      select.push(`${partitionValueExprSql(`__src.${sqlIdent(f.name)}`, f.type)} AS "__part_${i}"`),
+    );
+  }
 
   const codec = codecFor(spec.configuration);
   const target =
@@ -236,7 +245,8 @@ export async function writeDataFiles(
     `FILENAME_PATTERN ${sqlString(`${spec.changeData ? 'cdc' : 'part'}-00000-{uuid}-c000${codec.suffix}`)}`,
   ];
   // DuckDB cannot split files by size within hive partitions: one file per partition there.
-  if (partFields.length) options.push(`PARTITION_BY (${partFields.map((_, i) => `"__part_${i}"`).join(', ')})`);
+  if (partFields.length && !fixed)
+    options.push(`PARTITION_BY (${partFields.map((_, i) => `"__part_${i}"`).join(', ')})`);
   else options.push(`FILE_SIZE_BYTES ${Math.max(1024 * 1024, Math.floor(target))}`);
   if (mode !== 'none') {
     const ids = fieldIdsSql(dataFields, mode);
@@ -261,8 +271,9 @@ export async function writeDataFiles(
       const partitionValues: Record<string, string | null> = {};
       const dirs: string[] = [];
       partFields.forEach((f, i) => {
-        const v = keys[`__part_${i}`] ?? null;
         const pname = physicalName(f, mode);
+        const raw = fixed ? (fixed[pname] ?? fixed[f.name] ?? null) : (keys[`__part_${i}`] ?? null);
+        const v = raw === '' ? null : raw;
         partitionValues[pname] = v;
         dirs.push(
           `${escapePartitionPathPart(pname)}=${v === null ? HIVE_DEFAULT_PARTITION : escapePartitionPathPart(v)}`,
