@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -45,14 +46,27 @@ export interface Reference {
 
 let cached: Promise<Reference> | undefined;
 
-/** Run tests/peers/ml_linear.py (scikit-learn) once per test file. */
+/**
+ * Run tests/peers/ml_linear.py (scikit-learn). The output is cached under .cache/ keyed by the
+ * script's and the requirements' content, so the test files of one run share a single Python run.
+ */
 export function sklearnReference(): Promise<Reference> {
   if (!existsSync(python)) {
     throw new Error(`${python} is missing: run 'bash scripts/python-env.sh' first`);
   }
-  cached ??= promisify(execFile)(python, [join(repoRoot, 'tests/peers/ml_linear.py')], {
-    maxBuffer: 256 * 1024 * 1024,
-  }).then((r) => JSON.parse(r.stdout) as Reference);
+  const script = join(repoRoot, 'tests/peers/ml_linear.py');
+  const key = createHash('sha256')
+    .update(readFileSync(script))
+    .update(readFileSync(join(repoRoot, 'requirements/ml.txt')))
+    .digest('hex')
+    .slice(0, 16);
+  const cacheFile = join(repoRoot, '.cache', `ml-sklearn-reference-${key}.json`);
+  if (existsSync(cacheFile)) return Promise.resolve(JSON.parse(readFileSync(cacheFile, 'utf8')) as Reference);
+  cached ??= promisify(execFile)(python, [script], { maxBuffer: 256 * 1024 * 1024 }).then((r) => {
+    mkdirSync(join(repoRoot, '.cache'), { recursive: true });
+    writeFileSync(cacheFile, r.stdout);
+    return JSON.parse(r.stdout) as Reference;
+  });
   return cached;
 }
 
