@@ -38,6 +38,7 @@ const C_COUNT = 3;
 const C_NFEAT = 4;
 const C_STOP = 5;
 const C_READY = 6;
+const C_TASK = 7; // 0: histogram, 1: partition
 const C_FEATS = 8;
 
 interface Split {
@@ -119,14 +120,26 @@ export class TreeGrower {
     const ogBuf = new SharedArrayBuffer(n * 8);
     const ohBuf = new SharedArrayBuffer(n * 8);
     const histBuf = new SharedArrayBuffer(this.totalBins * 3 * 8);
-    const ctrlBuf = new SharedArrayBuffer((C_FEATS + F) * 4);
+    const ctrlBuf = new SharedArrayBuffer((C_FEATS + Math.max(F, 4)) * 4);
+    const tmpBuf = new SharedArrayBuffer(n * 4);
+    this.tmpBuf = new Uint32Array(tmpBuf);
     this.rowsBuf = new Uint32Array(idxBuf);
     this.og = new Float64Array(ogBuf);
     this.oh = new Float64Array(ohBuf);
     this.workerHist = new Float64Array(histBuf);
     this.ctrl = new Int32Array(ctrlBuf);
     const w = new Worker(new URL('./hist-worker.mjs', import.meta.url), {
-      workerData: { binsBuf, numRows: n, idxBuf, ogBuf, ohBuf, histBuf, ctrlBuf, offsets: Array.from(this.offsets) },
+      workerData: {
+        binsBuf,
+        numRows: n,
+        idxBuf,
+        tmpBuf,
+        ogBuf,
+        ohBuf,
+        histBuf,
+        ctrlBuf,
+        offsets: Array.from(this.offsets),
+      },
     });
     w.unref();
     // the worker signals READY from its own thread; the event loop is not needed for that
@@ -156,6 +169,51 @@ export class TreeGrower {
     this.worker = null;
   }
 
+  private waitWorker(seq: number): void {
+    const ctrl = this.ctrl!;
+    for (;;) {
+      const done = Atomics.load(ctrl, C_DONE);
+      if (done === seq) return;
+      Atomics.wait(ctrl, C_DONE, done, 1000);
+    }
+  }
+
+  /**
+   * partitionRows on two threads: each partitions one half of the segment (lefts in place, rights
+   * to tmp), then the halves are stitched: L0 L1 R0 R1.
+   */
+  private partitionParallel(
+    idx: Uint32Array,
+    start: number,
+    count: number,
+    f: number,
+    thr: number,
+    dlBin: number,
+  ): number {
+    const ctrl = this.ctrl!;
+    const tmp = this.tmpBuf;
+    const half = count >> 1;
+    const mid = start + half;
+    ctrl[C_TASK] = 1;
+    ctrl[C_START] = mid;
+    ctrl[C_COUNT] = count - half;
+    ctrl[C_FEATS] = f;
+    ctrl[C_FEATS + 1] = thr;
+    ctrl[C_FEATS + 2] = dlBin;
+    const seq = ++this.seq;
+    Atomics.store(ctrl, C_SEQ, seq);
+    Atomics.notify(ctrl, C_SEQ);
+    const nl0 = partitionHalf(idx, tmp, start, half, this.bins[f], thr, dlBin);
+    this.waitWorker(seq);
+    const nl1 = ctrl[C_FEATS + 3];
+    const nr0 = half - nl0;
+    const nr1 = count - half - nl1;
+    idx.copyWithin(start + nl0, mid, mid + nl1);
+    idx.set(tmp.subarray(start, start + nr0), start + nl0 + nl1);
+    idx.set(tmp.subarray(mid, mid + nr1), start + nl0 + nl1 + nr0);
+    return nl0 + nl1;
+  }
+
   private buildParallel(
     hist: Float64Array,
     idx: Uint32Array,
@@ -167,6 +225,7 @@ export class TreeGrower {
     const half = features.length >> 1;
     const mine = features.slice(0, half);
     const theirs = features.slice(half);
+    ctrl[C_TASK] = 0;
     ctrl[C_START] = start;
     ctrl[C_COUNT] = count;
     ctrl[C_NFEAT] = theirs.length;
@@ -175,11 +234,7 @@ export class TreeGrower {
     Atomics.store(ctrl, C_SEQ, seq);
     Atomics.notify(ctrl, C_SEQ);
     buildHistK1(hist, this.bins, this.offsets, idx, this.og, this.oh, start, count, mine); // og/oh: shared gradients
-    for (;;) {
-      const done = Atomics.load(ctrl, C_DONE);
-      if (done === seq) break;
-      Atomics.wait(ctrl, C_DONE, done, 1000);
-    }
+    this.waitWorker(seq);
     const wh = this.workerHist!;
     for (const f of theirs) {
       const o = this.offsets[f] * 3;
@@ -302,7 +357,10 @@ export class TreeGrower {
       const missingBin = this.numBins[f] - 1;
       const thr = split.bin;
       const dl = split.defaultLeft;
-      const nl = partitionRows(idx, this.tmpBuf, leaf.start, leaf.count, col, thr, dl ? missingBin : -1);
+      const nl =
+        this.worker && leaf.count >= PARALLEL_MIN_ROWS
+          ? this.partitionParallel(idx, leaf.start, leaf.count, f, thr, dl ? missingBin : -1)
+          : partitionRows(idx, this.tmpBuf, leaf.start, leaf.count, col, thr, dl ? missingBin : -1);
       const nr = leaf.count - nl;
 
       const left: Leaf = {
@@ -636,4 +694,29 @@ function partitionRows(
 function subtractInto(a: Float64Array, b: Float64Array): void {
   const n = a.length;
   for (let i = 0; i < n; i++) a[i] -= b[i];
+}
+
+/** Lefts of idx[start..start+count) in place from start, rights to tmp[start..]; returns #lefts. */
+function partitionHalf(
+  idx: Uint32Array,
+  tmp: Uint32Array,
+  start: number,
+  count: number,
+  col: Uint8Array,
+  thr: number,
+  dlBin: number,
+): number {
+  const end = start + count;
+  let wl = start;
+  let wr = start;
+  for (let i = start; i < end; i++) {
+    const r = idx[i];
+    const b = col[r];
+    const goLeft = (b <= thr ? 1 : 0) | (b === dlBin ? 1 : 0);
+    idx[wl] = r;
+    tmp[wr] = r;
+    wl += goLeft;
+    wr += 1 - goLeft;
+  }
+  return wl - start;
 }

@@ -13,9 +13,10 @@ const COUNT = 3;
 const NFEAT = 4;
 const STOP = 5;
 const READY = 6;
+const TASK = 7;
 const FEATS = 8;
 
-const { binsBuf, numRows, idxBuf, ogBuf, ohBuf, histBuf, ctrlBuf, offsets } = workerData;
+const { binsBuf, numRows, idxBuf, tmpBuf, ogBuf, ohBuf, histBuf, ctrlBuf, offsets } = workerData;
 const ctrl = new Int32Array(ctrlBuf);
 const offs = Int32Array.from(offsets);
 const numFeatures = offs.length;
@@ -81,6 +82,31 @@ for (;;) {
   if (Atomics.load(ctrl, STOP) === 1) break;
   const start = ctrl[START];
   const count = ctrl[COUNT];
+  if (ctrl[TASK] === 1) {
+    // partition idx[start..start+count) on feature FEATS[0]: bin <= FEATS[1] or bin == FEATS[2] go
+    // left (in place), the others to tmp[start..]; the number of lefts goes to FEATS[3]
+    const idx = new Uint32Array(idxBuf);
+    const tmp = new Uint32Array(tmpBuf);
+    const col = bins[ctrl[FEATS]];
+    const thr = ctrl[FEATS + 1];
+    const dlBin = ctrl[FEATS + 2];
+    const end = start + count;
+    let wl = start;
+    let wr = start;
+    for (let i = start; i < end; i++) {
+      const r = idx[i];
+      const b = col[r];
+      const goLeft = (b <= thr ? 1 : 0) | (b === dlBin ? 1 : 0);
+      idx[wl] = r;
+      tmp[wr] = r;
+      wl += goLeft;
+      wr += 1 - goLeft;
+    }
+    ctrl[FEATS + 3] = wl - start;
+    Atomics.store(ctrl, DONE, seq);
+    Atomics.notify(ctrl, DONE);
+    continue;
+  }
   const nf = ctrl[NFEAT];
   const features = [];
   for (let k = 0; k < nf; k++) features.push(ctrl[FEATS + k]);
