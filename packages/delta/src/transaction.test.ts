@@ -260,6 +260,24 @@ describe('Transaction.commit', () => {
     expect(await t.version()).toBe(1);
   });
 
+  it('rejects malformed file actions before writing anything', async () => {
+    const t = await DeltaTable.create(await tmpTable(), { schema, partitionColumns: ['part'] });
+    const bad = async (adds: Add[], removes: Remove[] = []) => {
+      const txn = await t.startTransaction();
+      txn.addFiles(adds);
+      txn.removeFiles(removes);
+      return txn.commit({ operation: 'WRITE' });
+    };
+    await expectCode(bad([add({})]), 'DELTA_INVALID_FILE_ACTION');
+    await expectCode(bad([add({ part: 'a', other: 'b' })]), 'DELTA_INVALID_FILE_ACTION');
+    await expectCode(bad([{ ...add({ part: 'a' }), path: '' }]), 'DELTA_INVALID_FILE_ACTION');
+    const f = add({ part: 'a' });
+    await expectCode(bad([f, { ...f }]), 'DELTA_DUPLICATE_ACTIONS_FOUND');
+    await expectCode(bad([], [remove(f), remove(f)]), 'DELTA_DUPLICATE_ACTIONS_FOUND');
+    expect(await t.version()).toBe(0);
+    expect((await bad([add({ part: null })])).version).toBe(1);
+  });
+
   it('metadata changes conflict with concurrent transactions', async () => {
     const t = await DeltaTable.create(await tmpTable(), { schema });
     const a = await t.startTransaction();

@@ -27,6 +27,7 @@ import { checkConflicts, type CurrentTransactionInfo, type IsolationLevel } from
 import { commitPath, readCommit } from './log.js';
 import { pruneFiles, validatePredicate, type Predicate } from './predicate.js';
 import { assertWritable, sameProtocol, selectProtocol } from './protocol-select.js';
+import { parseSchema } from './schema.js';
 import { canonicalPath, type Snapshot } from './snapshot.js';
 import type { ObjectStore } from './storage.js';
 
@@ -82,6 +83,54 @@ function encodeMetrics(m: Record<string, string | number> = {}): Record<string, 
 }
 
 const isTrue = (v: string | undefined): boolean => v?.toLowerCase() === 'true';
+
+/**
+ * Guard the log against malformed file actions: a path, a size, partition values keyed by exactly
+ * the (physical) partition columns, and no path added or removed twice in one commit.
+ */
+function validateFileActions(metadata: Metadata, adds: Add[], removes: Remove[]): void {
+  const mode = metadata.configuration?.['delta.columnMapping.mode']?.toLowerCase();
+  const fields = parseSchema(metadata.schemaString).fields;
+  const expected = (metadata.partitionColumns ?? []).map((c) => {
+    const f = fields.find((x) => x.name === c);
+    const physical = f?.metadata?.['delta.columnMapping.physicalName'];
+    return (mode === 'name' || mode === 'id') && typeof physical === 'string' ? physical : c;
+  });
+  const want = [...expected].sort().join('\u0000');
+  const bad = (msg: string): LakeboxError => new LakeboxError('DELTA_INVALID_FILE_ACTION', msg);
+  for (const [kind, list] of [
+    ['add', adds],
+    ['remove', removes],
+  ] as const) {
+    const seen = new Set<string>();
+    for (const a of list) {
+      if (typeof a.path !== 'string' || a.path === '') throw bad(`${kind} action without a path`);
+      const key = canonicalPath(a.path);
+      if (seen.has(key)) {
+        throw new LakeboxError(
+          'DELTA_DUPLICATE_ACTIONS_FOUND',
+          `file operation '${kind}' for path ${a.path} was specified several times`,
+          { sqlState: '2D521' },
+        );
+      }
+      seen.add(key);
+    }
+  }
+  for (const a of adds) {
+    if (typeof a.size !== 'number' || !Number.isFinite(a.size) || a.size < 0) {
+      throw bad(`add action for ${a.path} has an invalid size`);
+    }
+    if (!a.partitionValues || typeof a.partitionValues !== 'object') {
+      throw bad(`add action for ${a.path} has no partitionValues`);
+    }
+    const got = Object.keys(a.partitionValues).sort().join('\u0000');
+    if (got !== want) {
+      throw bad(
+        `add action for ${a.path} has partition values for [${Object.keys(a.partitionValues).join(', ')}] but the table is partitioned by [${expected.join(', ')}]`,
+      );
+    }
+  }
+}
 
 export class Transaction {
   readonly store: ObjectStore;
@@ -254,6 +303,7 @@ export class Transaction {
     if (creating && (this.removes.length > 0 || this.readAnything)) {
       throw new LakeboxError('DELTA_TABLE_NOT_FOUND', 'a table-creating transaction cannot read or remove files');
     }
+    validateFileActions(metadata, this.adds, this.removes);
 
     const changesMetadata = this.newMetadata !== undefined;
     const changesProtocol = creating || !sameProtocol(protocol, snapshot.protocol);
