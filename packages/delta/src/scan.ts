@@ -65,22 +65,61 @@ function resolveColumns(fields: StructField[], columns: string[] | undefined): S
   });
 }
 
+/**
+ * Top-level Parquet column names per data file. Delta data files are immutable (a rewrite gets a
+ * new name), so the footers are read once per process and cached by path and size.
+ */
+const fileColumns = new Map<string, string[]>();
+const FILE_COLUMNS_MAX = 200_000;
+
 /** The physical top-level columns present in at least one of the files. */
-async function presentColumns(files: string[]): Promise<Set<string>> {
-  return withConnection(async (conn) => {
-    try {
-      const r = await conn.runAndReadAll(
-        `DESCRIBE SELECT * FROM read_parquet([${files.map(parquetPathSql).join(', ')}], union_by_name = true)`,
-      );
-      return new Set(r.getRowObjectsJson().map((row) => String(row['column_name'])));
-    } catch (e) {
-      throw new LakeboxError(
-        'DELTA_FAILED_READ_FILE',
-        `cannot read the table's Parquet files: ${(e as Error).message}`,
-        { cause: e },
-      );
+async function presentColumns(files: { local: string; size: number }[]): Promise<Set<string>> {
+  const key = (f: { local: string; size: number }): string => `${f.size}:${f.local}`;
+  const missing = [...new Map(files.filter((f) => !fileColumns.has(key(f))).map((f) => [f.local, f])).values()];
+  if (missing.length > 0) {
+    const rows = await withConnection(async (conn) => {
+      try {
+        const r = await conn.runAndReadAll(
+          `SELECT file_name, name, num_children FROM parquet_schema([${missing.map((f) => parquetPathSql(f.local)).join(', ')}])`,
+        );
+        return r.getRowObjectsJson();
+      } catch (e) {
+        throw new LakeboxError(
+          'DELTA_FAILED_READ_FILE',
+          `cannot read the table's Parquet files: ${(e as Error).message}`,
+          {
+            cause: e,
+          },
+        );
+      }
+    });
+    const byFile = new Map<string, { name: string; children: number }[]>();
+    for (const r of rows) {
+      const f = String(r['file_name']);
+      let list = byFile.get(f);
+      if (!list) byFile.set(f, (list = []));
+      list.push({ name: String(r['name']), children: Number(r['num_children'] ?? 0) });
     }
-  });
+    if (fileColumns.size + missing.length > FILE_COLUMNS_MAX) fileColumns.clear();
+    for (const f of missing) {
+      const schema = byFile.get(f.local) ?? [];
+      // Depth-first schema elements: the root, then each top-level field followed by its subtree.
+      const skip = (i: number): number => {
+        let j = i + 1;
+        for (let k = 0; k < (schema[i]?.children ?? 0); k++) j = skip(j);
+        return j;
+      };
+      const names: string[] = [];
+      for (let i = 1, k = 0; k < (schema[0]?.children ?? 0) && i < schema.length; k++) {
+        names.push(schema[i]!.name);
+        i = skip(i);
+      }
+      fileColumns.set(key(f), names);
+    }
+  }
+  const out = new Set<string>();
+  for (const f of files) for (const c of fileColumns.get(key(f)) ?? []) out.add(c);
+  return out;
 }
 
 /** A DuckDB SELECT producing the snapshot's logical rows (after pruning, filtering and projection). */
@@ -114,7 +153,7 @@ export async function scanSql(snapshot: Snapshot, opts: ScanOptions = {}): Promi
     dataFields.every((f) => fieldId(f) !== undefined && !isStruct(f.type) && !isArray(f.type) && !isMap(f.type));
   const present = byId
     ? new Set(dataFields.map((f) => physicalName(f, mode)))
-    : await presentColumns([...new Set(locals)]);
+    : await presentColumns(files.map((f, i) => ({ local: locals[i]!, size: Number(f.size ?? 0) })));
   const needJoin = hasDv || partFields.length > 0;
 
   const proj: string[] = [];
