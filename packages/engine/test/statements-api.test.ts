@@ -1,3 +1,6 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testApp } from '../../server/src/test-helpers.js';
 import { sqlStatementsFeature } from '../src/index.js';
@@ -104,5 +107,33 @@ describe('POST /api/2.0/sql/statements (Databricks-compatible)', () => {
     });
     expect(g.json().status.state).toBe('CANCELED');
     expect(g.json().result).toBeUndefined();
+  });
+  it('lakebox sql --server runs through the API (all chunks fetched)', async () => {
+    const address = await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const bin = fileURLToPath(new URL('../../cli/bin/lakebox.js', import.meta.url));
+    const { stdout } = await promisify(execFile)(process.execPath, [
+      bin,
+      'sql',
+      '--server',
+      address,
+      '--token',
+      t.adminToken,
+      '--format',
+      'csv',
+      '-e',
+      'SELECT n, s FROM nums ORDER BY n',
+    ]);
+    expect(stdout).toBe('n,s\n1,a\n2,\n3,c\n');
+    const e = await promisify(execFile)(process.execPath, [
+      bin,
+      'sql',
+      '--server',
+      address,
+      '--token',
+      t.adminToken,
+      '-e',
+      'SELECT * FROM nope',
+    ]).catch((x) => x);
+    expect(e.stderr).toContain('TABLE_OR_VIEW_NOT_FOUND');
   });
 });

@@ -15,6 +15,8 @@ interface SqlOptions {
   data?: string;
   config?: string;
   param?: string[];
+  server?: string;
+  token?: string;
 }
 
 /** `lakebox sql`: run Spark SQL on the embedded store (one-shot with -e/-f, else interactive). */
@@ -28,9 +30,29 @@ export function registerSql(program: Command): void {
     .option('-p, --param <name=value...>', 'named parameter for :name / {{name}} (repeatable)')
     .option('--data <dir>', 'data directory (default: LAKEBOX_DATA or ./.lakebox)')
     .option('--config <file>', 'config file (default: <data>/config.json)')
+    .option('--server <url>', 'run on a running Lakebox server (default: LAKEBOX_URL) through its SQL statements API')
+    .option('--token <token>', 'access token for --server (default: LAKEBOX_TOKEN)')
     .action(async (o: SqlOptions) => {
       if (!['table', 'json', 'csv'].includes(o.format)) {
         throw new LakeboxError('INVALID_PARAMETER_VALUE', `--format must be table, json or csv, not ${o.format}`);
+      }
+      const params = Object.fromEntries(
+        (o.param ?? []).map((p) => {
+          const eq = p.indexOf('=');
+          if (eq < 1) throw new LakeboxError('INVALID_PARAMETER_VALUE', `--param needs name=value, got ${p}`);
+          return [p.slice(0, eq), { value: p.slice(eq + 1) }];
+        }),
+      );
+      const server = o.server ?? process.env.LAKEBOX_URL;
+      if (server) {
+        const token = o.token ?? process.env.LAKEBOX_TOKEN;
+        if (!token)
+          throw new LakeboxError('UNAUTHENTICATED', 'talking to a server needs a token: --token or LAKEBOX_TOKEN');
+        const run = (sql: string) => remoteRun(server, token, sql, params);
+        const script = o.execute ?? (o.file ? readFileSync(o.file, 'utf8') : undefined);
+        if (script !== undefined) process.stdout.write(render(await run(script), o.format as Format));
+        else await repl(run, o.format as Format, os.homedir());
+        return;
       }
       const { loadConfig } = await import('@lakebox/server');
       const { openEmbedded } = await import('@lakebox/engine');
@@ -41,13 +63,6 @@ export function registerSql(program: Command): void {
         volumesRoot: cfg.volumesRoot,
         user: process.env.LAKEBOX_USER ?? 'admin',
       });
-      const params = Object.fromEntries(
-        (o.param ?? []).map((p) => {
-          const eq = p.indexOf('=');
-          if (eq < 1) throw new LakeboxError('INVALID_PARAMETER_VALUE', `--param needs name=value, got ${p}`);
-          return [p.slice(0, eq), { value: p.slice(eq + 1) }];
-        }),
-      );
       try {
         const script = o.execute ?? (o.file ? readFileSync(o.file, 'utf8') : undefined);
         if (script !== undefined) {
@@ -60,6 +75,60 @@ export function registerSql(program: Command): void {
         await db.close();
       }
     });
+}
+
+/** Run a statement on a server through POST /api/2.0/sql/statements, polling and fetching every chunk. */
+async function remoteRun(
+  server: string,
+  token: string,
+  sql: string,
+  params: Record<string, { value: string }>,
+): Promise<StatementResult> {
+  const call = async (method: 'GET' | 'POST', p: string, body?: unknown): Promise<any> => {
+    const url = new URL(p, server.endsWith('/') ? server : server + '/');
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
+    } catch (e) {
+      throw new LakeboxError('SERVER_UNREACHABLE', `cannot reach ${server}: ${(e as Error).message}`);
+    }
+    const json: any = await res.json().catch(() => ({}));
+    if (!res.ok) throw new LakeboxError(json.error_code ?? `HTTP_${res.status}`, json.message ?? `HTTP ${res.status}`);
+    return json;
+  };
+  let st = await call('POST', 'api/2.0/sql/statements', {
+    statement: sql,
+    warehouse_id: 'lakebox',
+    wait_timeout: '30s',
+    parameters: Object.entries(params).map(([name, v]) => ({ name, value: v.value })),
+  });
+  while (st.status.state === 'PENDING' || st.status.state === 'RUNNING') {
+    await new Promise((r) => setTimeout(r, 200));
+    st = await call('GET', `api/2.0/sql/statements/${st.statement_id}`);
+  }
+  if (st.status.state !== 'SUCCEEDED') {
+    const err = st.status.error ?? {
+      error_code: st.status.state,
+      message: `statement ${st.status.state.toLowerCase()}`,
+    };
+    throw new LakeboxError(err.error_code, err.message);
+  }
+  const columns: ResultColumn[] = (st.manifest?.schema?.columns ?? []).map((c: any) => ({
+    name: c.name,
+    type: String(c.type_text).toLowerCase(),
+  }));
+  const rows: unknown[][] = [...(st.result?.data_array ?? [])];
+  let next = st.result?.next_chunk_internal_link as string | undefined;
+  while (next) {
+    const ch = await call('GET', next.replace(/^\//, ''));
+    rows.push(...(ch.data_array ?? []));
+    next = ch.next_chunk_internal_link;
+  }
+  return { columns, rows };
 }
 
 async function repl(run: (sql: string) => Promise<StatementResult>, format: Format, dataDir: string): Promise<void> {
