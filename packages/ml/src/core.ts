@@ -212,6 +212,26 @@ export class Pipeline extends Estimator<{ stages: readonly PipelineStage[] }, Pi
     }
   }
 
+  /**
+   * A copy with params of inner estimators replaced: keys are `<stage index>.<param>`
+   * (e.g. `{'3.regParam': 0.1}`), so grids and tuning can reach into a pipeline.
+   */
+  override copy(extra: Partial<{ stages: readonly PipelineStage[] }> | Record<string, unknown>): this {
+    const stages = [...this.params.stages];
+    for (const [key, value] of Object.entries(extra)) {
+      if (key === 'stages') continue;
+      const m = /^(\d+)\.(.+)$/.exec(key);
+      const idx = m ? Number(m[1]) : -1;
+      const stage = stages[idx];
+      if (!m || !stage || !isEstimator(stage)) {
+        throw mlError(MlErrors.INVALID_PARAM, `Pipeline param '${key}' must be '<estimator stage index>.<param>'`);
+      }
+      stages[idx] = stage.copy({ [m[2]]: value });
+    }
+    const base = (extra as { stages?: readonly PipelineStage[] }).stages ?? stages;
+    return new Pipeline({ stages: base === stages ? stages : base }) as this;
+  }
+
   async fit(frame: Frame): Promise<PipelineModel> {
     const fitted: Transformer[] = [];
     let cur = frame;

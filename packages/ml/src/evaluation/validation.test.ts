@@ -49,7 +49,6 @@ describe('CrossValidator and TrainValidationSplit', () => {
     const pipeline = new Pipeline({
       stages: [new StandardScaler({ inputCol: 'raw', outputCol: 'features' }), new LogisticRegression()],
     });
-    // Param maps address the last estimator through a pipeline-free estimator: tune the LR alone.
     const lr = new LogisticRegression({ featuresCol: 'raw' });
     const evaluator = new BinaryClassificationEvaluator({ metricName: 'logLoss' });
     const seq = await new CrossValidator({ estimator: lr, estimatorParamMaps: grid, evaluator, numFolds: 3 }).fit(f);
@@ -70,14 +69,18 @@ describe('CrossValidator and TrainValidationSplit', () => {
     );
 
     // A whole pipeline can be cross-validated in worker threads too.
+    // Inner stage params are addressed as '<stage index>.<param>'.
     const pcv = await new CrossValidator({
       estimator: pipeline,
-      estimatorParamMaps: [{}],
-      evaluator: new BinaryClassificationEvaluator(),
+      estimatorParamMaps: new ParamGridBuilder().addGrid('1.regParam', [10, 0.001]).build(),
+      evaluator: new BinaryClassificationEvaluator({ metricName: 'logLoss' }),
       numFolds: 2,
       parallelism: 2,
     }).fit(f);
-    expect(pcv.metrics[0]).toBeGreaterThan(0.9);
+    expect(pcv.bestParams).toEqual({ '1.regParam': 0.001 });
+    expect(pcv.metrics[1]).toBeLessThan(pcv.metrics[0]);
+    expect(() => pipeline.copy({ '0.regParam': 1 })).toThrow(/no param 'regParam'/);
+    expect(() => pipeline.copy({ regParam: 1 })).toThrow(/<estimator stage index>/);
 
     const tvs = await new TrainValidationSplit({
       estimator: lr,
