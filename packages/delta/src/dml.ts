@@ -21,8 +21,18 @@ import type { ObjectStore } from './storage.js';
 import { storeForLocation } from './storage-location.js';
 import { DeltaTable } from './table.js';
 import type { Transaction } from './transaction.js';
-import { duckdbTypeName } from './types-duckdb.js';
-import { conditionSql, discardDataFiles, numRecordsOf, removeFor, writeDataFiles, type Condition } from './write.js';
+import { deltaSchemaFromDuckDB, duckdbTypeName } from './types-duckdb.js';
+import { reconcileSchema } from './schema-evolution.js';
+import { parseSchema } from './schema.js';
+import {
+  conditionSql,
+  discardDataFiles,
+  metadataWithSchema,
+  numRecordsOf,
+  removeFor,
+  writeDataFiles,
+  type Condition,
+} from './write.js';
 
 export interface DmlOptions {
   /** Run on this DuckDB connection (e.g. one holding temp tables a MERGE source refers to). */
@@ -519,6 +529,11 @@ export interface MergeOptions extends DmlOptions {
   sourceAlias?: string;
   /** Alias of the target table (default `target`). */
   targetAlias?: string;
+  /**
+   * Schema evolution (Spark's autoMerge): source columns missing from the target are added to the
+   * table when a clause uses `*`.
+   */
+  mergeSchema?: boolean;
 }
 
 /**
@@ -544,7 +559,7 @@ export async function mergeIntoTable(
     const started = Date.now();
     const txn = await table.startTransaction();
     const snapshot = txn.readSnapshot;
-    const schema = snapshot.schema;
+    let schema = snapshot.schema;
     const files = snapshot.activeFiles();
     txn.readWholeTable();
     const scan = await scanFilesSql(conn, snapshot, files);
@@ -570,9 +585,28 @@ export async function mergeIntoTable(
       const numSourceRows = Number(
         (await conn.runAndReadAll(`SELECT count(*) AS n FROM ${src}`)).getRowObjectsJson()[0]!.n,
       );
-      const srcCols = (await conn.runAndReadAll(`SELECT * FROM ${src} LIMIT 0`))
-        .columnNames()
-        .filter((c) => c !== '__src_row');
+      const srcShape = await conn.runAndReadAll(`SELECT * FROM ${src} LIMIT 0`);
+      const srcCols = srcShape.columnNames().filter((c) => c !== '__src_row');
+      // Rows are written against `out`: the snapshot, or its evolved schema with autoMerge.
+      let out: Snapshot = snapshot;
+      const originalColumns = new Set(snapshot.schema.fields.map((f) => f.name));
+      const usesStar = clauses.some((c) => ('set' in c && c.set === '*') || ('values' in c && c.values === '*'));
+      if (opts.mergeSchema && usesStar) {
+        const names = srcShape.columnNames();
+        const types = srcShape.columnTypes();
+        const keep = names.map((n, i) => [n, types[i]!] as const).filter(([n]) => n !== '__src_row');
+        const srcSchema = deltaSchemaFromDuckDB(
+          keep.map(([n]) => n),
+          keep.map(([, t]) => t),
+        );
+        const rec = reconcileSchema(snapshot.schema, srcSchema, { mergeSchema: true, tableId: snapshot.metadata.id });
+        if (rec.changed) {
+          const metadata = metadataWithSchema(snapshot.metadata, rec.schema);
+          txn.updateMetadata(metadata);
+          schema = parseSchema(metadata.schemaString);
+          out = Object.create(snapshot, { schema: { value: schema }, metadata: { value: metadata } }) as Snapshot;
+        }
+      }
       // `*` assigns every target column the source column of the same name (those the source has).
       const star = (): Record<string, string> =>
         Object.fromEntries(
@@ -623,8 +657,11 @@ export async function mergeIntoTable(
       // Output rows: rows of touched files (kept, updated; deleted ones dropped) plus inserts.
       const branches: string[] = [];
       const changes: string[] = [];
-      const targetCols = schema.fields.map((f) => `(${T}).${sqlIdent(f.name)} AS ${sqlIdent(f.name)}`).join(', ');
-      const targetCol = (name: string): string => `(${T}).${sqlIdent(name)}`;
+      const targetCol = (name: string): string =>
+        originalColumns.has(name)
+          ? `(${T}).${sqlIdent(name)}`
+          : `CAST(NULL AS ${duckdbTypeName(schema.fields.find((f) => f.name === name)!.type)})`;
+      const targetCols = schema.fields.map((f) => `${targetCol(f.name)} AS ${sqlIdent(f.name)}`).join(', ');
       const exprCtx = (e: string): string => e; // aliases resolve to the struct columns of the joined table
       const cast = (e: string, t: DataType): string => `CAST((${e}) AS ${duckdbTypeName(t)})`;
       if (touchedPaths.size) {
@@ -667,11 +704,11 @@ export async function mergeIntoTable(
         );
       }
       let adds: Add[] = [];
-      if (branches.length) adds = await writeRows(conn, snapshot, branches.join(' UNION ALL '));
+      if (branches.length) adds = await writeRows(conn, out, branches.join(' UNION ALL '));
       // Change data is needed only when files are rewritten (an insert-only merge is a plain append).
       let cdc: AddCDCFile[] = [];
       if (touchedPaths.size && cdfEnabled(snapshot) && changes.length)
-        cdc = await writeChanges(conn, snapshot, changes.join(' UNION ALL '));
+        cdc = await writeChanges(conn, out, changes.join(' UNION ALL '));
       const now = Date.now();
       const removes = touchedFiles.map((a) => removeFor(a, now));
 

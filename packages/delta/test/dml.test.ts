@@ -208,6 +208,35 @@ describe('MERGE', () => {
   });
 });
 
+describe('MERGE with schema evolution', () => {
+  it('adds source columns to the table with mergeSchema and UPDATE SET * / INSERT *', async () => {
+    const t = await people('merge-evolve');
+    const source = `SELECT 1::BIGINT AS id, 'uno' AS name, 1 AS grp, 11::BIGINT AS score, 'gold' AS tier UNION ALL SELECT 77, 'new', 0, 0, 'silver'`;
+    const clauses = [
+      { when: 'matched', action: 'update', set: '*' },
+      { when: 'notMatched', action: 'insert', values: '*' },
+    ] as const;
+    // without mergeSchema the extra source column is ignored
+    const v = await (await DeltaTable.open(t)).version();
+    await mergeIntoTable(t, { sql: source }, 'target.id = source.id', [...clauses]);
+    expect((await (await DeltaTable.open(t)).snapshot()).schema.fields.map((f) => f.name)).toEqual([
+      'id',
+      'name',
+      'grp',
+      'score',
+    ]);
+    expect(await (await DeltaTable.open(t)).version()).toBe(v + 1);
+    await mergeIntoTable(t, { sql: source }, 'target.id = source.id', [...clauses], { mergeSchema: true });
+    const snap = await (await DeltaTable.open(t)).snapshot();
+    expect(snap.schema.fields.map((f) => f.name)).toEqual(['id', 'name', 'grp', 'score', 'tier']);
+    const got = new Map((await rows(t)).map((x) => [Number(x.id), x]));
+    expect(got.get(1)).toEqual({ id: 1n, name: 'uno', grp: 1, score: 11n, tier: 'gold' });
+    expect(got.get(77)).toEqual({ id: 77n, name: 'new', grp: 0, score: 0n, tier: 'silver' });
+    expect(got.get(4)).toEqual({ id: 4n, name: 'name4', grp: 1, score: 40n, tier: null });
+    expect(got.size).toBe(13);
+  });
+});
+
 describe('DML on a table with deletion vectors written by Spark', () => {
   it('reads DV-filtered rows, rewrites those files and keeps the result consistent', async () => {
     const src = path.join(GOLDEN, 'dv-partitioned-with-checkpoint');
