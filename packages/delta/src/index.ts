@@ -53,6 +53,8 @@ export {
   parsePartitionValue,
   formatPartitionValue,
   partitionValueSql,
+  parseTimestampValue,
+  zonedToUtcMicros,
 } from './partition-values.js';
 export {
   loadDeletionVector,

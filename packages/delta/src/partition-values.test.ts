@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   formatPartitionValue,
   parsePartitionValue,
+  parseTimestampValue,
   partitionValueSql,
   serializePartitionValue,
 } from './partition-values.js';
@@ -45,5 +46,16 @@ describe('partition values', () => {
     expect(partitionValueSql('2021-09-08 11:11:11', 'timestamp')).toBe(
       "CAST('2021-09-08 11:11:11.000000+00' AS TIMESTAMPTZ)",
     );
+  });
+  it('reads zone-less timestamps in a given time zone', () => {
+    const us = (iso: string): bigint => BigInt(Date.parse(iso)) * 1000n;
+    expect(parseTimestampValue('2021-09-08 11:11:11', 'America/Los_Angeles')).toBe(us('2021-09-08T18:11:11Z')); // PDT
+    expect(parseTimestampValue('2021-01-08 11:11:11.5', 'America/Los_Angeles')).toBe(us('2021-01-08T19:11:11.5Z')); // PST
+    expect(parseTimestampValue('2021-01-08 11:11:11', 'Asia/Tokyo')).toBe(us('2021-01-08T02:11:11Z'));
+    expect(parseTimestampValue('2021-01-08T11:11:11Z', 'Asia/Tokyo')).toBe(us('2021-01-08T11:11:11Z')); // explicit zone wins
+    expect(formatPartitionValue('2021-09-08 11:11:11', 'timestamp', 'America/Los_Angeles')).toBe(
+      '2021-09-08T18:11:11.000000Z',
+    );
+    expect(() => parseTimestampValue('2021-01-08 11:11:11', 'Mars/Olympus')).toThrow(/unknown time zone/);
   });
 });

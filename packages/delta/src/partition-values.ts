@@ -58,8 +58,48 @@ function pad(n: number, w = 2): string {
   return String(n).padStart(w, '0');
 }
 
-/** Epoch microseconds of a timestamp partition value (naive forms are read as UTC). */
-export function parseTimestampValue(raw: string): bigint {
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+/** Offset (ms) of `timeZone` from UTC at the instant `utcMs`. */
+function zoneOffsetMs(timeZone: string, utcMs: number): number {
+  let f = formatters.get(timeZone);
+  if (!f) {
+    try {
+      f = new Intl.DateTimeFormat('en-US', {
+        timeZone,
+        hourCycle: 'h23',
+        year: 'numeric',
+        month: 'numeric',
+        day: 'numeric',
+        hour: 'numeric',
+        minute: 'numeric',
+        second: 'numeric',
+      });
+    } catch {
+      throw new LakeboxError('INVALID_PARAMETER_VALUE', `unknown time zone '${timeZone}'`);
+    }
+    formatters.set(timeZone, f);
+  }
+  const parts = f.formatToParts(new Date(utcMs));
+  const get = (t: string): number => Number(parts.find((x) => x.type === t)?.value ?? 0);
+  const wall = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+  return wall - Math.floor(utcMs / 1000) * 1000;
+}
+
+/** The instant (epoch micros) of wall-clock micros `wallMicros` in `timeZone`. */
+export function zonedToUtcMicros(wallMicros: bigint, timeZone: string): bigint {
+  if (/^(utc|etc\/utc|z|gmt)$/i.test(timeZone)) return wallMicros;
+  const wallMs = Number(wallMicros / 1000n);
+  const guess = wallMs - zoneOffsetMs(timeZone, wallMs);
+  const offset = zoneOffsetMs(timeZone, guess);
+  return wallMicros - BigInt(offset) * 1000n;
+}
+
+/**
+ * Epoch microseconds of a timestamp partition value. Values without a zone are wall-clock times
+ * of the writer's zone (not recorded in the log): they are read in `timeZone`, UTC by default.
+ */
+export function parseTimestampValue(raw: string, timeZone?: string): bigint {
   const m =
     /^(-?\d{4,})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i.exec(
       raw.trim(),
@@ -74,6 +114,8 @@ export function parseTimestampValue(raw: string): bigint {
     const digits = z.slice(1).replace(':', '');
     const minutes = Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2) || '0');
     micros -= BigInt(sign * minutes * 60) * 1_000_000n;
+  } else if (!z && timeZone) {
+    micros = zonedToUtcMicros(micros, timeZone);
   }
   return micros;
 }
@@ -149,7 +191,7 @@ export function serializePartitionValue(value: unknown, type: DataType): string 
 }
 
 /** Parse a serialised partition value into a JS value (bigint for long, Date for timestamps, Uint8Array for binary). */
-export function parsePartitionValue(raw: string | null | undefined, type: DataType): unknown {
+export function parsePartitionValue(raw: string | null | undefined, type: DataType, timeZone?: string): unknown {
   if (raw === null || raw === undefined || raw === '') return null;
   const t = typeName(type);
   switch (t) {
@@ -170,6 +212,7 @@ export function parsePartitionValue(raw: string | null | undefined, type: DataTy
     case 'date':
       return raw;
     case 'timestamp':
+      return new Date(Number(parseTimestampValue(raw, timeZone) / 1000n));
     case 'timestamp_ntz':
       return new Date(Number(parseTimestampValue(raw) / 1000n));
     default:
@@ -178,21 +221,23 @@ export function parsePartitionValue(raw: string | null | undefined, type: DataTy
 }
 
 /** A human-readable rendering of a serialised partition value (timestamps in UTC ISO form). */
-export function formatPartitionValue(raw: string | null | undefined, type: DataType): string {
+export function formatPartitionValue(raw: string | null | undefined, type: DataType, timeZone?: string): string {
   if (raw === null || raw === undefined || raw === '') return 'NULL';
   const t = typeName(type);
-  if (t === 'timestamp') return `${formatMicros(parseTimestampValue(raw)).replace(' ', 'T')}Z`;
+  if (t === 'timestamp') return `${formatMicros(parseTimestampValue(raw, timeZone)).replace(' ', 'T')}Z`;
   if (t === 'timestamp_ntz') return formatMicros(parseTimestampValue(raw));
   if (t === 'binary') return `0x${Buffer.from(Uint8Array.from(raw, (c) => c.charCodeAt(0) & 0xff)).toString('hex')}`;
   return raw;
 }
 
 /** A DuckDB SQL literal (typed) for a serialised partition value. */
-export function partitionValueSql(raw: string | null | undefined, type: DataType): string {
+export function partitionValueSql(raw: string | null | undefined, type: DataType, timeZone?: string): string {
   const dt = duckdbType(type);
   if (raw === null || raw === undefined || raw === '') return `CAST(NULL AS ${dt})`;
   const t = typeName(type);
-  if (t === 'timestamp') return `CAST(${sqlString(`${formatMicros(parseTimestampValue(raw))}+00`)} AS TIMESTAMPTZ)`;
+  if (t === 'timestamp') {
+    return `CAST(${sqlString(`${formatMicros(parseTimestampValue(raw, timeZone))}+00`)} AS TIMESTAMPTZ)`;
+  }
   if (t === 'timestamp_ntz') return `CAST(${sqlString(formatMicros(parseTimestampValue(raw)))} AS TIMESTAMP)`;
   if (t === 'binary')
     return `from_hex(${sqlString(Buffer.from(Uint8Array.from(raw, (c) => c.charCodeAt(0) & 0xff)).toString('hex'))})`;

@@ -26,7 +26,7 @@ function typeName(t: DataType): string {
   return typeof t === 'string' ? t : t.type;
 }
 
-function toComparable(v: unknown, t: DataType): Cmp | undefined {
+function toComparable(v: unknown, t: DataType, timeZone?: string): Cmp | undefined {
   if (v === null || v === undefined) return undefined;
   const tn = typeName(t);
   try {
@@ -58,7 +58,7 @@ function toComparable(v: unknown, t: DataType): Cmp | undefined {
       case 'timestamp':
       case 'timestamp_ntz': {
         if (v instanceof Date) return BigInt(v.getTime()) * 1000n;
-        if (typeof v === 'string') return parseTimestampValue(v);
+        if (typeof v === 'string') return parseTimestampValue(v, tn === 'timestamp' ? timeZone : undefined);
         return undefined;
       }
       default:
@@ -268,8 +268,11 @@ function mayMatch(p: Predicate, ctx: Ctx): boolean {
 
 const STRING_STATS_PREFIX = 32;
 
-/** The files of the snapshot that may contain rows matching `predicate` (all files when absent). */
-export function pruneFiles(snapshot: Snapshot, predicate?: Predicate): Add[] {
+/**
+ * The files of the snapshot that may contain rows matching `predicate` (all files when absent).
+ * `timeZone` reads zone-less timestamp partition values (default UTC), as `scanSql` does.
+ */
+export function pruneFiles(snapshot: Snapshot, predicate?: Predicate, opts: { timeZone?: string } = {}): Add[] {
   const files = snapshot.activeFiles();
   if (!predicate) return files;
   validatePredicate(predicate, snapshot.schema.fields);
@@ -317,7 +320,8 @@ export function pruneFiles(snapshot: Snapshot, predicate?: Predicate): Add[] {
         const logicalName = column;
         const raw = ci.partitionKey in pv ? pv[ci.partitionKey] : pv[logicalName];
         if (raw === null || raw === undefined || raw === '') return { kind: 'exact', value: null };
-        const c = toComparable(raw, ci.type);
+        // Partition timestamps without a zone are read in opts.timeZone (as the scan does).
+        const c = toComparable(raw, ci.type, opts.timeZone);
         return c === undefined ? { kind: 'unknown' } : { kind: 'exact', value: c };
       }
       const s = getStats();

@@ -24,6 +24,11 @@ import type { ObjectStore } from './storage.js';
 export interface ScanOptions {
   filter?: Predicate;
   columns?: string[];
+  /**
+   * Time zone for timestamp partition values stored without one (wall-clock times of the writer,
+   * which the log does not record; Spark reads them in its session time zone). Default UTC.
+   */
+  timeZone?: string;
 }
 
 /** A local file path DuckDB can read for an `add.path` (relative and URI-encoded, or absolute). */
@@ -127,7 +132,7 @@ export async function scanSql(snapshot: Snapshot, opts: ScanOptions = {}): Promi
   const fields = snapshot.schema.fields.filter((f) => f.type !== 'void');
   if (opts.filter) validatePredicate(opts.filter, fields);
   const outFields = resolveColumns(fields, opts.columns);
-  const files = pruneFiles(snapshot, opts.filter);
+  const files = pruneFiles(snapshot, opts.filter, opts.timeZone === undefined ? {} : { timeZone: opts.timeZone });
   const where = opts.filter ? ` WHERE ${predicateSql(opts.filter)}` : '';
   const outCols = outFields.map((f) => sqlIdent(f.name)).join(', ') || '*';
   if (files.length === 0) {
@@ -183,7 +188,7 @@ export async function scanSql(snapshot: Snapshot, opts: ScanOptions = {}): Promi
         const key = physicalName(pf, mode);
         const pv = f.partitionValues ?? {};
         const raw = key in pv ? pv[key] : pv[pf.name];
-        vals.push(partitionValueSql(raw, pf.type));
+        vals.push(partitionValueSql(raw, pf.type, opts.timeZone));
       }
       return `(${vals.join(', ')})`;
     });

@@ -197,44 +197,52 @@ export function registerDelta(program: Command): void {
     .option('--version <n>', 'as of this version', parseVersion)
     .option('--timestamp <ts>', 'as of this time (ISO-8601 or YYYY-MM-DD[ HH:MM:SS], UTC)')
     .option('-n, --limit <n>', 'at most this many rows', parseLimit)
+    .option('--time-zone <tz>', 'zone of timestamp partition values stored without one (default UTC)')
     .option(
       '-f, --format <format>',
       'json (one object per line), csv or table (default table)',
       parseFormat(['json', 'csv', 'table']),
       'table',
     )
-    .action(async (location: string, o: { version?: number; timestamp?: string; limit?: number; format: Format }) => {
-      const { loadSnapshot, storeForLocation, scanSql, withConnection } = await import('@lakebox/delta');
-      const s = await loadSnapshot(storeForLocation(location), { version: o.version, timestamp: o.timestamp });
-      const sql = (await scanSql(s)) + (o.limit === undefined ? '' : ` LIMIT ${o.limit}`);
-      const columns = s.schema.fields.map((f) => f.name);
-      const fail = (e: unknown): LakeboxError =>
-        new LakeboxError('DELTA_FAILED_READ_FILE', `cannot read the rows of ${s.store.url}: ${(e as Error).message}`);
-      await withConnection(async (conn) => {
-        await conn.run(`SET TimeZone = 'UTC'`);
-        // json and csv stream batch by batch, so large tables never sit in memory at once.
-        let result;
-        try {
-          result = await conn.stream(sql);
-        } catch (e) {
-          throw fail(e);
-        }
-        const rows: Record<string, unknown>[] = [];
-        if (o.format === 'csv') write(columns.map(csvField).join(',') + '\n');
-        try {
-          for await (const batch of result.yieldRowObjectJson()) {
-            if (o.format === 'json') write(batch.map((r) => JSON.stringify(r) + '\n').join(''));
-            else if (o.format === 'csv')
-              write(batch.map((r) => columns.map((c) => csvField(cell(r[c]))).join(',') + '\n').join(''));
-            else rows.push(...batch);
+    .action(
+      async (
+        location: string,
+        o: { version?: number; timestamp?: string; limit?: number; timeZone?: string; format: Format },
+      ) => {
+        const { loadSnapshot, storeForLocation, scanSql, withConnection } = await import('@lakebox/delta');
+        const s = await loadSnapshot(storeForLocation(location), { version: o.version, timestamp: o.timestamp });
+        const sql =
+          (await scanSql(s, o.timeZone === undefined ? {} : { timeZone: o.timeZone })) +
+          (o.limit === undefined ? '' : ` LIMIT ${o.limit}`);
+        const columns = s.schema.fields.map((f) => f.name);
+        const fail = (e: unknown): LakeboxError =>
+          new LakeboxError('DELTA_FAILED_READ_FILE', `cannot read the rows of ${s.store.url}: ${(e as Error).message}`);
+        await withConnection(async (conn) => {
+          await conn.run(`SET TimeZone = 'UTC'`);
+          // json and csv stream batch by batch, so large tables never sit in memory at once.
+          let result;
+          try {
+            result = await conn.stream(sql);
+          } catch (e) {
+            throw fail(e);
           }
-        } catch (e) {
-          throw fail(e);
-        }
-        if (o.format === 'table') {
-          write(renderTable(columns, rows));
-          write(`(${rows.length} row${rows.length === 1 ? '' : 's'}, version ${s.version})\n`);
-        }
-      });
-    });
+          const rows: Record<string, unknown>[] = [];
+          if (o.format === 'csv') write(columns.map(csvField).join(',') + '\n');
+          try {
+            for await (const batch of result.yieldRowObjectJson()) {
+              if (o.format === 'json') write(batch.map((r) => JSON.stringify(r) + '\n').join(''));
+              else if (o.format === 'csv')
+                write(batch.map((r) => columns.map((c) => csvField(cell(r[c]))).join(',') + '\n').join(''));
+              else rows.push(...batch);
+            }
+          } catch (e) {
+            throw fail(e);
+          }
+          if (o.format === 'table') {
+            write(renderTable(columns, rows));
+            write(`(${rows.length} row${rows.length === 1 ? '' : 's'}, version ${s.version})\n`);
+          }
+        });
+      },
+    );
 }
