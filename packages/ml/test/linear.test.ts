@@ -211,6 +211,16 @@ describe('bad input gives clear LakeboxErrors', () => {
       'ML_INVALID_DATA',
       /integers/,
     );
+    await expectCode(
+      new LogisticRegression().fit(
+        f([
+          { x: [1e300], y: 0 },
+          { x: [-1e300], y: 1 },
+        ]),
+      ),
+      'ML_INVALID_DATA',
+      /too large/,
+    );
     await expectCode(() => new LogisticRegression({ regParam: -1 }), 'ML_INVALID_PARAM', /regParam/);
     await expectCode(() => new LogisticRegression({ elasticNetParam: 2 }), 'ML_INVALID_PARAM', /elasticNetParam/);
     await expectCode(() => new LogisticRegression({ regparam: 1 } as never), 'ML_INVALID_PARAM', /no param 'regparam'/);

@@ -48,6 +48,12 @@ export function standardize(x: Float64Array, n: number, d: number, center: boole
   const shift = new Float64Array(d);
   for (let j = 0; j < d; j++) {
     std[j] = Math.sqrt(m2[j] / n);
+    if (!Number.isFinite(std[j]) || !Number.isFinite(mean[j])) {
+      throw mlError(
+        MlErrors.INVALID_DATA,
+        `feature ${j} has values too large to standardise (its variance overflows); rescale it first`,
+      );
+    }
     // Treat a column as constant when its spread is at rounding level relative to its size.
     if (!(std[j] > 1e-12 * Math.max(1, Math.abs(mean[j])))) std[j] = 0;
     inv[j] = std[j] > 0 ? 1 / std[j] : 0;
