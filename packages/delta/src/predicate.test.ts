@@ -16,6 +16,7 @@ const fields = [
     metadata: {},
   },
   { name: 'p', type: 'date', nullable: true, metadata: {} },
+  { name: 'dotted.name', type: 'integer', nullable: true, metadata: {} },
 ];
 
 function snapshotOf(files: Add[]): Snapshot {
@@ -50,8 +51,8 @@ const file = (path: string, p: string | null, stats?: unknown): Add => ({
 const s = snapshotOf([
   file('a', '2024-01-01', {
     numRecords: 10,
-    minValues: { s: 'apple', ts: '2024-01-01T00:00:00.000Z', d: '2024-01-01', n: 1.5, st: { x: 1 } },
-    maxValues: { s: 'melon', ts: '2024-01-01T10:00:00.123Z', d: '2024-01-31', n: 9.5, st: { x: 5 } },
+    minValues: { s: 'apple', ts: '2024-01-01T00:00:00.000Z', d: '2024-01-01', n: 1.5, st: { x: 1 }, 'dotted.name': 3 },
+    maxValues: { s: 'melon', ts: '2024-01-01T10:00:00.123Z', d: '2024-01-31', n: 9.5, st: { x: 5 }, 'dotted.name': 4 },
     nullCount: { s: 0, ts: 0, d: 0, n: 10, st: { x: 0 } },
   }),
   file('b', null, {
@@ -95,6 +96,11 @@ describe('pruneFiles', () => {
   it('prunes on nested struct fields and dates', () => {
     expect(pruned({ op: '>', column: 'st.x', value: 5 })).toEqual(['b', 'c']);
     expect(pruned({ op: '<=', column: 'd', value: '2023-12-31' })).toEqual(['b', 'c']);
+  });
+  it('takes a top-level column with dots in its name whole', () => {
+    expect(pruned({ op: '>', column: 'dotted.name', value: 4 })).toEqual(['b', 'c']);
+    expect(predicateSql({ op: '=', column: 'dotted.name', value: 1 }, fields)).toBe('("dotted.name" = 1)');
+    expect(predicateSql({ op: '=', column: 'st.x', value: 1 }, fields)).toBe('("st"."x" = 1)');
   });
   it('evaluates partition values exactly, with SQL NULL semantics', () => {
     expect(pruned({ op: '=', column: 'p', value: '2024-02-01' })).toEqual(['c']);

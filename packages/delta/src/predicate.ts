@@ -136,6 +136,16 @@ function pushNot(p: Predicate, negate: boolean): Predicate | undefined {
   }
 }
 
+/**
+ * A column reference as a path: a top-level column whose name contains dots is taken whole;
+ * otherwise dots separate nested struct fields (`a.b`).
+ */
+export function columnPath(column: string, fields?: StructField[]): string[] {
+  if (!column.includes('.')) return [column];
+  if (fields?.some((f) => f.name === column || f.name.toLowerCase() === column.toLowerCase())) return [column];
+  return column.split('.');
+}
+
 /** Check a predicate's shape and columns against the snapshot's schema. */
 export function validatePredicate(p: Predicate, fields: StructField[]): void {
   const check = (q: Predicate): void => {
@@ -159,7 +169,7 @@ export function validatePredicate(p: Predicate, fields: StructField[]): void {
       case 'in':
       case 'isNull':
       case 'isNotNull':
-        if (!physicalPath(fields, q.column.split('.'), 'none')) {
+        if (!physicalPath(fields, columnPath(q.column, fields), 'none')) {
           throw new LakeboxError(
             'UNRESOLVED_COLUMN',
             `column '${q.column}' does not exist; columns: ${fields.map((f) => f.name).join(', ')}`,
@@ -284,7 +294,7 @@ export function pruneFiles(snapshot: Snapshot, predicate?: Predicate, opts: { ti
   const colInfo = new Map<string, { type: DataType; partitionKey?: string; statsPath?: string[] } | undefined>();
   const info = (column: string): { type: DataType; partitionKey?: string; statsPath?: string[] } | undefined => {
     if (colInfo.has(column)) return colInfo.get(column);
-    const logical = column.split('.');
+    const logical = columnPath(column, fields);
     const resolved = physicalPath(fields, logical, mode);
     let r: { type: DataType; partitionKey?: string; statsPath?: string[] } | undefined;
     if (resolved) {
@@ -366,20 +376,23 @@ export function valueSql(v: unknown): string {
   return sqlString(String(v));
 }
 
-/** The predicate as a DuckDB boolean expression over logical column names. */
-export function predicateSql(p: Predicate): string {
+/**
+ * The predicate as a DuckDB boolean expression over logical column names. With the table's
+ * `fields`, a top-level column whose name contains dots is quoted whole.
+ */
+export function predicateSql(p: Predicate, fields?: StructField[]): string {
   const col = (c: string): string =>
-    c
-      .split('.')
+    columnPath(c, fields)
       .map((x) => sqlIdent(x))
       .join('.');
+  const sub = (q: Predicate): string => predicateSql(q, fields);
   switch (p.op) {
     case 'and':
-      return p.args.length === 0 ? 'TRUE' : `(${p.args.map(predicateSql).join(' AND ')})`;
+      return p.args.length === 0 ? 'TRUE' : `(${p.args.map(sub).join(' AND ')})`;
     case 'or':
-      return p.args.length === 0 ? 'FALSE' : `(${p.args.map(predicateSql).join(' OR ')})`;
+      return p.args.length === 0 ? 'FALSE' : `(${p.args.map(sub).join(' OR ')})`;
     case 'not':
-      return `(NOT ${predicateSql(p.arg)})`;
+      return `(NOT ${sub(p.arg)})`;
     case 'isNull':
       return `(${col(p.column)} IS NULL)`;
     case 'isNotNull':

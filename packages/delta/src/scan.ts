@@ -133,7 +133,7 @@ export async function scanSql(snapshot: Snapshot, opts: ScanOptions = {}): Promi
   if (opts.filter) validatePredicate(opts.filter, fields);
   const outFields = resolveColumns(fields, opts.columns);
   const files = pruneFiles(snapshot, opts.filter, opts.timeZone === undefined ? {} : { timeZone: opts.timeZone });
-  const where = opts.filter ? ` WHERE ${predicateSql(opts.filter)}` : '';
+  const where = opts.filter ? ` WHERE ${predicateSql(opts.filter, fields)}` : '';
   const outCols = outFields.map((f) => sqlIdent(f.name)).join(', ') || '*';
   if (files.length === 0) {
     const cols = fields.map((f) => `CAST(NULL AS ${duckdbType(f.type)}) AS ${sqlIdent(f.name)}`).join(', ');
