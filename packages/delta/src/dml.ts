@@ -513,6 +513,56 @@ function resolveAssignments(schema: StructType, set: Record<string, string>): Ma
   return out;
 }
 
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * MERGE file pruning: when the ON condition is a conjunction containing `target.p = source.x` for
+ * a partition column p, only target files whose p is among the source's x values can match.
+ */
+async function pruneByPartitionEquality(
+  conn: DuckDBConnection,
+  snapshot: Snapshot,
+  files: Add[],
+  on: string,
+  targetAlias: string,
+  sourceAlias: string,
+  srcTable: string,
+): Promise<Add[]> {
+  if (files.length === 0 || snapshot.partitionColumns.length === 0 || /\bor\b|\bnot\b/i.test(on)) return files;
+  const ident = (name: string): string => `(?:"${escapeRe(name)}"|${escapeRe(name)})`;
+  const srcCol = `(?:"((?:[^"]|"")+)"|([A-Za-z_][A-Za-z0-9_]*))`;
+  const mode = snapshot.columnMappingMode;
+  let current = files;
+  for (const pc of snapshot.partitionColumns) {
+    const f = snapshot.schema.fields.find((x) => x.name.toLowerCase() === pc.toLowerCase());
+    if (!f) continue;
+    const t = `${ident(targetAlias)}\\.${ident(f.name)}`;
+    const sc = `${ident(sourceAlias)}\\.${srcCol}`;
+    const m =
+      new RegExp(`${t}\\s*=\\s*${sc}(?![\\w.])`, 'i').exec(on) ??
+      new RegExp(`${sc}\\s*=\\s*${t}(?![\\w.])`, 'i').exec(on);
+    if (!m) continue;
+    const col = m[1] !== undefined ? m[1].replaceAll('""', '"') : m[2]!;
+    const values = current
+      .map((a, i) => {
+        const pvs = a.partitionValues ?? {};
+        const key = physicalName(f, mode);
+        return `(${i}, ${partitionValueSql(key in pvs ? pvs[key] : pvs[f.name], f.type)})`;
+      })
+      .join(', ');
+    const keep = (
+      await conn.runAndReadAll(
+        `SELECT __i FROM (VALUES ${values}) AS __f(__i, __v) WHERE __v IN (SELECT CAST(${sqlIdent(col)} AS ${duckdbTypeName(f.type)}) FROM ${srcTable})`,
+      )
+    ).getRowObjectsJson();
+    const idx = new Set(keep.map((r) => Number(r.__i)));
+    current = current.filter((_, i) => idx.has(i));
+  }
+  return current;
+}
+
 // ---------------------------------------------------------------------------------------------
 // MERGE
 // ---------------------------------------------------------------------------------------------
@@ -560,9 +610,9 @@ export async function mergeIntoTable(
     const txn = await table.startTransaction();
     const snapshot = txn.readSnapshot;
     let schema = snapshot.schema;
-    const files = snapshot.activeFiles();
+    let files = snapshot.activeFiles();
     txn.readWholeTable();
-    const scan = await scanFilesSql(conn, snapshot, files);
+    let scan = '';
     const id = randomUUID().replaceAll('-', '');
     const src = `__merge_src_${id}`;
     const joined = `__merge_${id}`;
@@ -615,6 +665,19 @@ export async function mergeIntoTable(
             return c === undefined ? [] : [[f.name, `${S}.${sqlIdent(c)}`]];
           }),
         );
+      // Target rows can only match in partitions the source reaches through `target.p = source.x`.
+      if (bySource.length === 0) {
+        files = await pruneByPartitionEquality(
+          conn,
+          snapshot,
+          files,
+          on,
+          opts.targetAlias ?? 'target',
+          opts.sourceAlias ?? 'source',
+          src,
+        );
+      }
+      scan = await scanFilesSql(conn, snapshot, files);
       await conn.run(
         `CREATE TEMP TABLE ${joined} AS SELECT ${T}, ${S}, ${action} AS __action ` +
           `FROM (${scan}) AS ${T} FULL OUTER JOIN ${src} AS ${S} ON (${on})`,

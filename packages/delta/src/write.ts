@@ -341,6 +341,8 @@ export interface WriteOptions {
   description?: string;
   /** Run on this DuckDB connection (e.g. one holding temp tables the source query refers to). */
   connection?: DuckDBConnection;
+  /** Spark's `dataChange` option: false marks a rearrangement of existing data (default true). */
+  dataChange?: boolean;
 }
 
 export interface WriteResult {
@@ -603,7 +605,7 @@ export async function writeToTable(
           partitionColumns: metadata.partitionColumns,
           configuration: conf,
           columnMappingMode: columnMappingOf(conf),
-          dataChange: true,
+          dataChange: opts.dataChange !== false,
         });
       } catch (e) {
         throw constraintError(e);
@@ -644,7 +646,7 @@ export async function writeToTable(
           }
         } else {
           txn.readWholeTable();
-          removes = snapshot.activeFiles().map((a) => removeFor(a, now));
+          removes = snapshot.activeFiles().map((a) => removeFor(a, now, opts.dataChange !== false));
         }
       }
       txn.addFiles([...rewritten, ...adds]);

@@ -208,6 +208,38 @@ describe('MERGE', () => {
   });
 });
 
+describe('MERGE file pruning', () => {
+  it('reads only the partitions the source reaches through a partition equality', async () => {
+    const t = await people('merge-prune');
+    const table = await DeltaTable.open(t);
+    // Make another partition unreadable: a merge that touched it would fail.
+    const other = (await table.snapshot()).activeFiles().find((a) => a.partitionValues.grp === '2')!;
+    await fs.writeFile(path.join(t, decodeURIComponent(other.path)), 'not parquet');
+    const r = await mergeIntoTable(
+      t,
+      { sql: `SELECT 3::BIGINT AS id, 0 AS grp, 'three' AS name UNION ALL SELECT 99, 0, 'new'` },
+      'target.id = source.id AND target.grp = source.grp',
+      [
+        { when: 'matched', action: 'update', set: { name: 'source.name' } },
+        {
+          when: 'notMatched',
+          action: 'insert',
+          values: { id: 'source.id', grp: 'source.grp', name: 'source.name', score: '0' },
+        },
+      ],
+    );
+    expect(r.metrics).toMatchObject({ numTargetRowsUpdated: 1, numTargetRowsInserted: 1, numTargetFilesRemoved: 1 });
+    const grp0 = await readRows(await table.snapshot(), { filter: { op: '=', column: 'grp', value: 0 } });
+    expect(grp0.map((x) => `${Number(x.id)}:${String(x.name)}`).sort()).toEqual([
+      '0:name0',
+      '3:three',
+      '6:name6',
+      '99:new',
+      '9:name9',
+    ]);
+  });
+});
+
 describe('MERGE with schema evolution', () => {
   it('adds source columns to the table with mergeSchema and UPDATE SET * / INSERT *', async () => {
     const t = await people('merge-evolve');
