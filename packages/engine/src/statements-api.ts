@@ -3,6 +3,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { LakeboxError } from '@lakebox/common';
 import type { LakeboxFeature } from '@lakebox/server';
 import { SqlEngine, type Session, type StatementResult } from './engine.js';
+import { arrowStream } from './arrow.js';
 import { Lakehouse } from './lakehouse.js';
 import type { ParamValue } from './translate.js';
 
@@ -10,7 +11,7 @@ import type { ParamValue } from './translate.js';
  * The SQL Statement Execution API, compatible with Databricks' `/api/2.0/sql/statements`:
  * submit (waiting up to `wait_timeout`), poll, fetch result chunks, cancel. Results are inline
  * JSON_ARRAY (all values as strings, as Databricks sends them) or, with EXTERNAL_LINKS, CSV and
- * JSON_ARRAY chunks served by this server.
+ * JSON_ARRAY and ARROW_STREAM (Arrow IPC stream) chunks served by this server.
  */
 type State = 'PENDING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELED' | 'CLOSED';
 
@@ -163,12 +164,6 @@ export function sqlStatementsFeature(opts: StatementsApiOptions = {}): LakeboxFe
             `${format} results need disposition EXTERNAL_LINKS (INLINE supports JSON_ARRAY only)`,
           );
         }
-        if (format === 'ARROW_STREAM')
-          throw new LakeboxError(
-            'NOT_IMPLEMENTED',
-            'ARROW_STREAM results are not supported yet; use JSON_ARRAY or CSV',
-            { httpStatus: 501 },
-          );
         const wait = parseWait(body.wait_timeout);
         const params: Record<string, ParamValue> = {};
         for (const p of (body.parameters ?? []) as { name: string; value?: string | null; type?: string }[])
@@ -253,6 +248,10 @@ export function sqlStatementsFeature(opts: StatementsApiOptions = {}): LakeboxFe
           );
           return reply.type('text/csv').send(lines.join('\n') + (lines.length ? '\n' : ''));
         }
+        if (st.format === 'ARROW_STREAM')
+          return reply
+            .type('application/vnd.apache.arrow.stream')
+            .send(Buffer.from(arrowStream(st.result.columns, rows)));
         return reply.type('application/json').send(JSON.stringify(rows.map((r) => r.map(cellString))));
       });
 

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { tableFromIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testApp } from '../../server/src/test-helpers.js';
 import { sqlStatementsFeature } from '../src/index.js';
@@ -75,6 +76,29 @@ describe('POST /api/2.0/sql/statements (Databricks-compatible)', () => {
     const link = csv.body.result.external_links[0].external_link;
     const d = await t.app.inject({ method: 'GET', url: link, headers: auth() });
     expect(d.body).toBe('1,a\n2,\n');
+    const ar = await post({
+      statement: 'SELECT n, s, d, CAST(n AS BIGINT) AS b, DATE "2024-01-02" AS day FROM nums ORDER BY n',
+      format: 'ARROW_STREAM',
+      disposition: 'EXTERNAL_LINKS',
+    });
+    expect(ar.body.status, JSON.stringify(ar.body)).toEqual({ state: 'SUCCEEDED' });
+    expect(ar.body.manifest.format).toBe('ARROW_STREAM');
+    const links = [
+      ar.body.result.external_links[0].external_link,
+      `/api/2.0/sql/statements/${ar.body.statement_id}/result/chunks/1/data`,
+    ];
+    const rows: unknown[] = [];
+    for (const l of links) {
+      const resp = await t.app.inject({ method: 'GET', url: l, headers: auth() });
+      expect(resp.headers['content-type']).toBe('application/vnd.apache.arrow.stream');
+      const table = tableFromIPC(resp.rawPayload);
+      rows.push(...table.toArray().map((r) => r.toJSON()));
+    }
+    expect(rows).toEqual([
+      { n: 1, s: 'a', d: '1.50', b: 1n, day: Date.UTC(2024, 0, 2) },
+      { n: 2, s: null, d: '2.00', b: 2n, day: Date.UTC(2024, 0, 2) },
+      { n: 3, s: 'c', d: null, b: 3n, day: Date.UTC(2024, 0, 2) },
+    ]);
   });
   it('errors as FAILED statements with Spark error classes; bad requests rejected', async () => {
     const r = await post({ statement: 'SELECT * FROM nmus' });
