@@ -172,6 +172,7 @@ def gbt_bench(out, threads):
     res["lightgbm_seconds"] = time.perf_counter() - t
     res["lightgbm_cpu"] = time.process_time() - c
     res["lightgbm_auc"] = roc_auc_score(yte, booster.predict(xte))
+    print(f"lightgbm: {res['lightgbm_seconds']:.1f} s, AUC {res['lightgbm_auc']:.4f}", file=sys.stderr, flush=True)
 
     t = time.perf_counter()
     c = time.process_time()
@@ -192,6 +193,7 @@ def gbt_bench(out, threads):
     res["xgboost_seconds"] = time.perf_counter() - t
     res["xgboost_cpu"] = time.process_time() - c
     res["xgboost_auc"] = roc_auc_score(yte, bst.predict(xgb.DMatrix(xte, nthread=threads)))
+    print(f"xgboost: {res['xgboost_seconds']:.1f} s, AUC {res['xgboost_auc']:.4f}", file=sys.stderr, flush=True)
     print(json.dumps(res))
 
 
