@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { Add } from './actions.js';
 import { predicateSql, pruneFiles, type Predicate } from './predicate.js';
+import type { StructField } from './schema.js';
 import { LocalObjectStore } from './storage-local.js';
 import { Snapshot, fileKey } from './snapshot.js';
 
-const fields = [
+const fields: StructField[] = [
   { name: 's', type: 'string', nullable: true, metadata: {} },
   { name: 'ts', type: 'timestamp', nullable: true, metadata: {} },
   { name: 'd', type: 'date', nullable: true, metadata: {} },
