@@ -56,8 +56,14 @@ describe('startServer', () => {
       },
     };
     const config = loadConfig({ dataDir: data, port: 0, logLevel: 'silent' }, {});
-    const server = await startServer(config, { features: [feature], logger: false });
+    const announced: string[] = [];
+    const server = await startServer(config, {
+      features: [feature],
+      logger: false,
+      onAdminToken: (tok) => announced.push(tok),
+    });
     expect(server.createdAdminToken).toMatch(/^lbx_/);
+    expect(announced).toEqual([server.createdAdminToken]);
     expect(events).toEqual(['start']);
     expect(await canConnect(servicePort)).toBe(true);
     const health = await fetch(`${server.url}/health`);

@@ -26,7 +26,12 @@ export interface RunningServer {
  */
 export async function startServer(
   config: LakeboxConfig,
-  opts: { features?: LakeboxFeature[]; logger?: Parameters<typeof buildApp>[0]['logger'] } = {},
+  opts: {
+    features?: LakeboxFeature[];
+    logger?: Parameters<typeof buildApp>[0]['logger'];
+    /** Called once, on first start, with the new admin token, before the "lakebox listening" log line. */
+    onAdminToken?: (token: string, url: string) => void;
+  } = {},
 ): Promise<RunningServer> {
   fs.mkdirSync(config.dataDir, { recursive: true });
   const catalog = await openCatalog({
@@ -56,6 +61,7 @@ export async function startServer(
     // Only once the port is ours: a start that fails must not swallow the one-time admin token.
     const admin = await catalog.principals.bootstrapAdmin();
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+    if (admin) opts.onAdminToken?.(admin.token, url);
     app.log.info({ url, dataDir: config.dataDir, metastore: catalog.database.displayUrl }, 'lakebox listening');
     for (const s of services.services) {
       const r = await s.start();

@@ -27,22 +27,23 @@ export function registerStart(program: Command): void {
         port: o.port,
         logLevel: o.logLevel,
       });
-      const server = await startServer(config);
-      if (server.createdAdminToken) {
-        process.stdout.write(
-          [
-            '',
-            `Lakebox initialised ${config.dataDir} and created the administrator 'admin'.`,
-            'Its access token is shown only this once (only its hash is stored); keep it safe:',
-            '',
-            `    ${server.createdAdminToken}`,
-            '',
-            `Use it as "Authorization: Bearer <token>" against ${server.url}`,
-            "(new tokens: lakebox token create; the server's Token API: /api/2.0/token/create).",
-            '',
-          ].join('\n') + '\n',
-        );
-      }
+      const server = await startServer(config, {
+        // Printed before the "lakebox listening" log line, so whoever waits for that line has it.
+        onAdminToken: (token, url) =>
+          process.stdout.write(
+            [
+              '',
+              `Lakebox initialised ${config.dataDir} and created the administrator 'admin'.`,
+              'Its access token is shown only this once (only its hash is stored); keep it safe:',
+              '',
+              `    ${token}`,
+              '',
+              `Use it as "Authorization: Bearer <token>" against ${url}`,
+              "(new tokens: lakebox token create; the server's Token API: /api/2.0/token/create).",
+              '',
+            ].join('\n') + '\n',
+          ),
+      });
       await new Promise<void>((resolve) => {
         let stopping = false;
         const stop = (signal: NodeJS.Signals) => {
