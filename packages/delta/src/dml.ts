@@ -252,7 +252,7 @@ async function deleteMatching(
     removes: gone.map((a) => removeFor(a, now)),
     adds: [],
     cdc: [],
-    deletedRows: gone.reduce((n, a) => n + numRecordsOf(a), 0),
+    deletedRows: gone.reduce((n, a) => n + numRecordsOf(a) - (a.deletionVector?.cardinality ?? 0), 0),
     copiedRows: 0,
     removedBytes: gone.reduce((n, a) => n + a.size, 0),
   });

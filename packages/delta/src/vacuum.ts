@@ -2,7 +2,7 @@
  * VACUUM: delete files in the table directory that the current snapshot does not reference and
  * that are older than the retention period (default `delta.deletedFileRetentionDuration`, 7 days).
  * Never touches `_delta_log/` or other hidden paths (names starting with `_` or `.`, except
- * partition directories), files of the snapshot, deletion vectors in use, or files removed within
+ * partition directories and `_change_data/`), files of the snapshot, deletion vectors in use, or files removed within
  * the retention period. Like Spark, it refuses a retention shorter than the table's unless told.
  */
 import { LakeboxError } from '@lakebox/common';
@@ -53,6 +53,8 @@ function storeOf(target: DeltaTable | ObjectStore | string): ObjectStore {
 function isHidden(path: string, partitionColumns: string[]): boolean {
   return path.split('/').some((seg, i, all) => {
     if (!(seg.startsWith('_') || seg.startsWith('.'))) return false;
+    // Change data files are vacuumed like data files (never referenced by the snapshot itself).
+    if (i === 0 && seg === '_change_data' && all.length > 1) return false;
     if (i === all.length - 1) return true;
     const eq = seg.indexOf('=');
     return !(eq > 0 && partitionColumns.some((c) => c === seg.slice(0, eq)));

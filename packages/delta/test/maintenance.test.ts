@@ -11,7 +11,7 @@ import { readRows } from '../src/scan.js';
 import { DeltaTable } from '../src/table.js';
 import { vacuumTable } from '../src/vacuum.js';
 import { writeToTable } from '../src/write.js';
-import { deleteFromTable } from '../src/dml.js';
+import { deleteFromTable, updateTable } from '../src/dml.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -164,5 +164,21 @@ describe('VACUUM', () => {
     );
     // restoring to the first version now fails: its files are gone
     await expectError(restoreTable(t, { version: 0 }), 'DELTA_RESTORE_MISSED_DATA_FILES');
+  });
+
+  it('also removes expired change data files', async () => {
+    const t = loc('vacuum-cdf');
+    await writeToTable(
+      t,
+      { sql: `SELECT r::BIGINT AS id, 'a' AS v FROM range(4) t(r)` },
+      { configuration: { 'delta.enableChangeDataFeed': 'true' } },
+    );
+    await updateTable(t, { v: "'b'" }, 'id = 1');
+    const later = Date.now() + 8 * 24 * 3600 * 1000;
+    const dry = await vacuumTable(t, { dryRun: true, now: later });
+    expect(dry.files.filter((f) => f.startsWith('_change_data/'))).toHaveLength(1);
+    expect(dry.files.filter((f) => !f.startsWith('_change_data/'))).toHaveLength(1);
+    expect((await vacuumTable(t, { now: later })).numDeletedFiles).toBe(2);
+    expect(await ids(t)).toEqual([0, 1, 2, 3]);
   });
 });
