@@ -327,6 +327,9 @@ export class S3ObjectStore implements ObjectStore {
 }
 
 function clientConfig(opts: S3StoreOptions): S3ClientConfig {
+  // The SDK warns on every process start that releases after January 2027 will need Node 22; the
+  // version pinned here runs on Node 20, so the warning would only confuse users of the CLI.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const endpoint = opts.endpoint ?? process.env.LAKEBOX_S3_ENDPOINT ?? undefined;
   const envPathStyle = process.env.LAKEBOX_S3_FORCE_PATH_STYLE;
   const forcePathStyle =
