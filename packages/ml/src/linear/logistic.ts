@@ -269,7 +269,10 @@ export class LogisticRegressionModel extends Model<LogisticRegressionParams> imp
   }
 
   predictProbability(frame: Frame): Float64Array {
-    const raw = this.rawPredictions(frame);
+    return this.probabilities(this.rawPredictions(frame));
+  }
+
+  private probabilities(raw: Float64Array): Float64Array {
     const K = this.data.numClasses;
     const n = raw.length / K;
     const out = new Float64Array(raw.length);
@@ -328,7 +331,7 @@ export class LogisticRegressionModel extends Model<LogisticRegressionParams> imp
   transform(frame: Frame): Frame {
     const K = this.data.numClasses;
     const raw = this.rawPredictions(frame);
-    const prob = this.predictProbability(frame);
+    const prob = this.probabilities(raw);
     let f = frame;
     if (this.params.rawPredictionCol) f = f.withColumn(this.params.rawPredictionCol, vectorColumn(raw, K));
     if (this.params.probabilityCol) f = f.withColumn(this.params.probabilityCol, vectorColumn(prob, K));
