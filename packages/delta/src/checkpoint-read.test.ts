@@ -129,6 +129,11 @@ describe('checkpoints', () => {
         .sort(),
     ).toEqual(['a', 'b']);
     await expect(loadSnapshot(store, { version: 4 })).rejects.toMatchObject({ code: 'DELTA_VERSION_NOT_FOUND' });
+    expect((await loadSnapshot(store, { timestamp: 5500 })).version).toBe(5);
+    expect((await loadSnapshot(store, { timestamp: 6000 })).version).toBe(6);
+    await expect(loadSnapshot(store, { timestamp: 4000 })).rejects.toMatchObject({
+      code: 'DELTA_TIMESTAMP_EARLIER_THAN_COMMIT_RETENTION',
+    });
   });
 
   it('multi-part checkpoint', async () => {

@@ -422,14 +422,21 @@ export function parseTimestamp(ts: number | string | Date): number {
 /** The newest version whose commit timestamp is at or before `ts` (binary search over the log). */
 export async function versionAtTimestamp(store: ObjectStore, ts: number | string | Date): Promise<number> {
   const ms = parseTimestamp(ts);
-  const listing = await listLog(store, 0);
-  const latest = maxVersion(listing);
-  if (latest === undefined) throw notATable(store);
-  const earliest = earliestAvailable(listing);
-  const versions = [...listing.commits.keys()].filter((v) => v >= earliest).sort((a, b) => a - b);
-  if (versions.length === 0) throw notATable(store);
+  // Most time travel is recent: search the commits from the last checkpoint on first, and list
+  // the whole log only when the timestamp is older than those.
+  const hint = await readLastCheckpoint(store);
+  let listing = await listLog(store, hint?.version ?? 0);
   const tsOf = async (v: number): Promise<number> =>
     commitTimestamp(await readCommit(store, v), listing.commits.get(v)!.lastModified);
+  if (listing.partial) {
+    const recent = [...listing.commits.keys()].sort((a, b) => a - b);
+    if (recent.length === 0 || ms < (await tsOf(recent[0]!))) listing = await listLog(store, 0);
+  }
+  const latest = maxVersion(listing);
+  if (latest === undefined) throw notATable(store);
+  const earliest = listing.partial ? Math.min(...listing.commits.keys()) : earliestAvailable(listing);
+  const versions = [...listing.commits.keys()].filter((v) => v >= earliest).sort((a, b) => a - b);
+  if (versions.length === 0) throw notATable(store);
   const first = await tsOf(versions[0]!);
   if (ms < first) {
     throw new LakeboxError(
