@@ -4,6 +4,7 @@ import { LakeboxError } from '@lakebox/common';
 import type { Metastore, TableInfo, ColumnInfo } from '@lakebox/catalog';
 import {
   DeltaTable,
+  assignColumnMapping,
   deleteFromTable,
   duckdbTypeName,
   mergeIntoTable,
@@ -881,6 +882,7 @@ export class Lakehouse implements TableResolver, StatementHandler {
     const meta = snap.metadata;
     const conf = { ...(meta.configuration ?? {}) };
     let schema: StructType = snap.schema;
+    let partitionColumns = [...snap.partitionColumns];
     let op = 'SET TBLPROPERTIES';
     let opParams: Record<string, unknown> = {};
     if (c.eat('SET', 'TBLPROPERTIES')) {
@@ -950,17 +952,57 @@ export class Lakehouse implements TableResolver, StatementHandler {
       delete conf[`delta.constraints.${cname}`];
       op = 'DROP CONSTRAINT';
       opParams = { name: cname };
-    } else if (c.eat('RENAME', 'COLUMN') || c.eat('DROP', 'COLUMN') || c.eat('DROP', 'COLUMNS')) {
+    } else if (c.at('RENAME', 'COLUMN') || c.at('DROP', 'COLUMN') || c.at('DROP', 'COLUMNS')) {
       if (snap.columnMappingMode === 'none') {
         throw new LakeboxError(
           'DELTA_UNSUPPORTED_RENAME_COLUMN',
-          "Renaming or dropping columns needs column mapping: ALTER TABLE ... SET TBLPROPERTIES ('delta.columnMapping.mode' = 'name') is not supported by Lakebox yet.",
+          "Renaming or dropping columns needs column mapping; enable it with ALTER TABLE ... SET TBLPROPERTIES ('delta.columnMapping.mode' = 'name').",
           { sqlState: '0AKDC' },
         );
       }
-      throw new LakeboxError('UNSUPPORTED_FEATURE', 'RENAME/DROP COLUMN on column-mapped tables is not supported yet', {
-        sqlState: '0A000',
-      });
+      const find = (n: string) => {
+        const f = schema.fields.find((x) => x.name.toLowerCase() === n.toLowerCase());
+        if (!f)
+          throw new LakeboxError(
+            'UNRESOLVED_COLUMN.WITH_SUGGESTION',
+            `A column with name \`${n}\` cannot be resolved. Did you mean one of the following? [${schema.fields.map((x) => `\`${x.name}\``).join(', ')}]`,
+            { sqlState: '42703' },
+          );
+        return f;
+      };
+      if (c.eat('RENAME', 'COLUMN')) {
+        const from = find(c.ident());
+        c.expect('TO');
+        const to = c.ident();
+        if (schema.fields.some((x) => x.name.toLowerCase() === to.toLowerCase())) {
+          throw new LakeboxError('FIELD_ALREADY_EXISTS', `Cannot rename column, because \`${to}\` already exists.`, {
+            sqlState: '42710',
+          });
+        }
+        schema = { type: 'struct', fields: schema.fields.map((f) => (f === from ? { ...f, name: to } : f)) };
+        partitionColumns = partitionColumns.map((p) => (p === from.name ? to : p));
+        op = 'RENAME COLUMN';
+        opParams = { oldColumnPath: from.name, newColumnPath: to };
+      } else {
+        c.i += 2;
+        const names = isGroup(c.peek()) ? splitCommas(c.group().items).map((x) => (x[0] as Token).value) : [c.ident()];
+        const drop = new Set(names.map((n) => find(n)));
+        for (const f of drop) {
+          if (partitionColumns.includes(f.name))
+            throw new LakeboxError(
+              'DELTA_UNSUPPORTED_DROP_PARTITION_COLUMN',
+              `Dropping partition column ${f.name} is not supported`,
+              { sqlState: '0AKDC' },
+            );
+        }
+        if (drop.size >= schema.fields.length)
+          throw new LakeboxError('DELTA_UNSUPPORTED_DROP_COLUMN', 'Cannot drop every column of a table', {
+            sqlState: '0AKDC',
+          });
+        schema = { type: 'struct', fields: schema.fields.filter((f) => !drop.has(f)) };
+        op = 'DROP COLUMNS';
+        opParams = { columns: names };
+      }
     } else if (c.eat('ALTER', 'COLUMN') || c.eat('CHANGE', 'COLUMN')) {
       const cname = c.ident();
       const fields = schema.fields.map((f) => ({ ...f }));
@@ -976,7 +1018,33 @@ export class Lakehouse implements TableResolver, StatementHandler {
       op = 'CHANGE COLUMN';
     } else throw c.error('unsupported ALTER TABLE');
     c.end();
-    txn.updateMetadata({ ...meta, configuration: conf, schemaString: JSON.stringify(schema) });
+    const mode = (conf['delta.columnMapping.mode'] ?? 'none').toLowerCase();
+    if (mode !== 'none') {
+      if (snap.columnMappingMode === 'none') {
+        if (mode !== 'name')
+          throw new LakeboxError(
+            'DELTA_INVALID_COLUMN_MAPPING_MODE_CHANGE',
+            "An existing table can only change column mapping mode to 'name'.",
+            { sqlState: '42P10' },
+          );
+        // existing files keep their column names: those become the physical names
+        let max = 0;
+        const visit = (t: StructType): StructType => ({
+          type: 'struct',
+          fields: t.fields.map((f) => ({
+            ...f,
+            metadata: { ...f.metadata, 'delta.columnMapping.id': ++max, 'delta.columnMapping.physicalName': f.name },
+            type: typeof f.type === 'object' && f.type.type === 'struct' ? visit(f.type) : f.type,
+          })),
+        });
+        schema = visit(schema);
+        conf['delta.columnMapping.maxColumnId'] = String(max);
+      }
+      const r = assignColumnMapping(schema, Number(conf['delta.columnMapping.maxColumnId'] ?? 0));
+      schema = r.schema;
+      conf['delta.columnMapping.maxColumnId'] = String(r.maxColumnId);
+    }
+    txn.updateMetadata({ ...meta, configuration: conf, schemaString: JSON.stringify(schema), partitionColumns });
     await txn.commit({ operation: op, operationParameters: opParams } as any);
     const after = await table.snapshot();
     await this.metastore.updateTable(cat, sch, name, session.user, {

@@ -118,6 +118,19 @@ describe('SQL on the metastore and Delta tables', () => {
     expect(await rows('SELECT count(*) FROM p')).toEqual([[2]]);
     const detail = await db.run('DESCRIBE DETAIL p');
     expect(detail.rows[0][0]).toBe('delta');
+    const noMapping = await err('ALTER TABLE p RENAME COLUMN b TO bb');
+    expect(noMapping.code).toBe('DELTA_UNSUPPORTED_RENAME_COLUMN');
+    await db.run("ALTER TABLE p SET TBLPROPERTIES ('delta.columnMapping.mode' = 'name')");
+    await db.run('ALTER TABLE p RENAME COLUMN b TO bb');
+    await db.run('ALTER TABLE p ADD COLUMNS (c INT, d INT)');
+    await db.run('ALTER TABLE p DROP COLUMNS (c, d)');
+    expect(await rows('SELECT * FROM p ORDER BY a')).toEqual([
+      [1, 'x'],
+      [2, 'y'],
+    ]);
+    expect((await db.run('SELECT * FROM p')).columns.map((x) => x.name)).toEqual(['a', 'bb']);
+    await db.run("INSERT INTO p VALUES (3, 'z')");
+    expect(await rows('SELECT bb FROM p ORDER BY a')).toEqual([['x'], ['y'], ['z']]);
     await db.run('DROP VIEW pv');
     await db.run('DROP TABLE p');
     expect((await rows('SHOW TABLES')).length).toBe(0);
