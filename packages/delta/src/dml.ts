@@ -9,7 +9,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { LakeboxError } from '@lakebox/common';
 import type { Add, AddCDCFile, Remove } from './actions.js';
 import { constraintError, withConstraintChecks, withGeneratedValues } from './constraints.js';
-import { sqlIdent, sqlString, withConnection } from './duckdb.js';
+import { sqlIdent, sqlString } from './duckdb.js';
 import { logicalValueSql, physicalName } from './column-mapping.js';
 import { loadDeletionVector } from './deletion-vectors.js';
 import { partitionValueSql } from './partition-values.js';
@@ -31,6 +31,7 @@ import {
   numRecordsOf,
   removeFor,
   writeDataFiles,
+  withUtcConnection,
   type Condition,
 } from './write.js';
 
@@ -403,7 +404,7 @@ export async function deleteFromTable(
       metrics,
     );
   };
-  return opts.connection ? run(opts.connection) : withConnection(run);
+  return opts.connection ? run(opts.connection) : withUtcConnection(run);
 }
 
 /** UPDATE table SET col = expr, ... [WHERE condition]. `set` maps column names to DuckDB SQL expressions. */
@@ -492,7 +493,7 @@ export async function updateTable(
       metrics,
     );
   };
-  return opts.connection ? run(opts.connection) : withConnection(run);
+  return opts.connection ? run(opts.connection) : withUtcConnection(run);
 }
 
 function resolveAssignments(schema: StructType, set: Record<string, string>): Map<string, string> {
@@ -826,5 +827,5 @@ export async function mergeIntoTable(
       await conn.run(`DROP TABLE IF EXISTS ${src}`).catch(() => undefined);
     }
   };
-  return opts.connection ? run(opts.connection) : withConnection(run);
+  return opts.connection ? run(opts.connection) : withUtcConnection(run);
 }

@@ -82,6 +82,7 @@ export {
   removeFor,
   numRecordsOf,
   conditionSql,
+  withUtcConnection,
   HIVE_DEFAULT_PARTITION,
 } from './write.js';
 export type { Condition, FileWriteSpec, WriteMode, WriteOptions, WriteResult, WriteSource } from './write.js';
@@ -93,7 +94,15 @@ export {
   statsOptionsFromConfig,
 } from './stats.js';
 export type { StatsOptions } from './stats.js';
-export { checkConstraints, invariantConstraints, withConstraintChecks, constraintError } from './constraints.js';
+export {
+  checkConstraints,
+  invariantConstraints,
+  withConstraintChecks,
+  constraintError,
+  constraintViolationQuery,
+  generatedColumns,
+  sparkExprToDuckDB,
+} from './constraints.js';
 export { reconcileSchema, canStoreAs, alignmentProjection, assignColumnMapping } from './schema-evolution.js';
 export {
   deltaTypeFromDuckDB,

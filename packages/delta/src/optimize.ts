@@ -9,13 +9,20 @@ import { LakeboxError } from '@lakebox/common';
 import type { Add } from './actions.js';
 import { physicalName } from './column-mapping.js';
 import { scanFilesSql } from './dml.js';
-import { sqlIdent, withConnection } from './duckdb.js';
+import { sqlIdent } from './duckdb.js';
 import { partitionValueSql } from './partition-values.js';
 import type { Snapshot } from './snapshot.js';
 import type { ObjectStore } from './storage.js';
 import { storeForLocation } from './storage-location.js';
 import { DeltaTable } from './table.js';
-import { conditionSql, discardDataFiles, removeFor, writeDataFiles, type Condition } from './write.js';
+import {
+  conditionSql,
+  discardDataFiles,
+  removeFor,
+  withUtcConnection,
+  writeDataFiles,
+  type Condition,
+} from './write.js';
 
 /** Spark's default for spark.databricks.delta.optimize.maxFileSize (1 GiB). */
 export const DEFAULT_OPTIMIZE_TARGET_SIZE = 1024 * 1024 * 1024;
@@ -259,5 +266,5 @@ export async function optimizeTable(
       throw e;
     }
   };
-  return opts.connection ? run(opts.connection) : withConnection(run);
+  return opts.connection ? run(opts.connection) : withUtcConnection(run);
 }

@@ -697,7 +697,19 @@ export async function writeToTable(
       await Promise.all(tmpFiles.map((f) => fs.rm(f, { force: true })));
     }
   };
-  return opts.connection ? run(opts.connection) : withConnection(run);
+  return opts.connection ? run(opts.connection) : withUtcConnection(run);
+}
+
+/**
+ * A fresh connection with the session time zone set to UTC, so that conversions between
+ * timestamps and text or dates do not depend on the machine's zone (a caller's own connection
+ * is used as it is).
+ */
+export async function withUtcConnection<T>(fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+  return withConnection(async (conn) => {
+    await conn.run(`SET TimeZone = 'UTC'`);
+    return fn(conn);
+  });
 }
 
 /** numRecords from an add's stats (0 when absent). */
