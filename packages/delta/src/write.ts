@@ -343,6 +343,8 @@ export interface WriteOptions {
   connection?: DuckDBConnection;
   /** Spark's `dataChange` option: false marks a rearrangement of existing data (default true). */
   dataChange?: boolean;
+  /** The commit's operation name (default `WRITE`, as DataFrameWriter; SQL uses e.g. `CREATE TABLE AS SELECT`). */
+  operation?: string;
 }
 
 export interface WriteResult {
@@ -659,10 +661,11 @@ export async function writeToTable(
       const params: Record<string, unknown> = { mode: modeName(mode), partitionBy: metadata.partitionColumns };
       if (replaceWhere !== undefined) params.predicate = [conditionSql(replaceWhere)];
       const result = await txn.commit({
-        operation: snapshot ? 'WRITE' : 'CREATE TABLE AS SELECT',
-        operationParameters: snapshot
-          ? params
-          : { ...params, isManaged: 'false', description: opts.description, properties: conf },
+        operation: opts.operation ?? 'WRITE',
+        operationParameters:
+          opts.operation === 'CREATE TABLE AS SELECT' || opts.operation === 'CREATE OR REPLACE TABLE AS SELECT'
+            ? { ...params, isManaged: 'false', description: opts.description, properties: conf }
+            : params,
         operationMetrics: {
           numFiles: adds.length,
           numOutputRows,
