@@ -1247,7 +1247,9 @@ export class Lakehouse implements TableResolver, StatementHandler {
       );
       return {
         columns: cols('col_name'),
-        rows: r.rows.filter((x) => !String(x[0]).startsWith('#') && x[0] !== '').map((x) => [x[0]]),
+        rows: r.rows
+          .slice(0, r.rows.findIndex((x) => String(x[0]).startsWith('#') || x[0] === '') >>> 0)
+          .map((x) => [x[0]]),
       };
     }
     if (c.eat('TBLPROPERTIES')) {
@@ -1278,7 +1280,10 @@ export class Lakehouse implements TableResolver, StatementHandler {
     if (info.tableType === 'VIEW') return `CREATE VIEW ${info.fullName} AS ${info.viewDefinition}`;
     const snap = await (await DeltaTable.open(info.storageLocation!)).snapshot();
     const colsText = snap.schema.fields
-      .map((f) => `  ${quoteIdent(f.name)} ${simpleString(f.type).toUpperCase()}${f.nullable ? '' : ' NOT NULL'}`)
+      .map(
+        (f) =>
+          `  ${quoteIdent(f.name)} ${simpleString(f.type).toUpperCase()}${f.nullable ? '' : ' NOT NULL'}${f.metadata?.comment ? ` COMMENT ${sqlString(String(f.metadata.comment))}` : ''}`,
+      )
       .join(',\n');
     let s = `CREATE TABLE ${info.fullName} (\n${colsText})\nUSING delta`;
     if (snap.partitionColumns.length) s += `\nPARTITIONED BY (${snap.partitionColumns.map(quoteIdent).join(', ')})`;

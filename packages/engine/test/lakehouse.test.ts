@@ -102,6 +102,13 @@ describe('SQL on the metastore and Delta tables', () => {
       ['a', 'int', null],
       ['b', 'string', null],
     ]);
+    expect(await rows('SHOW COLUMNS IN p')).toEqual([['a'], ['b']]);
+    expect((await rows('SHOW CREATE TABLE p'))[0][0]).toContain(
+      'CREATE TABLE main.s2.p (\n  a INT,\n  b STRING)\nUSING delta',
+    );
+    expect((await rows('DESCRIBE TABLE EXTENDED p')).map((r) => r[0])).toEqual(
+      expect.arrayContaining(['# Detailed Table Information', 'Location', 'Comment']),
+    );
     await db.run("ALTER TABLE p ADD COLUMNS (c DOUBLE COMMENT 'new')");
     await db.run("ALTER TABLE p SET TBLPROPERTIES ('k1' = 'v1')");
     expect(await rows('SHOW TBLPROPERTIES p')).toEqual(expect.arrayContaining([['k1', 'v1']]));
