@@ -31,6 +31,7 @@ import {
   numRecordsOf,
   removeFor,
   writeDataFiles,
+  userSqlError,
   withUtcConnection,
   type Condition,
 } from './write.js';
@@ -404,7 +405,11 @@ export async function deleteFromTable(
       metrics,
     );
   };
-  return opts.connection ? run(opts.connection) : withUtcConnection(run);
+  try {
+    return await (opts.connection ? run(opts.connection) : withUtcConnection(run));
+  } catch (e) {
+    throw userSqlError(e);
+  }
 }
 
 /** UPDATE table SET col = expr, ... [WHERE condition]. `set` maps column names to DuckDB SQL expressions. */
@@ -493,7 +498,11 @@ export async function updateTable(
       metrics,
     );
   };
-  return opts.connection ? run(opts.connection) : withUtcConnection(run);
+  try {
+    return await (opts.connection ? run(opts.connection) : withUtcConnection(run));
+  } catch (e) {
+    throw userSqlError(e);
+  }
 }
 
 function resolveAssignments(schema: StructType, set: Record<string, string>): Map<string, string> {
@@ -827,5 +836,9 @@ export async function mergeIntoTable(
       await conn.run(`DROP TABLE IF EXISTS ${src}`).catch(() => undefined);
     }
   };
-  return opts.connection ? run(opts.connection) : withUtcConnection(run);
+  try {
+    return await (opts.connection ? run(opts.connection) : withUtcConnection(run));
+  } catch (e) {
+    throw userSqlError(e);
+  }
 }

@@ -19,6 +19,7 @@ import {
   conditionSql,
   discardDataFiles,
   removeFor,
+  userSqlError,
   withUtcConnection,
   writeDataFiles,
   type Condition,
@@ -266,5 +267,9 @@ export async function optimizeTable(
       throw e;
     }
   };
-  return opts.connection ? run(opts.connection) : withUtcConnection(run);
+  try {
+    return await (opts.connection ? run(opts.connection) : withUtcConnection(run));
+  } catch (e) {
+    throw userSqlError(e);
+  }
 }

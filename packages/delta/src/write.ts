@@ -700,7 +700,11 @@ export async function writeToTable(
       await Promise.all(tmpFiles.map((f) => fs.rm(f, { force: true })));
     }
   };
-  return opts.connection ? run(opts.connection) : withUtcConnection(run);
+  try {
+    return await (opts.connection ? run(opts.connection) : withUtcConnection(run));
+  } catch (e) {
+    throw userSqlError(e);
+  }
 }
 
 /**
@@ -713,6 +717,34 @@ export async function withUtcConnection<T>(fn: (conn: DuckDBConnection) => Promi
     await conn.run(`SET TimeZone = 'UTC'`);
     return fn(conn);
   });
+}
+
+const DUCKDB_ERRORS: [RegExp, string, string][] = [
+  [
+    /^Binder Error: .*(not found|does not have a column|Referenced column|could not find|Could not find|not in the)/s,
+    'UNRESOLVED_COLUMN.WITH_SUGGESTION',
+    '42703',
+  ],
+  [/^Binder Error:/, 'DATATYPE_MISMATCH', '42K09'],
+  [/^Parser Error:/, 'PARSE_SYNTAX_ERROR', '42601'],
+  [/^Conversion Error:/, 'CAST_INVALID_INPUT', '22018'],
+  [/^Out of Range Error:/, 'NUMERIC_VALUE_OUT_OF_RANGE', '22003'],
+  [/^Catalog Error: .*Function/s, 'UNRESOLVED_ROUTINE', '42883'],
+  [/^Catalog Error:/, 'TABLE_OR_VIEW_NOT_FOUND', '42P01'],
+  [/^Invalid Input Error:/, 'INVALID_INPUT', '22023'],
+];
+
+/**
+ * A DuckDB error caused by the caller's SQL (a condition, an expression, the source query) as a
+ * LakeboxError with the closest Spark error class; other errors are returned unchanged.
+ */
+export function userSqlError(e: unknown): unknown {
+  const c = constraintError(e);
+  if (c !== e || !(e instanceof Error) || e instanceof LakeboxError) return c;
+  for (const [re, code, sqlState] of DUCKDB_ERRORS) {
+    if (re.test(e.message)) return new LakeboxError(code, e.message, { sqlState, cause: e });
+  }
+  return e;
 }
 
 /** numRecords from an add's stats (0 when absent). */

@@ -90,6 +90,19 @@ describe('DELETE', () => {
   });
 });
 
+describe('bad input', () => {
+  it('reports SQL mistakes in conditions and expressions with Spark error classes, changing nothing', async () => {
+    const t = await people('bad');
+    const v = await (await DeltaTable.open(t)).version();
+    const e = await expectError(deleteFromTable(t, 'no_such_col > 1'), 'UNRESOLVED_COLUMN.WITH_SUGGESTION');
+    expect(e.message).toContain('no_such_col');
+    await expectError(updateTable(t, { score: "'abc'" }, 'id = 1'), 'CAST_INVALID_INPUT');
+    await expectError(updateTable(t, { nope: '1' }), 'UNRESOLVED_COLUMN.WITH_SUGGESTION');
+    await expectError(deleteFromTable(t, 'id >'), 'PARSE_SYNTAX_ERROR');
+    expect(await (await DeltaTable.open(t)).version()).toBe(v);
+  });
+});
+
 describe('UPDATE', () => {
   it('updates matching rows, including a partition column, and keeps the rest', async () => {
     const t = await people('upd');
