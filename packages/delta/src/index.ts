@@ -83,6 +83,7 @@ export {
   numRecordsOf,
   conditionSql,
   withUtcConnection,
+  userSqlError,
   HIVE_DEFAULT_PARTITION,
 } from './write.js';
 export type { Condition, FileWriteSpec, WriteMode, WriteOptions, WriteResult, WriteSource } from './write.js';
