@@ -10,6 +10,8 @@ import type { LakeboxFeature } from './context.js';
  */
 export const featureLoaders: Array<() => Promise<LakeboxFeature>> = [
   () => import('@lakebox/engine').then((m) => m.sqlStatementsFeature()),
+  () => import('@lakebox/connect').then((m) => m.sparkConnectFeature),
+  () => import('@lakebox/mlflow').then((m) => m.mlflowFeature),
 ];
 
 export async function loadFeatures(): Promise<LakeboxFeature[]> {
