@@ -187,8 +187,10 @@ export class S3ObjectStore implements ObjectStore {
         const status = httpStatus(e);
         if (status === 412 || errorName(e) === 'PreconditionFailed') {
           // The object exists. If an earlier attempt of ours may have gone through (a lost
-          // response), the object may be our own write: identical bytes mean it is.
-          if (ambiguous) {
+          // response, retried by us or inside the SDK), the object may be our own write:
+          // identical bytes mean it is.
+          const sdkAttempts = (e as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1;
+          if (ambiguous || sdkAttempts > 1) {
             const existing = await this.get(p).catch(() => undefined);
             if (existing && Buffer.from(existing).equals(Buffer.from(data))) return true;
           }
