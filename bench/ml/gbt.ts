@@ -43,7 +43,10 @@ const p = model.predictProba(test.columns).filter((_, i) => i % 2 === 1);
 const lakeboxAuc = auc(test.label, p);
 console.log(`lakebox: ${lakeboxSeconds.toFixed(1)} s (${lakeboxCpu.toFixed(1)} s CPU), AUC ${lakeboxAuc.toFixed(4)}`);
 
-const out = execFileSync(python, [peer, 'gbt-bench', dir, String(THREADS)], { encoding: 'utf8' });
+const out = execFileSync(python, [peer, 'gbt-bench', dir, String(THREADS)], {
+  encoding: 'utf8',
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
 const r = JSON.parse(out.trim().split('\n').pop()!) as Record<string, number>;
 const rows = [
   ['Lakebox GBT', lakeboxSeconds, lakeboxCpu, lakeboxAuc],

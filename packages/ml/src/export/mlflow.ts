@@ -88,7 +88,7 @@ export async function writeMlflowModel(
   if (opts.inputExample) {
     const rows = opts.inputExample.map((r) => {
       if (r.length !== F) {
-        throw new LakeboxError('ML_FEATURE_COUNT_MISMATCH', `input example row has ${r.length} values, the model ${F}`);
+        throw new LakeboxError('ML_SCHEMA_MISMATCH', `input example row has ${r.length} values, the model ${F}`);
       }
       return r.map((x) => (x === null || Number.isNaN(x) ? null : x));
     });

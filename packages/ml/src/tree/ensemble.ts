@@ -59,7 +59,7 @@ export class TreeEnsembleModel {
     }
     if (columns.length !== this.spec.numFeatures) {
       throw new LakeboxError(
-        'ML_FEATURE_COUNT_MISMATCH',
+        'ML_SCHEMA_MISMATCH',
         `the model was trained on ${this.spec.numFeatures} features, got ${columns.length}`,
       );
     }

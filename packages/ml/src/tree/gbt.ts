@@ -135,7 +135,7 @@ export class GBTEstimator {
       val = checkTrainData(opts.validation, 'validation data');
       if (val.columns.length !== F) {
         throw new LakeboxError(
-          'ML_FEATURE_COUNT_MISMATCH',
+          'ML_SCHEMA_MISMATCH',
           `validation data has ${val.columns.length} features, training data ${F}`,
         );
       }

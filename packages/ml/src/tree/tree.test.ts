@@ -400,8 +400,8 @@ describe('bad input', () => {
 
   it('rejects a different number of features at predict time', () => {
     const m = new GBTEstimator({ objective: 'binary', numIterations: 2 }).fit({ columns: d.columns, label: d.y });
-    expectError(() => m.predict(d.columns.slice(0, 2)), 'ML_FEATURE_COUNT_MISMATCH');
-    expectError(() => m.shapValues([...d.columns, d.columns[0]]), 'ML_FEATURE_COUNT_MISMATCH');
+    expectError(() => m.predict(d.columns.slice(0, 2)), 'ML_SCHEMA_MISMATCH');
+    expectError(() => m.shapValues([...d.columns, d.columns[0]]), 'ML_SCHEMA_MISMATCH');
   });
 
   it('rejects invalid params', () => {
