@@ -378,7 +378,8 @@ async function rowsSource(
     .map((r) =>
       JSON.stringify(r, (_k, v: unknown) => {
         if (typeof v === 'bigint') return v.toString();
-        if (v instanceof Uint8Array) return Buffer.from(v).toString('latin1');
+        // Binary travels as hex text (decoded with from_hex for binary columns of an existing table).
+        if (v instanceof Uint8Array) return Buffer.from(v).toString('hex');
         return v;
       }),
     )
@@ -400,11 +401,15 @@ async function rowsSource(
     return `SELECT ${tableFields.map((f) => `CAST(NULL AS ${duckdbTypeName(f.type)}) AS ${sqlIdent(f.name)}`).join(', ')} WHERE false`;
   }
   if (known.length === names.size && known.length > 0) {
+    const binary: string[] = [];
     const cols = known.map((n) => {
       const f = tableFields.find((x) => x.name.toLowerCase() === n.toLowerCase())!;
-      return `${sqlString(n)}: ${sqlString(duckdbTypeName(f.type))}`;
+      if (f.type === 'binary') binary.push(n);
+      return `${sqlString(n)}: ${sqlString(f.type === 'binary' ? 'VARCHAR' : duckdbTypeName(f.type))}`;
     });
-    return `SELECT * FROM read_json(${sqlString(file)}, format = 'newline_delimited', columns = {${cols.join(', ')}})`;
+    const read = `SELECT * FROM read_json(${sqlString(file)}, format = 'newline_delimited', columns = {${cols.join(', ')}})`;
+    if (binary.length === 0) return read;
+    return `SELECT * REPLACE (${binary.map((n) => `from_hex(${sqlIdent(n)}) AS ${sqlIdent(n)}`).join(', ')}) FROM (${read}) AS __rows`;
   }
   return `SELECT * FROM read_json(${sqlString(file)}, format = 'newline_delimited', sample_size = -1)`;
 }

@@ -150,6 +150,29 @@ describe('writeToTable', () => {
     );
   });
 
+  it('writes JS rows into typed columns (dates, timestamps, decimals, binary, bigint)', async () => {
+    const t = loc('js-rows');
+    await writeToTable(t, {
+      sql: `SELECT 1::BIGINT AS id, DATE '2024-01-01' AS d, TIMESTAMPTZ '2024-01-01 00:00:00+00' AS ts, 1.25::DECIMAL(6,2) AS dec, '\\x00'::BLOB AS bin WHERE false`,
+    });
+    await writeToTable(t, {
+      rows: [
+        {
+          id: 9007199254740993n,
+          d: '2024-02-29',
+          ts: new Date('2024-03-01T12:34:56.789Z'),
+          dec: '12.34',
+          bin: new Uint8Array([0, 255, 16]),
+        },
+      ],
+    });
+    const [r] = await rows(t);
+    expect(r!.id).toBe(9007199254740993n);
+    expect((r!.ts as Date).toISOString()).toBe('2024-03-01T12:34:56.789Z');
+    expect(String(r!.dec)).toBe('12.34');
+    expect(Array.from(r!.bin as Uint8Array)).toEqual([0, 255, 16]);
+  });
+
   it('rejects a schema mismatch with a message that shows both schemas and the column', async () => {
     const t = loc('mismatch');
     await writeToTable(t, { sql: `SELECT 1::BIGINT AS id, 'a' AS name` });
