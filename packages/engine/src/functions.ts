@@ -162,7 +162,7 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
   sinh: { status: 'supported', emit: (a) => `((exp(${a[0]}) - exp(-(${a[0]}))) / 2)` },
   sqrt: {
     status: 'supported',
-    emit: (a) => `CASE WHEN ${a[0]} >= 0 THEN sqrt(${a[0]}) ELSE CAST('NaN' AS DOUBLE) END`,
+    emit: (a) => `CASE WHEN ${a[0]} >= 0 THEN sqrt(${a[0]}) WHEN ${a[0]} < 0 THEN CAST('NaN' AS DOUBLE) END`,
   },
   tan: { status: 'supported', emit: 'tan' },
   tanh: { status: 'supported', emit: 'tanh' },
@@ -211,7 +211,11 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
     status: 'supported',
     emit: (a) => `spark_concat(${a.map((x) => `(${x})`).join(' || ')}, ${a.map((x) => `(${x}) IS NULL`).join(' OR ')})`,
   },
-  concat_ws: { status: 'supported', emit: (a) => `concat_ws(${a.join(', ')})` },
+  concat_ws: {
+    status: 'different',
+    note: 'array arguments are not flattened',
+    emit: (a) => `concat_ws(${a.join(', ')})`,
+  },
   contains: { status: 'supported', emit: 'contains' },
   decode: {
     status: 'different',

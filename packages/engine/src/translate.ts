@@ -651,6 +651,18 @@ export class Translator {
       if (inIdx > 0)
         return `instr(${this.expr(rawArgs[0].slice(inIdx + 1))}, ${this.expr(rawArgs[0].slice(0, inIdx))})`;
     }
+    if (name === 'trim' && rawArgs.length === 1 && rawArgs[0].some((x) => isWord(x, 'FROM'))) {
+      const a = rawArgs[0];
+      const fr = a.findIndex((x) => isWord(x, 'FROM'));
+      let k = 0;
+      let fn = 'trim';
+      if (isWord(a[0], 'BOTH', 'LEADING', 'TRAILING')) {
+        fn = isWord(a[0], 'LEADING') ? 'ltrim' : isWord(a[0], 'TRAILING') ? 'rtrim' : 'trim';
+        k = 1;
+      }
+      const chars = fr > k ? this.expr(a.slice(k, fr)) : "' '";
+      return `${fn}(${this.expr(a.slice(fr + 1))}, ${chars})`;
+    }
     if (name === 'overlay' && rawArgs.length === 1) {
       const a = rawArgs[0];
       const pl = a.findIndex((x) => isWord(x, 'PLACING'));

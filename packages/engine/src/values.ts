@@ -25,7 +25,8 @@ import {
 export function toJsonValue(v: DuckDBValue, _t?: DuckDBType): unknown {
   if (v === null || v === undefined) return null;
   if (typeof v === 'bigint') return v >= -9007199254740991n && v <= 9007199254740991n ? Number(v) : v.toString();
-  if (typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean') return v;
+  if (typeof v === 'number') return Number.isFinite(v) ? v : Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
+  if (typeof v === 'string' || typeof v === 'boolean') return v;
   if (v instanceof DuckDBDecimalValue) return v.toString();
   if (v instanceof DuckDBDateValue) return v.toString();
   if (
