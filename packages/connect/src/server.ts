@@ -1,0 +1,494 @@
+import { randomUUID } from 'node:crypto';
+import * as grpc from '@grpc/grpc-js';
+import { LakeboxError } from '@lakebox/common';
+import type { Principal, PrincipalStore } from '@lakebox/catalog';
+import { isQuery, type Session, type SqlEngine, type StatementResult } from '@lakebox/engine';
+import { arrowIpc } from './arrow.js';
+import { SPARK_DEFAULTS, isModifiable } from './config.js';
+import { toGrpcError } from './errors.js';
+import { RelationCompiler, quoteName, typeName, unsupported, type CompileEnv } from './plan.js';
+import { sparkConnectService } from './proto.js';
+import { showString } from './show.js';
+import { dataTypeProto, schemaProto, wireSparkType } from './types.js';
+
+type Msg = any;
+
+/** The Spark version Lakebox answers to `spark.version` (the protocol it speaks). */
+export const SPARK_VERSION = '4.0.1';
+
+interface ConnectSession {
+  id: string;
+  serverSideId: string;
+  user: string;
+  conf: Map<string, string>;
+  sql: Session;
+}
+
+interface Operation {
+  sessionId: string;
+  user: string;
+  responses: Msg[];
+  createdAt: number;
+}
+
+export interface SparkConnectOptions {
+  engine: SqlEngine;
+  principals: PrincipalStore;
+  log?: { debug?(o: unknown, msg?: string): void; error(o: unknown, msg?: string): void };
+}
+
+/** The SparkConnectService implementation over the SQL engine. */
+export class SparkConnectServer {
+  private sessions = new Map<string, ConnectSession>();
+  /** Responses of reattachable operations, kept until ReleaseExecute (or 15 minutes). */
+  private operations = new Map<string, Operation>();
+  private server: grpc.Server | undefined;
+
+  constructor(private readonly opts: SparkConnectOptions) {}
+
+  async listen(host: string, port: number): Promise<number> {
+    const server = new grpc.Server({
+      'grpc.max_receive_message_length': 128 * 1024 * 1024,
+      'grpc.max_send_message_length': 128 * 1024 * 1024,
+    });
+    server.addService(sparkConnectService(), this.handlers());
+    const bound = await new Promise<number>((resolve, reject) =>
+      server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, p) =>
+        err ? reject(err) : resolve(p),
+      ),
+    );
+    this.server = server;
+    return bound;
+  }
+
+  async close(): Promise<void> {
+    const s = this.server;
+    this.server = undefined;
+    if (!s) return;
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(() => {
+        s.forceShutdown();
+        resolve();
+      }, 2000);
+      s.tryShutdown(() => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+  }
+
+  private async principal(call: { metadata: grpc.Metadata }): Promise<Principal> {
+    const h = call.metadata.get('authorization')[0];
+    const m = typeof h === 'string' ? /^Bearer\s+(.+)$/i.exec(h.trim()) : null;
+    if (!m)
+      throw new LakeboxError('UNAUTHENTICATED', 'a token is required: connect with sc://host:port/;token=<token>', {
+        httpStatus: 401,
+      });
+    return this.opts.principals.authenticate(m[1]!.trim());
+  }
+
+  private session(req: Msg, user: string): ConnectSession {
+    const id = req.session_id as string;
+    if (!id) throw new LakeboxError('INVALID_HANDLE.FORMAT', 'session_id is required', { sqlState: 'HY000' });
+    let s = this.sessions.get(id);
+    if (!s) {
+      s = {
+        id,
+        serverSideId: randomUUID(),
+        user,
+        conf: new Map(),
+        sql: { catalog: 'main', schema: 'default', user },
+      };
+      this.sessions.set(id, s);
+    } else if (s.user !== user) {
+      throw new LakeboxError('INVALID_HANDLE.SESSION_NOT_FOUND', `Session ${id} not found`, { sqlState: 'HY000' });
+    }
+    const observed = req.client_observed_server_side_session_id as string | undefined;
+    if (observed && observed !== s.serverSideId)
+      throw new LakeboxError(
+        'INVALID_HANDLE.SESSION_CHANGED',
+        `The existing Spark server driver instance has restarted`,
+        {
+          sqlState: 'HY000',
+        },
+      );
+    return s;
+  }
+
+  private unary(fn: (req: Msg, user: string) => Promise<Msg>): grpc.handleUnaryCall<Msg, Msg> {
+    return (call, callback) => {
+      (async () => fn(call.request, (await this.principal(call)).name))().then(
+        (res) => callback(null, res),
+        (e: unknown) => {
+          this.logUnexpected(e);
+          callback(toGrpcError(e));
+        },
+      );
+    };
+  }
+
+  private logUnexpected(e: unknown) {
+    if (!(e instanceof LakeboxError)) this.opts.log?.error({ err: e }, 'spark connect: unexpected error');
+  }
+
+  private handlers(): grpc.UntypedServiceImplementation {
+    const notSupported = (what: string) =>
+      this.unary(async () => {
+        throw unsupported(what);
+      });
+    return {
+      ExecutePlan: (call: grpc.ServerWritableStream<Msg, Msg>) => {
+        void this.executePlan(call);
+      },
+      ReattachExecute: (call: grpc.ServerWritableStream<Msg, Msg>) => {
+        void this.reattach(call);
+      },
+      AnalyzePlan: this.unary((req, user) => this.analyze(req, user)),
+      Config: this.unary(async (req, user) => this.config(req, user)),
+      ReleaseExecute: this.unary(async (req, user) => {
+        const s = this.session(req, user);
+        const op = req.operation_id as string;
+        if (req.release === 'release_all') this.operations.delete(op);
+        else if (req.release === 'release_until') {
+          const o = this.operations.get(op);
+          const i = o?.responses.findIndex((r) => r.response_id === req.release_until.response_id) ?? -1;
+          if (o && i >= 0) o.responses = o.responses.slice(i + 1);
+        }
+        return { session_id: s.id, server_side_session_id: s.serverSideId, operation_id: op };
+      }),
+      ReleaseSession: this.unary(async (req, user) => {
+        const s = this.sessions.get(req.session_id);
+        if (s && s.user === user) this.sessions.delete(req.session_id);
+        return { session_id: req.session_id, server_side_session_id: s?.serverSideId ?? '' };
+      }),
+      Interrupt: this.unary(async (req, user) => {
+        const s = this.session(req, user);
+        return { session_id: s.id, server_side_session_id: s.serverSideId, interrupted_ids: [] };
+      }),
+      AddArtifacts: (call: grpc.ServerReadableStream<Msg, Msg>, callback: grpc.sendUnaryData<Msg>) => {
+        call.on('data', () => undefined);
+        call.on('end', () => callback(toGrpcError(unsupported('AddArtifacts (UDFs, addArtifact)'))));
+        call.on('error', () => undefined);
+      },
+      ArtifactStatus: notSupported('ArtifactStatus'),
+      FetchErrorDetails: notSupported('FetchErrorDetails'),
+      CloneSession: notSupported('CloneSession'),
+    };
+  }
+
+  // ---- ExecutePlan -------------------------------------------------------------------------
+
+  private async executePlan(call: grpc.ServerWritableStream<Msg, Msg>): Promise<void> {
+    const req = call.request;
+    try {
+      const user = (await this.principal(call)).name;
+      const s = this.session(req, user);
+      const operationId = (req.operation_id as string) || randomUUID();
+      const reattachable = (req.request_options ?? []).some((o: Msg) => o.reattach_options?.reattachable);
+      const base = { session_id: s.id, server_side_session_id: s.serverSideId, operation_id: operationId };
+      const responses: Msg[] = [];
+      const push = (body: Msg) => responses.push({ ...base, response_id: randomUUID(), ...body });
+      await this.run(req.plan, s, push);
+      push({ result_complete: {} });
+      if (reattachable) {
+        this.sweep();
+        this.operations.set(operationId, { sessionId: s.id, user, responses: [...responses], createdAt: Date.now() });
+      }
+      for (const r of responses) call.write(r);
+      call.end();
+    } catch (e) {
+      this.logUnexpected(e);
+      call.emit('error', toGrpcError(e));
+    }
+  }
+
+  private async reattach(call: grpc.ServerWritableStream<Msg, Msg>): Promise<void> {
+    const req = call.request;
+    try {
+      const user = (await this.principal(call)).name;
+      this.session(req, user);
+      const op = this.operations.get(req.operation_id);
+      if (!op || op.user !== user)
+        throw new LakeboxError('INVALID_HANDLE.OPERATION_NOT_FOUND', `Operation ${req.operation_id} not found`, {
+          sqlState: 'HY000',
+        });
+      let rest = op.responses;
+      if (req.last_response_id) {
+        const i = rest.findIndex((r) => r.response_id === req.last_response_id);
+        rest = i >= 0 ? rest.slice(i + 1) : rest;
+      }
+      for (const r of rest) call.write(r);
+      call.end();
+    } catch (e) {
+      this.logUnexpected(e);
+      call.emit('error', toGrpcError(e));
+    }
+  }
+
+  private sweep() {
+    const now = Date.now();
+    for (const [id, o] of this.operations) if (now - o.createdAt > 15 * 60_000) this.operations.delete(id);
+  }
+
+  private env(s: ConnectSession): CompileEnv {
+    const env: CompileEnv = {
+      params: {},
+      columns: async (sql, params) =>
+        (await this.sql(`SELECT * FROM (${sql}) AS _cols LIMIT 0`, s, params)).columns.map((c) => c.name),
+    };
+    return env;
+  }
+
+  private sql(text: string, s: ConnectSession, params: CompileEnv['params'] = {}): Promise<StatementResult> {
+    this.opts.log?.debug?.({ sql: text }, 'spark connect: running');
+    return this.opts.engine.execute(text, { session: s.sql, params });
+  }
+
+  /** Compile a relation to Spark SQL and run it. */
+  private async query(rel: Msg, s: ConnectSession, wrap?: (sql: string) => string): Promise<StatementResult> {
+    const env = this.env(s);
+    const sql = await new RelationCompiler(env).relation(rel);
+    return this.sql(wrap ? wrap(sql) : sql, s, env.params);
+  }
+
+  private batch(r: StatementResult): Msg {
+    const columns = r.columns.map((c) => ({ name: c.name, type: wireSparkType(c.type) }));
+    return {
+      arrow_batch: { row_count: String(r.rows.length), data: Buffer.from(arrowIpc(r.columns, r.rows)) },
+      schema: schemaProto(columns),
+    };
+  }
+
+  private async run(plan: Msg, s: ConnectSession, push: (m: Msg) => void): Promise<void> {
+    if (!plan) throw unsupported('an ExecutePlan request without a plan');
+    if (plan.op_type === 'root') {
+      const root = plan.root;
+      if (root.rel_type === 'show_string') {
+        const sh = root.show_string;
+        if (sh.vertical) throw unsupported('show(vertical=True)');
+        const n = Number(sh.num_rows ?? 20);
+        const r = await this.query(sh.input, s, (q) => `SELECT * FROM (${q}) AS _show LIMIT ${n + 1}`);
+        const text = showString(r, n, Number(sh.truncate ?? 20));
+        push(this.batch({ columns: [{ name: 'show_string', type: 'string' }], rows: [[text]] }));
+        return;
+      }
+      push(this.batch(await this.query(root, s)));
+      return;
+    }
+    const cmd = plan.command;
+    switch (cmd?.command_type) {
+      case 'sql_command':
+        return this.sqlCommand(cmd.sql_command, s, push);
+      case 'write_operation':
+        await this.write(cmd.write_operation, s);
+        return;
+      default:
+        throw unsupported(`command ${cmd?.command_type ?? '(empty)'}`);
+    }
+  }
+
+  private async sqlCommand(c: Msg, s: ConnectSession, push: (m: Msg) => void): Promise<void> {
+    const input: Msg =
+      c.input ??
+      ({
+        rel_type: 'sql',
+        sql: {
+          query: c.sql,
+          args: c.args,
+          pos_args: c.pos_args,
+          named_arguments: c.named_arguments,
+          pos_arguments: c.pos_arguments,
+        },
+      } as Msg);
+    if (input.rel_type !== 'sql') throw unsupported(`sql command with a ${input.rel_type} input`);
+    const stmts = this.opts.engine.parse(input.sql.query);
+    if (stmts.length === 1 && isQuery(stmts[0]!.nodes)) {
+      // A query stays lazy: the client executes the relation when an action runs.
+      push({ sql_command_result: { relation: input } });
+      return;
+    }
+    const env = this.env(s);
+    const sql = await new RelationCompiler(env).relation(input);
+    const r = await this.sql(sql, s, env.params);
+    push({
+      sql_command_result: {
+        relation: { rel_type: 'local_relation', local_relation: { data: Buffer.from(arrowIpc(r.columns, r.rows)) } },
+      },
+    });
+  }
+
+  private async write(w: Msg, s: ConnectSession): Promise<void> {
+    if (w.save_type !== 'table') throw unsupported('DataFrameWriter.save() to a path (use saveAsTable)');
+    if ((w.partitioning_columns ?? []).length || w.bucket_by || (w.sort_column_names ?? []).length)
+      throw unsupported('partitionBy/bucketBy/sortBy in DataFrameWriter');
+    const fmt = String(w.source ?? '').toLowerCase();
+    if (fmt && fmt !== 'delta') throw unsupported(`saveAsTable with format '${fmt}' (tables are Delta)`);
+    const name = quoteName(w.table.table_name);
+    const env = this.env(s);
+    const q = await new RelationCompiler(env).relation(w.input);
+    const mode = (w.mode ?? 'SAVE_MODE_UNSPECIFIED') as string;
+    let sql: string;
+    if (w.table.save_method === 'TABLE_SAVE_METHOD_INSERT_INTO') {
+      sql = `INSERT ${mode === 'SAVE_MODE_OVERWRITE' ? 'OVERWRITE' : 'INTO'} ${name} ${q}`;
+    } else if (mode === 'SAVE_MODE_OVERWRITE') sql = `CREATE OR REPLACE TABLE ${name} AS ${q}`;
+    else if (mode === 'SAVE_MODE_IGNORE') sql = `CREATE TABLE IF NOT EXISTS ${name} AS ${q}`;
+    else if (mode === 'SAVE_MODE_APPEND') {
+      const exists = await this.sql(
+        `SHOW TABLES LIKE ${JSON.stringify(String(w.table.table_name).split('.').pop())}`,
+        s,
+      )
+        .then((r) => r.rows.length > 0)
+        .catch(() => false);
+      sql = exists ? `INSERT INTO ${name} ${q}` : `CREATE TABLE ${name} AS ${q}`;
+    } else sql = `CREATE TABLE ${name} AS ${q}`;
+    await this.sql(sql, s, env.params);
+  }
+
+  // ---- AnalyzePlan -------------------------------------------------------------------------
+
+  private async analyze(req: Msg, user: string): Promise<Msg> {
+    const s = this.session(req, user);
+    const base = { session_id: s.id, server_side_session_id: s.serverSideId };
+    const columnsOf = async (plan: Msg) => {
+      if (plan?.op_type !== 'root') throw unsupported('analyzing a command');
+      const r = await this.query(plan.root, s, (q) => `SELECT * FROM (${q}) AS _schema LIMIT 0`);
+      return r.columns.map((c) => ({ name: c.name, type: wireSparkType(c.type) }));
+    };
+    switch (req.analyze) {
+      case 'schema':
+        return { ...base, schema: { schema: schemaProto(await columnsOf(req.schema.plan)) } };
+      case 'spark_version':
+        return { ...base, spark_version: { version: SPARK_VERSION } };
+      case 'is_local':
+        return { ...base, is_local: { is_local: req.is_local.plan?.root?.rel_type === 'local_relation' } };
+      case 'is_streaming':
+        return { ...base, is_streaming: { is_streaming: false } };
+      case 'explain': {
+        const plan = req.explain.plan;
+        if (plan?.op_type !== 'root') throw unsupported('explaining a command');
+        const sql = await new RelationCompiler(this.env(s)).relation(plan.root);
+        return { ...base, explain: { explain_string: `== Physical Plan ==\nLakebox Spark SQL:\n${sql}\n` } };
+      }
+      case 'tree_string': {
+        const cols = await columnsOf(req.tree_string.plan);
+        const text = 'root\n' + cols.map((c) => ` |-- ${c.name}: ${treeType(c.type)} (nullable = true)\n`).join('');
+        return { ...base, tree_string: { tree_string: text } };
+      }
+      case 'ddl_parse':
+        return { ...base, ddl_parse: { parsed: ddlParse(req.ddl_parse.ddl_string) } };
+      default:
+        throw unsupported(`AnalyzePlan ${req.analyze ?? '(empty)'}`);
+    }
+  }
+
+  // ---- Config ------------------------------------------------------------------------------
+
+  private config(req: Msg, user: string): Msg {
+    const s = this.session(req, user);
+    const op = req.operation ?? {};
+    const get = (k: string) => s.conf.get(k) ?? SPARK_DEFAULTS[k];
+    const kv = (key: string, value: string | undefined) => (value === undefined ? { key } : { key, value });
+    let pairs: Msg[] = [];
+    switch (op.op_type) {
+      case 'set':
+        for (const p of op.set.pairs ?? []) {
+          if (!isModifiable(p.key) && !op.set.silent && p.key.startsWith('spark.sql.'))
+            throw new LakeboxError(
+              'CANNOT_MODIFY_CONFIG',
+              `Cannot modify the value of the static Spark config: "${p.key}".`,
+              {
+                sqlState: '46110',
+              },
+            );
+          if (p.value === undefined) s.conf.delete(p.key);
+          else s.conf.set(p.key, p.value);
+        }
+        break;
+      case 'get':
+        pairs = (op.get.keys ?? []).map((k: string) => {
+          const v = get(k);
+          if (v === undefined)
+            throw new LakeboxError('SQL_CONF_NOT_FOUND', `The SQL config "${k}" cannot be found.`, {
+              sqlState: '42K0I',
+            });
+          return kv(k, v);
+        });
+        break;
+      case 'get_with_default':
+        pairs = (op.get_with_default.pairs ?? []).map((p: Msg) =>
+          kv(p.key, s.conf.get(p.key) ?? p.value ?? SPARK_DEFAULTS[p.key]),
+        );
+        break;
+      case 'get_option':
+        pairs = (op.get_option.keys ?? []).map((k: string) => kv(k, get(k)));
+        break;
+      case 'get_all': {
+        const prefix = (op.get_all.prefix as string | undefined) ?? '';
+        const all = new Map([...Object.entries(SPARK_DEFAULTS), ...s.conf]);
+        pairs = [...all].filter(([k]) => k.startsWith(prefix)).map(([k, v]) => kv(k, v));
+        break;
+      }
+      case 'unset':
+        for (const k of op.unset.keys ?? []) s.conf.delete(k);
+        break;
+      case 'is_modifiable':
+        pairs = (op.is_modifiable.keys ?? []).map((k: string) => kv(k, String(isModifiable(k))));
+        break;
+      default:
+        throw unsupported(`Config operation ${op.op_type ?? '(empty)'}`);
+    }
+    return { session_id: s.id, server_side_session_id: s.serverSideId, pairs, warnings: [] };
+  }
+}
+
+function treeType(t: string): string {
+  const m: Record<string, string> = { int: 'integer', bigint: 'long', smallint: 'short', tinyint: 'byte' };
+  return m[t] ?? t;
+}
+
+/** A DDL schema string (`a INT, b STRING` or a single type) as a DataType proto. */
+function ddlParse(ddl: string): Msg {
+  const text = ddl.trim();
+  const fields: string[] = [];
+  let depth = 0;
+  let cur = '';
+  for (const c of text) {
+    if (c === '<' || c === '(') depth++;
+    if (c === '>' || c === ')') depth--;
+    if (c === ',' && depth === 0) {
+      fields.push(cur.trim());
+      cur = '';
+    } else cur += c;
+  }
+  if (cur.trim()) fields.push(cur.trim());
+  const named = fields.map((f) => /^(`(?:[^`]|``)+`|[A-Za-z_][\w]*)\s*:?\s+(.+)$/.exec(f));
+  if (named.every((m) => m)) {
+    return {
+      struct: {
+        fields: named.map((m) => ({
+          name: m![1]!.startsWith('`') ? m![1]!.slice(1, -1).replaceAll('``', '`') : m![1]!,
+          data_type: dataTypeProto(normalizeType(m![2]!)),
+          nullable: !/\bNOT\s+NULL\b/i.test(m![2]!),
+        })),
+      },
+    };
+  }
+  return dataTypeProto(normalizeType(text));
+}
+
+function normalizeType(t: string): string {
+  const s = t
+    .replace(/\s+NOT\s+NULL\b/i, '')
+    .trim()
+    .toLowerCase();
+  const m: Record<string, string> = {
+    integer: 'int',
+    long: 'bigint',
+    short: 'smallint',
+    byte: 'tinyint',
+    real: 'float',
+  };
+  return m[s] ?? s;
+}
+
+export { typeName };

@@ -1,0 +1,145 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../../tests/support/ports.js';
+import { venvPython } from '../../../tests/support/python.js';
+import { REPO_ROOT } from '../../../tests/support/repo.js';
+
+// The real `lakebox start` (free ports, temp data dir) and the real PySpark Spark Connect client
+// (pyspark 4.0.1, tests/peers/connect_client.py): config, spark.sql with arguments, DDL/DML,
+// DataFrame operations compiled to SQL, createDataFrame from pandas, joins, show(), toPandas(),
+// saveAsTable, and Spark's exception classes for errors.
+
+const run = promisify(execFile);
+const bin = fileURLToPath(new URL('../../cli/bin/lakebox.js', import.meta.url));
+let child: ChildProcess | undefined;
+let dir: string;
+let scPort: number;
+let token: string;
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lakebox-connect-'));
+  const httpPort = await freePort();
+  scPort = await freePort();
+  child = spawn(process.execPath, [bin, 'start', '--port', String(httpPort), '--data', path.join(dir, 'data')], {
+    env: { ...process.env, LAKEBOX_SPARK_CONNECT_PORT: String(scPort) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+  child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
+  await new Promise<void>((resolve, reject) => {
+    const check = () => {
+      if (out.includes('"service":"spark-connect"')) resolve();
+    };
+    child!.stdout!.on('data', check);
+    child!.once('exit', (code) => reject(new Error(`lakebox start exited with ${code}:\n${out}`)));
+  });
+  token = /lbx_[0-9a-f]{64}/.exec(out)![0];
+}, 60_000);
+
+afterAll(async () => {
+  if (child && child.exitCode === null) {
+    const exited = new Promise((r) => child!.once('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+  }
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('PySpark (Spark Connect) against lakebox start', () => {
+  it('runs SQL and DataFrame programs with Spark semantics and errors', async () => {
+    // PySpark sends a token over a plaintext channel only to "localhost" (local credentials).
+    const { stdout } = await run(
+      venvPython(),
+      [path.join(REPO_ROOT, 'tests', 'peers', 'connect_client.py'), `sc://localhost:${scPort}/;token=${token}`],
+      { timeout: 180_000, maxBuffer: 16 * 1024 * 1024 },
+    );
+    const out = JSON.parse(stdout.trim().split('\n').pop()!);
+    expect(out.version).toBe('4.0.1');
+    expect([out.conf_tz, out.conf_ansi, out.conf_set, out.conf_default]).toEqual(['UTC', 'true', 'x', 'fallback']);
+    expect(out.sql).toEqual([[1, 'a', 2.5]]);
+    expect(out.sql_args).toEqual([[42]]);
+    expect(out.range).toEqual([[0], [2], [4]]);
+    expect(out.schema).toEqual([
+      ['id', 'bigint'],
+      ['name', 'string'],
+      ['dept', 'string'],
+      ['salary', 'double'],
+    ]);
+    expect(out.filter_select).toEqual([
+      ['ann', 200],
+      ['bob', 160],
+    ]);
+    expect(out.group_agg).toEqual([
+      ['ops', 2, 70, 'dee'],
+      ['eng', 2, 180, 'bob'],
+    ]);
+    expect(out.group_agg_columns).toEqual(['dept', 'max(name)']);
+    expect(out.join).toEqual([
+      ['ann', 3],
+      ['bob', 3],
+      ['cid', 1],
+      ['dee', 1],
+    ]);
+    expect(out.join_cond).toEqual([
+      ['dee', 1],
+      ['cid', 1],
+      ['bob', 3],
+      ['ann', 3],
+    ]);
+    expect(out.with_columns).toEqual([
+      [1, 'ann', 100, 'ANN'],
+      [2, 'bob', 80, 'BOB'],
+    ]);
+    expect(out.offset).toEqual([[4, 'dee', 'ops', null]]);
+    expect(out.pandas).toEqual([
+      [1, 'ann'],
+      [2, 'bob'],
+      [3, 'cid'],
+      [4, 'dee'],
+    ]);
+    expect(out.show).toBe(
+      [
+        '+---+----+----+------+',
+        '| id|name|dept|salary|',
+        '+---+----+----+------+',
+        '|  1| ann| eng| 100.0|',
+        '|  2| bob| eng|  80.0|',
+        '|  3| cid| ops|  70.0|',
+        '|  4| dee| ops|  NULL|',
+        '+---+----+----+------+',
+        '',
+      ].join('\n'),
+    );
+    expect(out.when_isin).toEqual([
+      ['ann', 'some'],
+      ['dee', 'none'],
+    ]);
+    expect(out.saved).toEqual([
+      ['eng', 3],
+      ['ops', 1],
+    ]);
+    expect(out.appended).toEqual([
+      [5, 'eve'],
+      [6, 'fay'],
+    ]);
+    expect(out.err_table).toMatchObject({ type: 'AnalysisException', error_class: 'TABLE_OR_VIEW_NOT_FOUND' });
+    expect(out.err_parse).toMatchObject({ type: 'ParseException', error_class: 'PARSE_SYNTAX_ERROR' });
+    expect(out.err_column).toMatchObject({
+      type: 'AnalysisException',
+      error_class: 'UNRESOLVED_COLUMN.WITH_SUGGESTION',
+    });
+    expect(out.err_unsupported).toMatchObject({
+      type: 'UnsupportedOperationException',
+      error_class: 'UNSUPPORTED_FEATURE',
+    });
+    expect(out.err_unsupported.message).toContain('relation sample');
+    expect(out.after_errors).toEqual([[2]]);
+    expect(out.err_token).toMatchObject({ error_class: 'UNAUTHENTICATED' });
+  }, 200_000);
+});

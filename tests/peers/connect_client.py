@@ -1,0 +1,95 @@
+"""The real PySpark Spark Connect client (pyspark 4.0.1, unchanged) against `lakebox start`.
+
+Usage: connect_client.py sc://127.0.0.1:<port>/;token=<token>
+Prints one JSON object with what each step returned; the test asserts on it.
+"""
+
+import json
+import sys
+
+import pandas as pd
+
+from pyspark.sql import SparkSession
+from pyspark.sql import functions as F
+
+url = sys.argv[1]
+out = {}
+
+
+def rows(df):
+    return [list(r) for r in df.collect()]
+
+
+def error_of(fn):
+    try:
+        fn()
+    except Exception as e:  # noqa: BLE001 - the test asserts on the class and the error class
+        get_class = getattr(e, "getCondition", None) or getattr(e, "getErrorClass", None)
+        return {"type": type(e).__name__, "error_class": get_class() if get_class else None, "message": str(e)[:400]}
+    return None
+
+
+spark = SparkSession.builder.remote(url).getOrCreate()
+out["version"] = spark.version
+out["conf_tz"] = spark.conf.get("spark.sql.session.timeZone")
+out["conf_ansi"] = spark.conf.get("spark.sql.ansi.enabled")
+spark.conf.set("spark.lakebox.test", "x")
+out["conf_set"] = spark.conf.get("spark.lakebox.test")
+out["conf_default"] = spark.conf.get("spark.lakebox.unset", "fallback")
+
+# spark.sql: a query (lazy) and its results
+out["sql"] = rows(spark.sql("SELECT 1 AS one, 'a' AS s, CAST(2.5 AS DOUBLE) AS d"))
+out["sql_args"] = rows(spark.sql("SELECT :x + 1 AS y", args={"x": 41}))
+out["range"] = rows(spark.range(5).filter(F.col("id") % 2 == 0))
+
+# DDL/DML through spark.sql, then the table through spark.table
+spark.sql("CREATE TABLE people (id BIGINT, name STRING, dept STRING, salary DOUBLE)")
+spark.sql(
+    "INSERT INTO people VALUES (1, 'ann', 'eng', 100.0), (2, 'bob', 'eng', 80.0), "
+    "(3, 'cid', 'ops', 70.0), (4, 'dee', 'ops', NULL)"
+)
+people = spark.table("people")
+out["schema"] = [[f.name, f.dataType.simpleString()] for f in people.schema.fields]
+out["filter_select"] = rows(people.filter(people.salary > 75).select("name", (people.salary * 2).alias("double")).orderBy("name"))
+out["group_agg"] = rows(
+    people.groupBy("dept").agg(F.count("*").alias("n"), F.sum("salary").alias("total"), F.max("name")).orderBy(F.col("dept").desc())
+)
+out["group_agg_columns"] = people.groupBy("dept").agg(F.max("name")).columns
+
+# createDataFrame from pandas, join, withColumn, drop, limit/offset
+depts = spark.createDataFrame(pd.DataFrame({"dept": ["eng", "ops"], "floor": [3, 1]}))
+joined = people.join(depts, on="dept").select("name", "floor").orderBy("name")
+out["join"] = rows(joined)
+cond = people.join(depts, people.dept == depts.dept, "left").select(people.name, depts.floor).orderBy(people.name.desc())
+out["join_cond"] = rows(cond)
+out["with_columns"] = rows(
+    people.withColumn("upper", F.upper("name")).withColumn("salary", F.coalesce("salary", F.lit(0.0))).drop("dept").orderBy("id").limit(2)
+)
+out["offset"] = rows(people.orderBy("id").offset(3))
+out["pandas"] = people.orderBy("id").toPandas()[["id", "name"]].values.tolist()
+out["show"] = people.orderBy("id")._show_string(20, 20)
+out["when_isin"] = rows(
+    people.select("name", F.when(people.salary.isNull(), "none").otherwise("some").alias("has")).filter(people.name.isin("ann", "dee")).orderBy("name")
+)
+
+# saveAsTable from a DataFrame, read back
+depts.write.saveAsTable("depts")
+out["saved"] = rows(spark.table("depts").orderBy("dept"))
+spark.createDataFrame([(5, "eve")], ["id", "name"]).write.mode("append").saveAsTable("names")
+spark.createDataFrame([(6, "fay")], ["id", "name"]).write.mode("append").saveAsTable("names")
+out["appended"] = rows(spark.table("names").orderBy("id"))
+
+# errors: PySpark's own exception classes
+out["err_table"] = error_of(lambda: spark.sql("SELECT * FROM no_such_table").collect())
+out["err_parse"] = error_of(lambda: spark.sql("SELEC 1").collect())
+out["err_column"] = error_of(lambda: people.select("nope").collect())
+out["err_unsupported"] = error_of(lambda: people.sample(0.5).collect())
+out["after_errors"] = rows(spark.sql("SELECT 2 AS two"))
+
+# a wrong token is refused
+bad = SparkSession.builder.remote(url.split(";token=")[0] + ";token=lbx_wrong").create()
+out["err_token"] = error_of(lambda: bad.sql("SELECT 1").collect())
+
+print(json.dumps(out, default=str))
+spark.stop()
+
