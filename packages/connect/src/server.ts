@@ -54,7 +54,16 @@ export class SparkConnectServer {
     server.addService(sparkConnectService(), this.handlers());
     const bound = await new Promise<number>((resolve, reject) =>
       server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, p) =>
-        err ? reject(err) : resolve(p),
+        err
+          ? reject(
+              new LakeboxError(
+                'PORT_IN_USE',
+                `Spark Connect cannot listen on ${host}:${port} (${err.message}): choose another port with ` +
+                  `--spark-connect-port, LAKEBOX_SPARK_CONNECT_PORT or sparkConnect.port, or disable it with ` +
+                  `LAKEBOX_SPARK_CONNECT_ENABLED=false`,
+              ),
+            )
+          : resolve(p),
       ),
     );
     this.server = server;

@@ -25,8 +25,8 @@ beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lakebox-connect-'));
   const httpPort = await freePort();
   scPort = await freePort();
-  child = spawn(process.execPath, [bin, 'start', '--port', String(httpPort), '--data', path.join(dir, 'data')], {
-    env: { ...process.env, LAKEBOX_SPARK_CONNECT_PORT: String(scPort) },
+  const args = ['start', '--port', String(httpPort), '--spark-connect-port', String(scPort)];
+  child = spawn(process.execPath, [bin, ...args, '--data', path.join(dir, 'data')], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

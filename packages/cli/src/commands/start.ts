@@ -7,6 +7,15 @@ function parsePort(v: string): number {
   return Number(v);
 }
 
+interface StartOptions {
+  port?: number;
+  host?: string;
+  data?: string;
+  config?: string;
+  logLevel?: string;
+  sparkConnectPort?: number;
+}
+
 /** `lakebox start`: the workspace server in the foreground, until SIGINT or SIGTERM. */
 export function registerStart(program: Command): void {
   program
@@ -17,7 +26,12 @@ export function registerStart(program: Command): void {
     .option('-d, --data <dir>', 'data directory (default ./.lakebox, or LAKEBOX_HOME)')
     .option('-c, --config <file>', 'config file (default <data>/config.json)')
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent')
-    .action(async (o: { port?: number; host?: string; data?: string; config?: string; logLevel?: string }) => {
+    .option(
+      '--spark-connect-port <port>',
+      'Spark Connect port (default 15002, or LAKEBOX_SPARK_CONNECT_PORT)',
+      parsePort,
+    )
+    .action(async (o: StartOptions) => {
       // Loaded on demand: other commands should not pay for the server's dependencies.
       const { loadConfig, startServer } = await import('@lakebox/server');
       const config = loadConfig({
@@ -27,6 +41,7 @@ export function registerStart(program: Command): void {
         port: o.port,
         logLevel: o.logLevel,
       });
+      if (o.sparkConnectPort !== undefined) config.sparkConnect.port = o.sparkConnectPort;
       const server = await startServer(config, {
         // Printed before the "lakebox listening" log line, so whoever waits for that line has it.
         onAdminToken: (token, url) =>
