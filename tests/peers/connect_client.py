@@ -40,6 +40,9 @@ out["conf_default"] = spark.conf.get("spark.lakebox.unset", "fallback")
 # spark.sql: a query (lazy) and its results
 out["sql"] = rows(spark.sql("SELECT 1 AS one, 'a' AS s, CAST(2.5 AS DOUBLE) AS d"))
 out["sql_args"] = rows(spark.sql("SELECT :x + 1 AS y", args={"x": 41}))
+dec = spark.sql("SELECT CAST(12.34 AS DECIMAL(10,2)) AS d, CAST(NULL AS DECIMAL(5,1)) AS n")
+out["decimal"] = [[str(v) if v is not None else None for v in r] for r in dec.collect()]
+out["decimal_types"] = [f.dataType.simpleString() for f in dec.schema.fields]
 out["range"] = rows(spark.range(5).filter(F.col("id") % 2 == 0))
 
 # DDL/DML through spark.sql, then the table through spark.table

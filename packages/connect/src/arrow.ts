@@ -1,4 +1,4 @@
-import { Table, tableToIPC, vectorFromArray, type Vector } from 'apache-arrow';
+import { Decimal, Table, makeData, makeVector, tableToIPC, vectorFromArray, type Vector } from 'apache-arrow';
 import type { ResultColumn } from '@lakebox/engine';
 import { arrowTypeOf } from './types.js';
 
@@ -29,6 +29,46 @@ function convert(v: unknown, t: string): unknown {
   }
 }
 
+/** A decimal value (engine results carry them as strings or numbers) as its unscaled integer. */
+export function unscaled(v: unknown, scale: number): bigint {
+  const str = typeof v === 'number' ? v.toFixed(scale) : String(v).trim();
+  const m = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(str);
+  if (!m) throw new Error(`not a decimal: ${str}`);
+  let digits = (m[2] ?? '') + (m[3] ?? '');
+  let exp = Number(m[4] ?? 0) - (m[3] ?? '').length + scale;
+  if (exp >= 0) digits += '0'.repeat(exp);
+  else {
+    // round half up on the dropped digits
+    const keep = digits.length + exp;
+    const dropped = keep >= 0 ? digits.slice(keep) : digits;
+    digits = keep > 0 ? digits.slice(0, keep) : '0';
+    if (dropped.length && Number(dropped[0]) >= 5) digits = String(BigInt(digits) + 1n);
+    exp = 0;
+  }
+  const n = BigInt(digits || '0');
+  return m[1] === '-' ? -n : n;
+}
+
+function decimalVector(values: unknown[], precision: number, scale: number): Vector {
+  const data = new Uint32Array(values.length * 4);
+  const nulls = new Uint8Array(Math.ceil(values.length / 8));
+  let nullCount = 0;
+  values.forEach((v, i) => {
+    if (v === null || v === undefined) {
+      nullCount++;
+      return;
+    }
+    let x = BigInt.asUintN(128, unscaled(v, scale));
+    for (let w = 0; w < 4; w++) {
+      data[i * 4 + w] = Number(x & 0xffffffffn);
+      x >>= 32n;
+    }
+    nulls[i >> 3]! |= 1 << (i & 7);
+  });
+  const type = new Decimal(scale, precision, 128);
+  return makeVector(makeData({ type, length: values.length, nullCount, nullBitmap: nulls, data }));
+}
+
 /** Rows of an engine result as one Arrow IPC stream (schema, one record batch, end of stream). */
 export function arrowIpc(columns: ResultColumn[], rows: unknown[][]): Uint8Array {
   const vectors: Record<string, Vector> = {};
@@ -38,6 +78,15 @@ export function arrowIpc(columns: ResultColumn[], rows: unknown[][]): Uint8Array
     let name = c.name;
     for (let k = 1; names.has(name); k++) name = `${c.name}_${k}`;
     names.add(name);
+    const dec = /^decimal\((\d+),(\d+)\)$/.exec(c.type);
+    if (dec) {
+      vectors[name] = decimalVector(
+        rows.map((r) => r[i]),
+        Number(dec[1]),
+        Number(dec[2]),
+      );
+      return;
+    }
     vectors[name] = vectorFromArray(
       rows.map((r) => convert(r[i], c.type)),
       arrowTypeOf(c.type) as any,

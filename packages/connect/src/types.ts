@@ -1,5 +1,6 @@
 import {
   Binary,
+  Decimal,
   Bool,
   DateDay,
   Float32,
@@ -74,8 +75,10 @@ export function schemaProto(columns: { name: string; type: string }[]): Record<s
   };
 }
 
-/** Arrow type used on the wire for a Spark type name. Decimals and nested types travel as strings. */
+/** Arrow type used on the wire for a Spark type name. Nested types travel as strings (JSON). */
 export function arrowTypeOf(t: string): ArrowType {
+  const dec = /^decimal\((\d+),(\d+)\)$/.exec(t);
+  if (dec) return new Decimal(Number(dec[2]), Number(dec[1]), 128);
   switch (t) {
     case 'boolean':
       return new Bool();

@@ -64,6 +64,8 @@ describe('PySpark (Spark Connect) against lakebox start', () => {
     expect([out.conf_tz, out.conf_ansi, out.conf_set, out.conf_default]).toEqual(['UTC', 'true', 'x', 'fallback']);
     expect(out.sql).toEqual([[1, 'a', 2.5]]);
     expect(out.sql_args).toEqual([[42]]);
+    expect(out.decimal).toEqual([['12.34', null]]);
+    expect(out.decimal_types).toEqual(['decimal(10,2)', 'decimal(5,1)']);
     expect(out.range).toEqual([[0], [2], [4]]);
     expect(out.schema).toEqual([
       ['id', 'bigint'],
