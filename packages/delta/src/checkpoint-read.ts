@@ -5,6 +5,7 @@
  */
 import { LakeboxError } from '@lakebox/common';
 import type { Action } from './actions.js';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { withConnection, sqlString } from './duckdb.js';
 import { LOG_DIR, decodeUtf8, parseCommitText, type CheckpointInstance } from './log.js';
 import type { ObjectStore } from './storage.js';
@@ -101,18 +102,9 @@ export async function readParquetActions(store: ObjectStore, files: string[]): P
     }
     const cols = ACTION_COLUMNS.filter((c) => present.includes(c));
     if (cols.length === 0) return [];
-    // One JSON line per action, aggregated into a few large strings: far cheaper than
-    // materialising every (mostly NULL) column of every row in JS.
-    const line = `COALESCE(${cols.map((c) => `'{"${c}":' || to_json("${c}") || '}'`).join(', ')})`;
     const src = `read_parquet(${list}, union_by_name = true, filename = '__lakebox_file', file_row_number = true)`;
-    let chunks: string[];
-    try {
-      const r = await conn.runAndReadAll(
-        `SELECT string_agg(${line}, chr(10)) AS s FROM ${src} GROUP BY "__lakebox_file", file_row_number // 50000 ORDER BY "__lakebox_file", min(file_row_number)`,
-      );
-      chunks = (r.getColumnsJS()[0] ?? []).filter((x): x is string => typeof x === 'string');
-    } catch (e) {
-      throw new LakeboxError(
+    const fail = (e: unknown): LakeboxError =>
+      new LakeboxError(
         'DELTA_INVALID_CHECKPOINT',
         `cannot read checkpoint file(s) ${files.join(', ')}: ${(e as Error).message}`,
         {
@@ -120,35 +112,88 @@ export async function readParquetActions(store: ObjectStore, files: string[]): P
           cause: e,
         },
       );
-    }
+    // The many file actions (add, remove) are read column by column: serialising whole structs
+    // with to_json costs far more than reading their flat fields. The rest (protocol, metaData,
+    // txn, ...) are few and come back as one JSON line per action.
+    const flat = cols.filter((c) => c === 'add' || c === 'remove');
+    const rest = cols.filter((c) => c !== 'add' && c !== 'remove');
     const out: Action[] = [];
-    for (const chunk of chunks) {
-      for (const l of chunk.split('\n')) {
-        if (l === '') continue;
-        const a = JSON.parse(l) as Record<string, Record<string, unknown>>;
-        const c = Object.keys(a)[0]!;
-        const obj = stripNulls(a[c]!);
-        normalise(c, obj);
-        out.push({ [c]: obj } as Action);
+    try {
+      if (rest.length > 0) {
+        const line = `COALESCE(${rest.map((c) => `'{"${c}":' || to_json("${c}") || '}'`).join(', ')})`;
+        const r = await conn.runAndReadAll(
+          `SELECT string_agg(${line}, chr(10)) AS s FROM ${src} WHERE ${rest.map((c) => `"${c}" IS NOT NULL`).join(' OR ')} GROUP BY "__lakebox_file", file_row_number // 50000 ORDER BY "__lakebox_file", min(file_row_number)`,
+        );
+        const chunks = (r.getColumnsJS()[0] ?? []).filter((x): x is string => typeof x === 'string');
+        for (const chunk of chunks) {
+          for (const l of chunk.split('\n')) {
+            if (l === '') continue;
+            const a = JSON.parse(l) as Record<string, Record<string, unknown>>;
+            const c = Object.keys(a)[0]!;
+            const obj = stripNulls(a[c]!);
+            normalise(c, obj);
+            out.push({ [c]: obj } as Action);
+          }
+        }
       }
+      for (const c of flat) {
+        for (const obj of await readFileActions(conn, src, c)) out.push({ [c]: obj } as Action);
+      }
+    } catch (e) {
+      if (e instanceof LakeboxError) throw e;
+      throw fail(e);
     }
     return out;
   });
 }
+
+/**
+ * The non-null `add` or `remove` actions of the source. Each row comes back as a JSON array of its
+ * fields (json_array over the struct's fields is several times cheaper than to_json of the whole
+ * struct), aggregated into a few large strings and parsed once per string.
+ */
+async function readFileActions(
+  conn: DuckDBConnection,
+  src: string,
+  col: 'add' | 'remove',
+): Promise<Record<string, unknown>[]> {
+  const d = await conn.runAndReadAll(`DESCRIBE SELECT "${col}".* FROM ${src}`);
+  const names = d.getRowObjectsJson().map((r) => String(r['column_name']));
+  if (names.length === 0) return [];
+  const row = `json_array(${names.map((n) => `"${col}"."${n.replaceAll('"', '""')}"`).join(', ')})::VARCHAR`;
+  const r = await conn.runAndReadAll(
+    `SELECT string_agg(${row}, chr(10)) AS s FROM ${src} WHERE "${col}" IS NOT NULL GROUP BY "__lakebox_file", file_row_number // 50000 ORDER BY "__lakebox_file", min(file_row_number)`,
+  );
+  const chunks = (r.getColumnsJS()[0] ?? []).filter((x): x is string => typeof x === 'string');
+  const out: Record<string, unknown>[] = [];
+  for (const chunk of chunks) {
+    // JSON text never holds a raw newline, so the rows split cleanly.
+    const rows = JSON.parse(`[${chunk.replaceAll('\n', ',')}]`) as unknown[][];
+    for (const values of rows) {
+      const o: Record<string, unknown> = {};
+      for (let j = 0; j < names.length; j++) {
+        const v = values[j];
+        if (v === null || v === undefined) continue;
+        const name = names[j]!;
+        if (typeof v === 'object' && !Array.isArray(v) && !KEEP_NULLS.has(name))
+          stripNulls(v as Record<string, unknown>);
+        o[name] = v;
+      }
+      normalise(col, o);
+      out.push(o);
+    }
+  }
+  return out;
+}
+
+const KEEP_NULLS = new Set(['partitionValues', 'configuration', 'tags', 'options']);
 
 /** Drop null-valued keys of an action (not inside maps such as partitionValues). */
 function stripNulls(o: Record<string, unknown>): Record<string, unknown> {
   for (const k of Object.keys(o)) {
     const v = o[k];
     if (v === null) delete o[k];
-    else if (
-      typeof v === 'object' &&
-      !Array.isArray(v) &&
-      k !== 'partitionValues' &&
-      k !== 'configuration' &&
-      k !== 'tags' &&
-      k !== 'options'
-    ) {
+    else if (typeof v === 'object' && !Array.isArray(v) && !KEEP_NULLS.has(k)) {
       stripNulls(v as Record<string, unknown>);
     }
   }
