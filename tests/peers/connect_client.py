@@ -5,9 +5,13 @@ Prints one JSON object with what each step returned; the test asserts on it.
 """
 
 import json
+import os
 import sys
+import tempfile
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
@@ -74,6 +78,19 @@ out["show"] = people.orderBy("id")._show_string(20, 20)
 out["when_isin"] = rows(
     people.select("name", F.when(people.salary.isNull(), "none").otherwise("some").alias("has")).filter(people.name.isin("ann", "dee")).orderBy("name")
 )
+
+# more DataFrame operations and actions
+out["count"] = people.count()
+out["first"] = list(people.orderBy("id").first())
+out["renamed"] = people.withColumnRenamed("name", "who").select("who").orderBy("who").limit(1).columns
+out["distinct"] = rows(people.select("dept").distinct().orderBy("dept"))
+out["union"] = rows(people.select("id").filter("id < 2").union(people.select("id").filter("id > 3")).orderBy("id"))
+out["tree"] = people.schema.treeString()
+out["explain_has_sql"] = "people" in people.filter("id > 1")._explain_string()
+parquet_dir = tempfile.mkdtemp()
+pq.write_table(pa.table({"k": [1, 2, 3], "v": ["x", "y", "z"]}), os.path.join(parquet_dir, "f.parquet"))
+out["parquet"] = rows(spark.read.parquet(os.path.join(parquet_dir, "f.parquet")).filter("k >= 2").orderBy("k"))
+out["expr"] = rows(people.selectExpr("id * 10 AS t").orderBy("t").limit(2))
 
 # saveAsTable from a DataFrame, read back
 depts.write.saveAsTable("depts")

@@ -311,6 +311,8 @@ export function autoName(e: Msg): string | undefined {
 
 /** A select-list item: the expression with Spark's default name when it has none. */
 function selectItem(e: Msg, c: Compiler): string {
+  // selectExpr("a * 2 AS b"): the text may carry its own alias, so it is not parenthesised.
+  if (e.expr_type === 'expression_string') return e.expression_string.expression;
   const sql = exprSql(e, c);
   if (
     e.expr_type === 'alias' ||

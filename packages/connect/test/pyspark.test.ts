@@ -122,6 +122,21 @@ describe('PySpark (Spark Connect) against lakebox start', () => {
       ['ann', 'some'],
       ['dee', 'none'],
     ]);
+    expect(out.count).toBe(4);
+    expect(out.first).toEqual([1, 'ann', 'eng', 100]);
+    expect(out.renamed).toEqual(['who']);
+    expect(out.distinct).toEqual([['eng'], ['ops']]);
+    expect(out.union).toEqual([[1], [4]]);
+    expect(out.tree).toBe(
+      'root\n |-- id: long (nullable = true)\n |-- name: string (nullable = true)\n' +
+        ' |-- dept: string (nullable = true)\n |-- salary: double (nullable = true)\n',
+    );
+    expect(out.explain_has_sql).toBe(true);
+    expect(out.parquet).toEqual([
+      [2, 'y'],
+      [3, 'z'],
+    ]);
+    expect(out.expr).toEqual([[10], [20]]);
     expect(out.saved).toEqual([
       ['eng', 3],
       ['ops', 1],
