@@ -85,66 +85,72 @@ export async function readParquetActions(store: ObjectStore, files: string[]): P
   const locals: string[] = [];
   for (const f of files) locals.push(await store.localPath(f));
   const list = `[${locals.map(parquetPathSql).join(', ')}]`;
-  return withConnection(async (conn) => {
-    let present: string[];
-    try {
+  let present: string[];
+  try {
+    present = await withConnection(async (conn) => {
       const d = await conn.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${list}, union_by_name = true)`);
-      present = d.getRowObjectsJson().map((r) => String(r['column_name']));
-    } catch (e) {
-      throw new LakeboxError(
-        'DELTA_INVALID_CHECKPOINT',
-        `cannot read checkpoint file(s) ${files.join(', ')}: ${(e as Error).message}`,
-        {
-          details: { paths: files },
-          cause: e,
-        },
-      );
+      return d.getRowObjectsJson().map((r) => String(r['column_name']));
+    });
+  } catch (e) {
+    throw new LakeboxError(
+      'DELTA_INVALID_CHECKPOINT',
+      `cannot read checkpoint file(s) ${files.join(', ')}: ${(e as Error).message}`,
+      {
+        details: { paths: files },
+        cause: e,
+      },
+    );
+  }
+  const cols = ACTION_COLUMNS.filter((c) => present.includes(c));
+  if (cols.length === 0) return [];
+  const src = `read_parquet(${list}, union_by_name = true, filename = '__lakebox_file', file_row_number = true)`;
+  const fail = (e: unknown): LakeboxError =>
+    new LakeboxError(
+      'DELTA_INVALID_CHECKPOINT',
+      `cannot read checkpoint file(s) ${files.join(', ')}: ${(e as Error).message}`,
+      {
+        details: { paths: files },
+        cause: e,
+      },
+    );
+  // The many file actions (add, remove) come back as JSON arrays of their fields; the rest
+  // (protocol, metaData, txn, ...) are few and come back as one JSON object per action. The
+  // queries run side by side, each on its own connection.
+  const flat = cols.filter((c): c is 'add' | 'remove' => c === 'add' || c === 'remove');
+  const rest = cols.filter((c) => c !== 'add' && c !== 'remove');
+  try {
+    const parts = await Promise.all([
+      rest.length > 0 ? withConnection((c) => readOtherActions(c, src, rest)) : Promise.resolve([] as Action[]),
+      ...flat.map((col) =>
+        withConnection(async (c) => (await readFileActions(c, src, col)).map((obj) => ({ [col]: obj }) as Action)),
+      ),
+    ]);
+    return parts.flat();
+  } catch (e) {
+    if (e instanceof LakeboxError) throw e;
+    throw fail(e);
+  }
+}
+
+/** The actions of the given (few-valued) columns, one JSON object per action. */
+async function readOtherActions(conn: DuckDBConnection, src: string, cols: string[]): Promise<Action[]> {
+  const line = `COALESCE(${cols.map((c) => `'{"${c}":' || to_json("${c}") || '}'`).join(', ')})`;
+  const r = await conn.runAndReadAll(
+    `SELECT string_agg(${line}, chr(10)) AS s FROM ${src} WHERE ${cols.map((c) => `"${c}" IS NOT NULL`).join(' OR ')} GROUP BY "__lakebox_file", file_row_number // 50000 ORDER BY "__lakebox_file", min(file_row_number)`,
+  );
+  const chunks = (r.getColumnsJS()[0] ?? []).filter((x): x is string => typeof x === 'string');
+  const out: Action[] = [];
+  for (const chunk of chunks) {
+    for (const l of chunk.split('\n')) {
+      if (l === '') continue;
+      const a = JSON.parse(l) as Record<string, Record<string, unknown>>;
+      const c = Object.keys(a)[0]!;
+      const obj = stripNulls(a[c]!);
+      normalise(c, obj);
+      out.push({ [c]: obj } as Action);
     }
-    const cols = ACTION_COLUMNS.filter((c) => present.includes(c));
-    if (cols.length === 0) return [];
-    const src = `read_parquet(${list}, union_by_name = true, filename = '__lakebox_file', file_row_number = true)`;
-    const fail = (e: unknown): LakeboxError =>
-      new LakeboxError(
-        'DELTA_INVALID_CHECKPOINT',
-        `cannot read checkpoint file(s) ${files.join(', ')}: ${(e as Error).message}`,
-        {
-          details: { paths: files },
-          cause: e,
-        },
-      );
-    // The many file actions (add, remove) are read column by column: serialising whole structs
-    // with to_json costs far more than reading their flat fields. The rest (protocol, metaData,
-    // txn, ...) are few and come back as one JSON line per action.
-    const flat = cols.filter((c) => c === 'add' || c === 'remove');
-    const rest = cols.filter((c) => c !== 'add' && c !== 'remove');
-    const out: Action[] = [];
-    try {
-      if (rest.length > 0) {
-        const line = `COALESCE(${rest.map((c) => `'{"${c}":' || to_json("${c}") || '}'`).join(', ')})`;
-        const r = await conn.runAndReadAll(
-          `SELECT string_agg(${line}, chr(10)) AS s FROM ${src} WHERE ${rest.map((c) => `"${c}" IS NOT NULL`).join(' OR ')} GROUP BY "__lakebox_file", file_row_number // 50000 ORDER BY "__lakebox_file", min(file_row_number)`,
-        );
-        const chunks = (r.getColumnsJS()[0] ?? []).filter((x): x is string => typeof x === 'string');
-        for (const chunk of chunks) {
-          for (const l of chunk.split('\n')) {
-            if (l === '') continue;
-            const a = JSON.parse(l) as Record<string, Record<string, unknown>>;
-            const c = Object.keys(a)[0]!;
-            const obj = stripNulls(a[c]!);
-            normalise(c, obj);
-            out.push({ [c]: obj } as Action);
-          }
-        }
-      }
-      for (const c of flat) {
-        for (const obj of await readFileActions(conn, src, c)) out.push({ [c]: obj } as Action);
-      }
-    } catch (e) {
-      if (e instanceof LakeboxError) throw e;
-      throw fail(e);
-    }
-    return out;
-  });
+  }
+  return out;
 }
 
 /**

@@ -34,6 +34,7 @@ export interface LogSegment {
 
 /** Canonical form of a file path for reconciliation: URI-decoded, `file:` scheme removed. */
 export function canonicalPath(p: string): string {
+  if (!p.includes('%') && !/^file:/i.test(p)) return p;
   let s = p;
   if (/^file:/i.test(s)) s = s.replace(/^file:(\/\/(?=\/))?/i, '');
   try {
