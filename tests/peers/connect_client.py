@@ -92,6 +92,13 @@ pq.write_table(pa.table({"k": [1, 2, 3], "v": ["x", "y", "z"]}), os.path.join(pa
 out["parquet"] = rows(spark.read.parquet(os.path.join(parquet_dir, "f.parquet")).filter("k >= 2").orderBy("k"))
 out["expr"] = rows(people.selectExpr("id * 10 AS t").orderBy("t").limit(2))
 
+from pyspark.sql.window import Window
+
+w = Window.partitionBy("dept").orderBy(F.col("salary").desc())
+out["window"] = rows(people.select("name", F.row_number().over(w).alias("rn")).orderBy("name"))
+running = Window.orderBy("id").rowsBetween(Window.unboundedPreceding, Window.currentRow)
+out["window_frame"] = rows(people.select("id", F.sum("salary").over(running).alias("s")).orderBy("id"))
+
 # saveAsTable from a DataFrame, read back
 depts.write.saveAsTable("depts")
 out["saved"] = rows(spark.table("depts").orderBy("dept"))

@@ -229,11 +229,41 @@ export function exprSql(e: Msg, c: Compiler): string {
       const vars = (l.arguments ?? []).map((v: Msg) => quoteIdent(v.name_parts.join('.')));
       return `(${vars.join(', ')}) -> ${exprSql(l.function, c)}`;
     }
+    case 'window':
+      return windowSql(e.window, c);
     case 'unresolved_named_lambda_variable':
       return quoteIdent(e.unresolved_named_lambda_variable.name_parts.join('.'));
     default:
       throw unsupported(`expression ${e.expr_type}`);
   }
+}
+
+function boundarySql(b: Msg, lower: boolean, c: Compiler): string {
+  if (!b || b.current_row) return 'CURRENT ROW';
+  if (b.unbounded) return lower ? 'UNBOUNDED PRECEDING' : 'UNBOUNDED FOLLOWING';
+  const v = b.value;
+  if (v?.expr_type === 'literal') {
+    const n = Number(v.literal[v.literal.literal_type]);
+    if (n === 0) return 'CURRENT ROW';
+    return n < 0 ? `${-n} PRECEDING` : `${n} FOLLOWING`;
+  }
+  return `${exprSql(v, c)} ${lower ? 'PRECEDING' : 'FOLLOWING'}`;
+}
+
+function windowSql(w: Msg, c: Compiler): string {
+  const parts: string[] = [];
+  if ((w.partition_spec ?? []).length)
+    parts.push(`PARTITION BY ${w.partition_spec.map((e: Msg) => exprSql(e, c)).join(', ')}`);
+  if ((w.order_spec ?? []).length)
+    parts.push(
+      `ORDER BY ${w.order_spec.map((o: Msg) => exprSql({ expr_type: 'sort_order', sort_order: o }, c)).join(', ')}`,
+    );
+  const f = w.frame_spec;
+  if (f && f.frame_type && f.frame_type !== 'FRAME_TYPE_UNDEFINED') {
+    const kind = f.frame_type === 'FRAME_TYPE_ROW' ? 'ROWS' : 'RANGE';
+    parts.push(`${kind} BETWEEN ${boundarySql(f.lower, true, c)} AND ${boundarySql(f.upper, false, c)}`);
+  }
+  return `${exprSql(w.window_function, c)} OVER (${parts.join(' ')})`;
 }
 
 function functionSql(f: Msg, c: Compiler): string {

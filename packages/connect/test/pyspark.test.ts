@@ -137,6 +137,18 @@ describe('PySpark (Spark Connect) against lakebox start', () => {
       [3, 'z'],
     ]);
     expect(out.expr).toEqual([[10], [20]]);
+    expect(out.window).toEqual([
+      ['ann', 1],
+      ['bob', 2],
+      ['cid', 1],
+      ['dee', 2],
+    ]);
+    expect(out.window_frame).toEqual([
+      [1, 100],
+      [2, 180],
+      [3, 250],
+      [4, 250],
+    ]);
     expect(out.saved).toEqual([
       ['eng', 3],
       ['ops', 1],
