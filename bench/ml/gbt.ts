@@ -43,7 +43,10 @@ const p = model.predictProba(test.columns).filter((_, i) => i % 2 === 1);
 const lakeboxAuc = auc(test.label, p);
 console.log(`lakebox: ${lakeboxSeconds.toFixed(1)} s (${lakeboxCpu.toFixed(1)} s CPU), AUC ${lakeboxAuc.toFixed(4)}`);
 
+// OpenMP threads that spin while waiting burn the CPU their partner needs on a shared machine;
+// passive waiting is what Lakebox's worker does (Atomics.wait), so the peers get it too.
 const out = execFileSync(python, [peer, 'gbt-bench', dir, String(THREADS)], {
+  env: { ...process.env, OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE' },
   encoding: 'utf8',
   stdio: ['ignore', 'pipe', 'inherit'],
 });
