@@ -99,6 +99,13 @@ out["window"] = rows(people.select("name", F.row_number().over(w).alias("rn")).o
 running = Window.orderBy("id").rowsBetween(Window.unboundedPreceding, Window.currentRow)
 out["window_frame"] = rows(people.select("id", F.sum("salary").over(running).alias("s")).orderBy("id"))
 
+# temporary views, from spark.sql and spark.table
+depts.createOrReplaceTempView("dv")
+people.filter("salary > 75").createOrReplaceTempView("rich")
+out["view_sql"] = rows(spark.sql("SELECT r.name, dv.floor FROM rich r JOIN dv ON r.dept = dv.dept ORDER BY r.name"))
+out["view_table"] = spark.table("dv").count()
+out["view_exists"] = error_of(lambda: depts.createTempView("dv"))
+
 # saveAsTable from a DataFrame, read back
 depts.write.saveAsTable("depts")
 out["saved"] = rows(spark.table("depts").orderBy("dept"))

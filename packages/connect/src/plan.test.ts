@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LakeboxError } from '@lakebox/common';
-import { RelationCompiler, exprSql, literalSql, splitName, type CompileEnv } from './plan.js';
+import { RelationCompiler, exprSql, literalSql, splitName, withViews, type CompileEnv } from './plan.js';
 
 const col = (n: string, plan_id?: string) => ({
   expr_type: 'unresolved_attribute',
@@ -47,6 +47,19 @@ describe('Spark Connect expressions to Spark SQL', () => {
       'CASE WHEN (`a` > 1) THEN 1 ELSE 0 END',
     );
     expect(exprSql(fn('upper', col('t.name')), noPlans)).toBe('upper(`t`.`name`)');
+  });
+
+  it('adds the temporary views a query names as CTEs', () => {
+    const views = new Map([
+      ['v', 'SELECT 1 AS a'],
+      ['w', 'SELECT 2 AS b'],
+    ]);
+    expect(withViews('SELECT * FROM v', views)).toBe('WITH `v` AS (SELECT 1 AS a) SELECT * FROM v');
+    expect(withViews('WITH x AS (SELECT 3) SELECT * FROM x, `w`', views)).toBe(
+      'WITH `w` AS (SELECT 2 AS b), x AS (SELECT 3) SELECT * FROM x, `w`',
+    );
+    expect(withViews('SELECT vv FROM t', views)).toBe('SELECT vv FROM t');
+    expect(withViews('INSERT INTO t SELECT * FROM v', views)).toBe('INSERT INTO t SELECT * FROM v');
   });
 
   it('splits backticked multi-part names', () => {

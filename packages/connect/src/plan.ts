@@ -168,6 +168,23 @@ const BINARY: Record<string, string> = {
   rlike: 'RLIKE',
 };
 
+/**
+ * A query that names temporary views gets them as common table expressions (a CTE shadows a
+ * table of the same name, as a temporary view does in Spark).
+ */
+export function withViews(query: string, views: Map<string, string> | undefined): string {
+  if (!views?.size) return query;
+  const used = [...views].filter(([name]) =>
+    new RegExp(`(^|\\W)${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|\\W)`, 'i').test(query),
+  );
+  if (!used.length) return query;
+  const ctes = used.map(([name, sql]) => `${quoteIdent(name)} AS (${sql})`).join(', ');
+  const m = /^\s*WITH\s+(RECURSIVE\s+)?/i.exec(query);
+  if (m) return `WITH ${m[1] ?? ''}${ctes}, ${query.slice(m[0].length)}`;
+  if (!/^\s*(SELECT|FROM|VALUES|TABLE|\()/i.test(query)) return query;
+  return `WITH ${ctes} ${query}`;
+}
+
 export interface Compiler {
   /** Alias under which the relation with this plan id is visible, if any. */
   planAlias(planId: string | undefined): string | undefined;
@@ -369,6 +386,8 @@ const JOIN: Record<string, string> = {
 export interface CompileEnv {
   /** SQL parameters of `spark.sql(query, args)` relations (collected while compiling). */
   params: Record<string, { value: string | number | boolean | null; type?: string }>;
+  /** The session's temporary views (createOrReplaceTempView), by lower-case name: their SQL. */
+  views?: Map<string, string>;
   /** Column names of a compiled query (for withColumn, withColumnRenamed, drop). */
   columns(sql: string, params: CompileEnv['params']): Promise<string[]>;
 }
@@ -507,11 +526,17 @@ export class RelationCompiler implements Compiler {
         }
         if ((s.pos_args ?? []).length || (s.pos_arguments ?? []).length)
           throw unsupported('spark.sql with positional arguments');
-        return s.query;
+        return withViews(s.query, this.env.views);
       }
       case 'read': {
         const r = rel.read;
-        if (r.read_type === 'named_table') return `SELECT * FROM ${quoteName(r.named_table.unparsed_identifier)}`;
+        if (r.read_type === 'named_table') {
+          const parts = splitName(r.named_table.unparsed_identifier);
+          const view = this.env.views?.get(parts[parts.length - 1]!.toLowerCase());
+          if (view !== undefined && (parts.length === 1 || (parts.length === 2 && parts[0] === 'global_temp')))
+            return view;
+          return `SELECT * FROM ${quoteName(r.named_table.unparsed_identifier)}`;
+        }
         const ds = r.data_source;
         const fmt = String(ds.format ?? 'delta').toLowerCase();
         if (!['parquet', 'csv', 'json', 'delta'].includes(fmt)) throw unsupported(`data source format '${fmt}'`);

@@ -22,6 +22,9 @@ interface ConnectSession {
   user: string;
   conf: Map<string, string>;
   sql: Session;
+  /** Temporary views: lower-case name -> compiled SQL, and the parameters that SQL uses. */
+  views: Map<string, string>;
+  viewParams: CompileEnv['params'];
 }
 
 interface Operation {
@@ -107,6 +110,8 @@ export class SparkConnectServer {
         user,
         conf: new Map(),
         sql: { catalog: 'main', schema: 'default', user },
+        views: new Map(),
+        viewParams: {},
       };
       this.sessions.set(id, s);
     } else if (s.user !== user) {
@@ -241,7 +246,8 @@ export class SparkConnectServer {
 
   private env(s: ConnectSession): CompileEnv {
     const env: CompileEnv = {
-      params: {},
+      params: { ...s.viewParams },
+      views: s.views,
       columns: async (sql, params) =>
         (await this.sql(`SELECT * FROM (${sql}) AS _cols LIMIT 0`, s, params)).columns.map((c) => c.name),
     };
@@ -291,6 +297,24 @@ export class SparkConnectServer {
       case 'write_operation':
         await this.write(cmd.write_operation, s);
         return;
+      case 'create_dataframe_view': {
+        const v = cmd.create_dataframe_view;
+        const name = String(v.name);
+        const key = name.toLowerCase();
+        if (s.views.has(key) && !v.replace)
+          throw new LakeboxError(
+            'TEMP_TABLE_OR_VIEW_ALREADY_EXISTS',
+            `Cannot create the temporary view \`${name}\` because it already exists.`,
+            { sqlState: '42P07' },
+          );
+        const env = this.env(s);
+        const sql = await new RelationCompiler(env).relation(v.input);
+        // Resolve now, so a view that cannot run fails here as in Spark.
+        await this.sql(`SELECT * FROM (${sql}) AS _view LIMIT 0`, s, env.params);
+        Object.assign(s.viewParams, env.params);
+        s.views.set(key, sql);
+        return;
+      }
       default:
         throw unsupported(`command ${cmd?.command_type ?? '(empty)'}`);
     }

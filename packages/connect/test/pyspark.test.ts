@@ -149,6 +149,15 @@ describe('PySpark (Spark Connect) against lakebox start', () => {
       [3, 250],
       [4, 250],
     ]);
+    expect(out.view_sql).toEqual([
+      ['ann', 3],
+      ['bob', 3],
+    ]);
+    expect(out.view_table).toBe(2);
+    expect(out.view_exists).toMatchObject({
+      type: 'AnalysisException',
+      error_class: 'TEMP_TABLE_OR_VIEW_ALREADY_EXISTS',
+    });
     expect(out.saved).toEqual([
       ['eng', 3],
       ['ops', 1],
