@@ -47,6 +47,9 @@ out["sql_args"] = rows(spark.sql("SELECT :x + 1 AS y", args={"x": 41}))
 dec = spark.sql("SELECT CAST(12.34 AS DECIMAL(10,2)) AS d, CAST(NULL AS DECIMAL(5,1)) AS n")
 out["decimal"] = [[str(v) if v is not None else None for v in r] for r in dec.collect()]
 out["decimal_types"] = [f.dataType.simpleString() for f in dec.schema.fields]
+nested = spark.sql("SELECT array(1, 2, NULL) AS a, named_struct('x', 1, 'y', 'b') AS s, map('k', 1.5D) AS m")
+out["nested"] = [[list(r.a), r.s.asDict(), r.m] for r in nested.collect()]
+out["nested_types"] = [f.dataType.simpleString() for f in nested.schema.fields]
 out["range"] = rows(spark.range(5).filter(F.col("id") % 2 == 0))
 
 # DDL/DML through spark.sql, then the table through spark.table

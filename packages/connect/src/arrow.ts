@@ -1,9 +1,21 @@
 import { Decimal, Table, makeData, makeVector, tableToIPC, vectorFromArray, type Vector } from 'apache-arrow';
 import type { ResultColumn } from '@lakebox/engine';
-import { arrowTypeOf } from './types.js';
+import { arrowTypeOf, nestedOnWire, nestedParts } from './types.js';
 
 function convert(v: unknown, t: string): unknown {
   if (v === null || v === undefined) return null;
+  if (nestedOnWire(t)) {
+    const p = nestedParts(t);
+    if (p.kind === 'array') return (v as unknown[]).map((x) => convert(x, p.element));
+    if (p.kind === 'map')
+      return new Map(
+        Object.entries(v as Record<string, unknown>).map(([k, x]) => [convert(k, p.key), convert(x, p.value)]),
+      );
+    const o: Record<string, unknown> = {};
+    const src = v as Record<string, unknown>;
+    for (const [n, ft] of p.fields) o[n] = convert(src[n], ft);
+    return o;
+  }
   switch (t) {
     case 'bigint':
       return BigInt(v as number | string);

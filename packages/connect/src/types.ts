@@ -9,6 +9,10 @@ import {
   Int32,
   Int64,
   Int8,
+  List,
+  Map_,
+  Field,
+  Struct,
   Null,
   TimestampMicrosecond,
   Utf8,
@@ -75,8 +79,58 @@ export function schemaProto(columns: { name: string; type: string }[]): Record<s
   };
 }
 
-/** Arrow type used on the wire for a Spark type name. Nested types travel as strings (JSON). */
+/** Whether a nested type travels as Arrow list/struct/map (else as a JSON string). */
+export function nestedOnWire(t: string): boolean {
+  return /^(array|map|struct)</.test(t) && !/decimal|binary|interval|void/.test(t);
+}
+
+/** Parse `array<..>`, `map<..,..>`, `struct<a:..,b:..>` into their parts. */
+export function nestedParts(
+  t: string,
+):
+  | { kind: 'array'; element: string }
+  | { kind: 'map'; key: string; value: string }
+  | { kind: 'struct'; fields: [string, string][] } {
+  if (t.startsWith('array<')) return { kind: 'array', element: t.slice(6, -1) };
+  if (t.startsWith('map<')) {
+    const [k, v] = splitTop(t.slice(4, -1));
+    return { kind: 'map', key: k!, value: v! };
+  }
+  const fields = splitTop(t.slice(7, -1)).map((f) => {
+    let i = 0;
+    let name: string;
+    if (f.startsWith('`')) {
+      i = 1;
+      while (i < f.length && !(f[i] === '`' && f[i + 1] !== '`')) i += f[i] === '`' ? 2 : 1;
+      name = f.slice(1, i).replaceAll('``', '`');
+      i++;
+    } else {
+      i = f.indexOf(':');
+      name = f.slice(0, i);
+    }
+    return [name, f.slice(f.indexOf(':', i) + 1)] as [string, string];
+  });
+  return { kind: 'struct', fields };
+}
+
+/** Arrow type used on the wire for a Spark type name. */
 export function arrowTypeOf(t: string): ArrowType {
+  if (nestedOnWire(t)) {
+    const p = nestedParts(t);
+    if (p.kind === 'array') return new List(new Field('element', arrowTypeOf(p.element), true));
+    if (p.kind === 'map')
+      return new Map_(
+        new Field(
+          'entries',
+          new Struct<any>([
+            new Field('key', arrowTypeOf(p.key), false),
+            new Field('value', arrowTypeOf(p.value), true),
+          ]),
+          false,
+        ),
+      );
+    return new Struct(p.fields.map(([n, ft]) => new Field(n, arrowTypeOf(ft), true)));
+  }
   const dec = /^decimal\((\d+),(\d+)\)$/.exec(t);
   if (dec) return new Decimal(Number(dec[2]), Number(dec[1]), 128);
   switch (t) {
@@ -111,6 +165,7 @@ export function arrowTypeOf(t: string): ArrowType {
 
 /** The Spark type name that the wire type actually carries (what the client will see). */
 export function wireSparkType(t: string): string {
+  if (nestedOnWire(t)) return t;
   const a = arrowTypeOf(t);
   return a instanceof Utf8 && t !== 'string' ? 'string' : t;
 }

@@ -66,6 +66,8 @@ describe('PySpark (Spark Connect) against lakebox start', () => {
     expect(out.sql_args).toEqual([[42]]);
     expect(out.decimal).toEqual([['12.34', null]]);
     expect(out.decimal_types).toEqual(['decimal(10,2)', 'decimal(5,1)']);
+    expect(out.nested).toEqual([[[1, 2, null], { x: 1, y: 'b' }, { k: 1.5 }]]);
+    expect(out.nested_types).toEqual(['array<int>', 'struct<x:int,y:string>', 'map<string,double>']);
     expect(out.range).toEqual([[0], [2], [4]]);
     expect(out.schema).toEqual([
       ['id', 'bigint'],
