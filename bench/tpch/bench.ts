@@ -122,12 +122,6 @@ async function main(): Promise<void> {
       `loaded ${TABLES.length} Delta tables through Lakebox in ${((performance.now() - loadStart) / 1000).toFixed(1)} s`,
     );
 
-    const lakebox: Record<string, Outcome> = {};
-    for (const q of queries) {
-      lakebox[q] = await measure(async () => (await lb.run(text(q))).rows, WARMUP, REPEAT);
-      console.log(`lakebox ${q}: ${lakebox[q].error ?? lakebox[q].times!.map(fmt).join(' ')}`);
-    }
-
     // DuckDB directly over the Parquet data files of the same Delta tables (no Delta log, no
     // translation): one view per table.
     const db = await DuckDBInstance.create(':memory:');
@@ -136,10 +130,34 @@ async function main(): Promise<void> {
       const glob = path.join(locations[t], '**', '*.parquet').replace(/'/g, "''");
       await conn.run(`CREATE VIEW ${t} AS SELECT * FROM read_parquet('${glob}')`);
     }
+
+    // Per query: warm-ups of both, then Lakebox and DuckDB runs alternate, so that the load of
+    // other jobs on a shared machine drifts over both alike.
+    const lakebox: Record<string, Outcome> = {};
     const duck: Record<string, Outcome> = {};
     for (const q of queries) {
-      duck[q] = await measure(async () => (await conn.runAndReadAll(text(q))).getRowsJson() as Row[], WARMUP, REPEAT);
-      console.log(`duckdb  ${q}: ${duck[q].error ?? duck[q].times!.map(fmt).join(' ')}`);
+      const sql = text(q);
+      const runL = async (): Promise<Row[]> => (await lb.run(sql)).rows;
+      const runD = async (): Promise<Row[]> => (await conn.runAndReadAll(sql)).getRowsJson() as Row[];
+      lakebox[q] = await measure(runL, WARMUP, 0);
+      duck[q] = await measure(runD, WARMUP, 0);
+      for (let i = 0; i < REPEAT; i++) {
+        for (const [out, run] of [
+          [lakebox, runL],
+          [duck, runD],
+        ] as const) {
+          if (out[q].error) continue;
+          const one = await measure(run, 0, 1);
+          if (one.error) out[q] = one;
+          else out[q] = { times: [...(out[q].times ?? []), ...one.times!], rows: one.rows! };
+        }
+      }
+      for (const [name, out] of [
+        ['lakebox', lakebox],
+        ['duckdb ', duck],
+      ] as const) {
+        console.log(`${name} ${q}: ${out[q].error ?? out[q].times!.map(fmt).join(' ')}`);
+      }
     }
     conn.closeSync();
 
