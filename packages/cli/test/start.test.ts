@@ -47,10 +47,14 @@ interface Started {
 /** Start `lakebox start` and resolve once its log says it listens (or reject if it exits first). */
 async function start(data: string, env: NodeJS.ProcessEnv = {}): Promise<Started> {
   const port = await freePort();
-  const child = spawn(process.execPath, [bin, 'start', '--port', String(port), '--data', data], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [bin, 'start', '--port', String(port), '--spark-connect-port', '0', '--data', data],
+    {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   children.push(child);
   let out = '';
   child.stdout!.on('data', (b: Buffer) => (out += b.toString()));

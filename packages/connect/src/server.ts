@@ -152,10 +152,10 @@ export class SparkConnectServer {
       });
     return {
       ExecutePlan: (call: grpc.ServerWritableStream<Msg, Msg>) => {
-        void this.executePlan(call);
+        void this.executePlan(call).catch((e: unknown) => this.logUnexpected(e));
       },
       ReattachExecute: (call: grpc.ServerWritableStream<Msg, Msg>) => {
-        void this.reattach(call);
+        void this.reattach(call).catch((e: unknown) => this.logUnexpected(e));
       },
       AnalyzePlan: this.unary((req, user) => this.analyze(req, user)),
       Config: this.unary(async (req, user) => this.config(req, user)),

@@ -35,9 +35,13 @@ function freePort(): Promise<number> {
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lakebox-mlflow-'));
   const port = await freePort();
-  child = spawn(process.execPath, [bin, 'start', '--port', String(port), '--data', path.join(dir, 'data')], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  child = spawn(
+    process.execPath,
+    [bin, 'start', '--port', String(port), '--spark-connect-port', '0', '--data', path.join(dir, 'data')],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
   child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
