@@ -115,6 +115,9 @@ out["saved"] = rows(spark.table("depts").orderBy("dept"))
 spark.createDataFrame([(5, "eve")], ["id", "name"]).write.mode("append").saveAsTable("names")
 spark.createDataFrame([(6, "fay")], ["id", "name"]).write.mode("append").saveAsTable("names")
 out["appended"] = rows(spark.table("names").orderBy("id"))
+spark.createDataFrame([(7, "gus")], ["id", "name"]).write.mode("overwrite").saveAsTable("names")
+out["overwritten"] = rows(spark.table("names"))
+out["err_exists"] = error_of(lambda: depts.write.saveAsTable("depts"))
 
 # errors: PySpark's own exception classes
 out["err_table"] = error_of(lambda: spark.sql("SELECT * FROM no_such_table").collect())

@@ -168,6 +168,8 @@ describe('PySpark (Spark Connect) against lakebox start', () => {
       [5, 'eve'],
       [6, 'fay'],
     ]);
+    expect(out.overwritten).toEqual([[7, 'gus']]);
+    expect(out.err_exists).toMatchObject({ type: 'AnalysisException', error_class: 'TABLE_OR_VIEW_ALREADY_EXISTS' });
     expect(out.err_table).toMatchObject({ type: 'AnalysisException', error_class: 'TABLE_OR_VIEW_NOT_FOUND' });
     expect(out.err_parse).toMatchObject({ type: 'ParseException', error_class: 'PARSE_SYNTAX_ERROR' });
     expect(out.err_column).toMatchObject({
