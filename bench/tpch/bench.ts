@@ -101,6 +101,12 @@ async function main(): Promise<void> {
 
   // Lakebox: a temporary metastore + data dir; load each table as Delta through Lakebox SQL.
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lakebox-tpch-'));
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(sig, () => {
+      fs.rmSync(tmp, { recursive: true, force: true });
+      process.exit(130);
+    });
+  }
   const lb = await openEmbedded({
     metastoreUrl: `sqlite:${path.join(tmp, 'metastore.db')}`,
     storageRoot: path.join(tmp, 'data'),
