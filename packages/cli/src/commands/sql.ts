@@ -28,7 +28,7 @@ export function registerSql(program: Command): void {
     .option('-f, --file <path>', 'run the statements in this file and exit')
     .option('--format <format>', 'output format: table, json or csv', 'table')
     .option('-p, --param <name=value...>', 'named parameter for :name / {{name}} (repeatable)')
-    .option('--data <dir>', 'data directory (default: LAKEBOX_DATA or ./.lakebox)')
+    .option('--data <dir>', 'data directory (default ./.lakebox, or LAKEBOX_HOME)')
     .option('--config <file>', 'config file (default: <data>/config.json)')
     .option('--server <url>', 'run on a running Lakebox server (default: LAKEBOX_URL) through its SQL statements API')
     .option('--token <token>', 'access token for --server (default: LAKEBOX_TOKEN)')
@@ -128,7 +128,28 @@ async function remoteRun(
     rows.push(...(ch.data_array ?? []));
     next = ch.next_chunk_internal_link;
   }
-  return { columns, rows };
+  // JSON_ARRAY results carry every value as a string (as Databricks does): give them back their types.
+  const convert = columns.map((c) => typedValue(c.type));
+  return {
+    columns,
+    rows: rows.map((row) => row.map((v, i) => (v === null || v === undefined ? null : convert[i](v)))),
+  };
+}
+
+function typedValue(type: string): (v: unknown) => unknown {
+  if (/^(int|integer|smallint|tinyint|short|byte|float|double|real)\b/.test(type)) return (v) => Number(v);
+  if (/^(bigint|long)\b/.test(type)) return (v) => (Number.isSafeInteger(Number(v)) ? Number(v) : String(v));
+  if (type === 'boolean') return (v) => v === true || v === 'true';
+  if (/^(array|struct|map)\b/.test(type))
+    return (v) => {
+      if (typeof v !== 'string') return v;
+      try {
+        return JSON.parse(v);
+      } catch {
+        return v;
+      }
+    };
+  return (v) => v;
 }
 
 async function repl(run: (sql: string) => Promise<StatementResult>, format: Format, dataDir: string): Promise<void> {
