@@ -292,6 +292,11 @@ export function mapDuckError(e: unknown, tokens: Token[] | undefined, sql: strin
       },
     );
   }
+  // INT128 is never a Spark type: it is the HUGEINT of a sum narrowed back to Spark's BIGINT
+  if (/^Conversion Error: Type INT128 .* out of range/.test(first))
+    return new LakeboxError('ARITHMETIC_OVERFLOW', `long overflow: ${first.replace(/^Conversion Error: /, '')}`, {
+      sqlState: '22003',
+    });
   if (/^Conversion Error/.test(first))
     return new LakeboxError('CAST_INVALID_INPUT', first.replace(/^Conversion Error: /, ''), { sqlState: '22018' });
   if (/^Out of Range Error/.test(first))

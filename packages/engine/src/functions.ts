@@ -392,7 +392,11 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
     note: 'different sketch: estimates may differ',
   },
   array_agg: { status: 'supported', emit: (a) => `coalesce(list(${a[0]}) FILTER (WHERE ${a[0]} IS NOT NULL), [])` },
-  avg: { status: 'supported', emit: 'avg' },
+  avg: {
+    status: 'different',
+    emit: 'avg',
+    note: 'DOUBLE for DECIMAL(p,s) inputs, in Spark DECIMAL(p+4,s+4) (same value to ~15 digits)',
+  },
   bit_and: { status: 'supported', emit: 'bit_and' },
   bit_or: { status: 'supported', emit: 'bit_or' },
   bit_xor: { status: 'supported', emit: 'bit_xor' },
@@ -430,7 +434,11 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
   listagg: { status: 'supported', emit: (a) => `string_agg(${a[0]}, ${n(a, 1, "''")})` },
   max: { status: 'supported', emit: 'max' },
   max_by: { status: 'supported', emit: 'arg_max_null' },
-  mean: { status: 'supported', emit: 'avg' },
+  mean: {
+    status: 'different',
+    emit: 'avg',
+    note: 'DOUBLE for DECIMAL(p,s) inputs, in Spark DECIMAL(p+4,s+4) (same value to ~15 digits)',
+  },
   median: { status: 'supported', emit: (a) => `quantile_cont(${a[0]}, 0.5)` },
   min: { status: 'supported', emit: 'min' },
   min_by: { status: 'supported', emit: 'arg_min_null' },
@@ -449,9 +457,21 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
   stddev_pop: { status: 'supported', emit: 'stddev_pop' },
   stddev_samp: { status: 'supported', emit: 'stddev_samp' },
   string_agg: { status: 'supported', emit: (a) => `string_agg(${a[0]}, ${n(a, 1, "''")})` },
-  sum: { status: 'supported', emit: 'sum' },
-  try_avg: { status: 'supported', emit: 'avg' },
-  try_sum: { status: 'supported', emit: 'sum' },
+  sum: {
+    status: 'supported',
+    emit: 'sum',
+    note: 'BIGINT for integral inputs; a DECIMAL(p,s) sum is typed DECIMAL(38,s), in Spark DECIMAL(p+10,s)',
+  },
+  try_avg: {
+    status: 'different',
+    emit: 'avg',
+    note: 'DOUBLE for DECIMAL(p,s) inputs, in Spark DECIMAL(p+4,s+4) (same value to ~15 digits)',
+  },
+  try_sum: {
+    status: 'supported',
+    emit: 'sum',
+    note: 'BIGINT for integral inputs; a DECIMAL(p,s) sum is typed DECIMAL(38,s), in Spark DECIMAL(p+10,s)',
+  },
   var_pop: { status: 'supported', emit: 'var_pop' },
   var_samp: { status: 'supported', emit: 'var_samp' },
   variance: { status: 'supported', emit: 'var_samp' },
@@ -609,6 +629,10 @@ function namedPairs(a: string[]): string {
 
 /** DuckDB macros that implement Spark semantics; created once per database. */
 export const MACROS: string[] = [
+  // sum() as Spark types it: `a` (the argument) picks the overload, `s` is DuckDB's sum (HUGEINT
+  // for integers), narrowed to Spark's BIGINT: an overflow error, or NULL for try_sum
+  `CREATE OR REPLACE MACRO spark_sum(a TINYINT, s) AS CAST(s AS BIGINT), (a SMALLINT, s) AS CAST(s AS BIGINT), (a INTEGER, s) AS CAST(s AS BIGINT), (a BIGINT, s) AS CAST(s AS BIGINT), (a, s) AS s`,
+  `CREATE OR REPLACE MACRO spark_try_sum(a TINYINT, s) AS CASE WHEN s BETWEEN -9223372036854775808 AND 9223372036854775807 THEN CAST(s AS BIGINT) END, (a SMALLINT, s) AS CASE WHEN s BETWEEN -9223372036854775808 AND 9223372036854775807 THEN CAST(s AS BIGINT) END, (a INTEGER, s) AS CASE WHEN s BETWEEN -9223372036854775808 AND 9223372036854775807 THEN CAST(s AS BIGINT) END, (a BIGINT, s) AS CASE WHEN s BETWEEN -9223372036854775808 AND 9223372036854775807 THEN CAST(s AS BIGINT) END, (a, s) AS s`,
   `CREATE OR REPLACE MACRO spark_concat(v, anynull) AS CASE WHEN anynull THEN NULL ELSE v END`,
   `CREATE OR REPLACE MACRO spark_pmod(a, b) AS CASE WHEN b = 0 THEN NULL WHEN a % b < 0 THEN (a % b + b) % b ELSE a % b END`,
   `CREATE OR REPLACE MACRO spark_substr(s, pos, l) AS CASE WHEN l <= 0 THEN '' WHEN pos > 0 THEN substring(s, pos, l) WHEN pos = 0 THEN substring(s, 1, l) WHEN -pos > length(s) THEN substring(s, 1, greatest(l + pos + length(s), 0)) ELSE substring(s, length(s) + pos + 1, l) END`,

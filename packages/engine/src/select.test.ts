@@ -108,4 +108,22 @@ describe('SELECT translation', () => {
     const e4 = await q('SELECT * FROM nope').catch((e) => e);
     expect(e4.code).toBe('TABLE_OR_VIEW_NOT_FOUND');
   });
+  it('sum has Spark result types: BIGINT for integral inputs, with ANSI overflow', async () => {
+    const types = async (sql: string) => (await engine.execute(sql, { conn })).columns.map((c) => c.type);
+    const r = await engine.execute(
+      'SELECT sum(age), sum(DISTINCT id), try_sum(age), sum(amount), sum(CAST(age AS DOUBLE)) FROM people JOIN orders ON id = pid',
+      { conn },
+    );
+    expect(r.columns.map((c) => c.type)).toEqual(['bigint', 'bigint', 'bigint', 'decimal(38,2)', 'double']);
+    expect(r.rows.map((row) => row.map(String))).toEqual([['85', '4', '85', '35.75', '85']]);
+    expect(await types('SELECT sum(CAST(age AS TINYINT)) OVER (PARTITION BY city) FROM people')).toEqual(['bigint']);
+    expect(await types('SELECT city, sum(id) FILTER (WHERE age > 1) FROM people GROUP BY city')).toEqual([
+      'string',
+      'bigint',
+    ]);
+    const big = 'FROM (VALUES (9223372036854775807L), (1L)) AS t(x)';
+    const e = await q(`SELECT sum(x) ${big}`).catch((err) => err);
+    expect(e.code).toBe('ARITHMETIC_OVERFLOW');
+    expect(await q(`SELECT try_sum(x) ${big}`)).toEqual([[null]]);
+  });
 });

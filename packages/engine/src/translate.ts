@@ -4,6 +4,9 @@ import { FUNCTIONS } from './functions.js';
 import { translateType } from './types.js';
 import { firstToken, isGroup, isOp, isWord, splitCommas, type Group, type Node } from './tree.js';
 
+/** Aggregates whose result type follows Spark's sum typing. */
+const SUMS = new Set(['sum', 'try_sum']);
+
 /** A table named in a query, to be resolved (through the metastore) before execution. */
 export interface TableRef {
   /** Name parts as written: [table], [schema, table] or [catalog, schema, table]. */
@@ -226,6 +229,8 @@ function join(pieces: string[]): string {
 }
 
 export class Translator {
+  /** Depth of PIVOT (...) clauses being translated. */
+  private inPivot = 0;
   constructor(readonly ctx: TranslateContext) {}
 
   /** Translate a query (SELECT / WITH / VALUES / FROM-first / set operations). */
@@ -276,6 +281,14 @@ export class Translator {
           const inner = nd.items;
           if (inner.length === 1 && inner[0].kind === 'string') out.push(`[${this.expr(inner)}]`);
           else out.push(`[(${this.expr(inner)}) + 1]`);
+        } else if (isWord(nodes[i - 1], 'PIVOT')) {
+          // DuckDB's PIVOT takes plain aggregates: no Spark result-type wrapping inside
+          this.inPivot++;
+          try {
+            out.push(this.groupSql(nd, false));
+          } finally {
+            this.inPivot--;
+          }
         } else out.push(this.groupSql(nd, false));
         i++;
         continue;
@@ -504,6 +517,12 @@ export class Translator {
         !NOT_FUNCTIONS.has(up) &&
         !isOp(nodes[i - 1], '.')
       ) {
+        const fname = t.value.toLowerCase();
+        if (t.kind === 'ident' && SUMS.has(fname) && FUNCTIONS[fname] && !this.inPivot) {
+          out.push(this.sparkSum(fname, t, nodes, i));
+          i = this.aggregateEnd(nodes, i + 2);
+          continue;
+        }
         out.push(this.call(t, nodes[i + 1] as Group));
         i += 2;
         // Spark: count(*) FILTER (...) / OVER (...) pass through via the generic path
@@ -632,6 +651,30 @@ export class Translator {
     const e = this.expr(items.slice(0, asIdx));
     const ty = translateType(items, asIdx + 1).sql;
     return `${kind}(${e} AS ${ty})`;
+  }
+
+  /** Index after an aggregate call at `start - 2` and its FILTER (...) and OVER (...) / OVER name. */
+  private aggregateEnd(nodes: Node[], start: number): number {
+    let j = start;
+    if (isWord(nodes[j], 'FILTER') && isGroup(nodes[j + 1])) j += 2;
+    if (isWord(nodes[j], 'OVER') && nodes[j + 1]) j += 2;
+    return j;
+  }
+
+  /**
+   * sum()/try_sum() with Spark's result type: DuckDB sums integers into HUGEINT, Spark into BIGINT
+   * (with ARITHMETIC_OVERFLOW past its range in ANSI mode; try_sum gives NULL). The macros pick
+   * the overload by the argument's type and keep DuckDB's sum for the others.
+   */
+  private sparkSum(name: string, nameTok: Token, nodes: Node[], i: number): string {
+    const g = nodes[i + 1] as Group;
+    const end = this.aggregateEnd(nodes, i + 2);
+    const tail = end > i + 2 ? ` ${this.seq(nodes.slice(i + 2, end), true)}` : '';
+    const agg = `${this.call(nameTok, g)}${tail}`;
+    const rawArgs = g.items.length ? splitCommas(g.items) : [];
+    if (rawArgs.length !== 1) return agg;
+    const arg = isWord(rawArgs[0][0], 'DISTINCT') ? rawArgs[0].slice(1) : rawArgs[0];
+    return `${name === 'try_sum' ? 'spark_try_sum' : 'spark_sum'}(${this.expr(arg)}, ${agg})`;
   }
 
   private call(nameTok: Token, g: Group): string {

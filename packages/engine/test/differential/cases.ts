@@ -414,6 +414,13 @@ export const QUERIES: string[] = [
   'SELECT id, name FROM people WHERE name ILIKE "%E%" ORDER BY id',
   'SELECT id FROM people WHERE joined BETWEEN DATE "2020-01-01" AND DATE "2021-12-31" ORDER BY id',
   'SELECT id FROM people WHERE ts > TIMESTAMP "2021-01-01 00:00:00" ORDER BY id',
+  // sum of integers is BIGINT (not a 128-bit or decimal sum): BIGINT arithmetic on it overflows
+  'SELECT try_add(s, 9223372036854775807) FROM (SELECT sum(age) AS s FROM people)',
+  'SELECT try_add(s, 9223372036854775700), try_add(s, 10) FROM (SELECT sum(oid) AS s FROM orders)',
+  'SELECT try_sum(x) FROM VALUES (9223372036854775807L), (1L) AS t(x)',
+  'SELECT s, sum(DISTINCT n), try_sum(n) FROM nums GROUP BY s',
+  'SELECT i, try_add(w, 9223372036854775000) FROM (SELECT i, sum(n) OVER (PARTITION BY s ORDER BY i) AS w FROM nums) ORDER BY i',
+  'SELECT city, sum(id) FILTER (WHERE age > 30), sum(salary), sum(score) FROM people GROUP BY city',
 ];
 
 export interface Case {
