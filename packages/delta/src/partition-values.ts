@@ -19,7 +19,7 @@ export function duckdbType(t: DataType): string {
   if (isMap(t)) return `MAP(${duckdbType(t.keyType)}, ${duckdbType(t.valueType)})`;
   const s = String(t);
   const m = DECIMAL_RE.exec(s);
-  if (m) return `DECIMAL(${m[1]}, ${m[2]})`;
+  if (m) return `DECIMAL(${m[1]},${m[2]})`;
   switch (s) {
     case 'string':
       return 'VARCHAR';
@@ -46,7 +46,7 @@ export function duckdbType(t: DataType): string {
     case 'timestamp_ntz':
       return 'TIMESTAMP';
     case 'decimal':
-      return 'DECIMAL(10, 0)';
+      return 'DECIMAL(10,0)';
     case 'void':
       return 'INTEGER';
     default:

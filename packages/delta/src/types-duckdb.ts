@@ -5,7 +5,7 @@
  */
 import { DuckDBTypeId, type DuckDBConnection, type DuckDBType } from '@duckdb/node-api';
 import { LakeboxError } from '@lakebox/common';
-import { sqlIdent } from './duckdb.js';
+import { duckdbType } from './partition-values.js';
 import { isArray, isMap, isStruct, type DataType, type StructField, type StructType } from './schema.js';
 
 function unsupported(what: string, column: string): LakeboxError {
@@ -129,45 +129,17 @@ export async function deltaSchemaOfQuery(conn: DuckDBConnection, sql: string): P
 
 const DECIMAL_RE = /^decimal\(\s*(\d+)\s*,\s*(\d+)\s*\)$/;
 
-/** DuckDB SQL type name for a Delta type. */
+/**
+ * DuckDB SQL type name for a Delta type a writer may store: the one mapping of partition-values.ts,
+ * refusing `void` (and anything else Delta cannot store) with DELTA_UNSUPPORTED_DATA_TYPES.
+ */
 export function duckdbTypeName(t: DataType): string {
-  if (isStruct(t)) {
-    return `STRUCT(${t.fields.map((f) => `${sqlIdent(f.name)} ${duckdbTypeName(f.type)}`).join(', ')})`;
-  }
-  if (isArray(t)) return `${duckdbTypeName(t.elementType)}[]`;
-  if (isMap(t)) return `MAP(${duckdbTypeName(t.keyType)}, ${duckdbTypeName(t.valueType)})`;
-  switch (t) {
-    case 'string':
-      return 'VARCHAR';
-    case 'long':
-      return 'BIGINT';
-    case 'integer':
-      return 'INTEGER';
-    case 'short':
-      return 'SMALLINT';
-    case 'byte':
-      return 'TINYINT';
-    case 'float':
-      return 'FLOAT';
-    case 'double':
-      return 'DOUBLE';
-    case 'boolean':
-      return 'BOOLEAN';
-    case 'binary':
-      return 'BLOB';
-    case 'date':
-      return 'DATE';
-    case 'timestamp':
-      return 'TIMESTAMPTZ';
-    case 'timestamp_ntz':
-      return 'TIMESTAMP';
-    case 'decimal':
-      return 'DECIMAL(10,0)';
-    default: {
-      const m = DECIMAL_RE.exec(t);
-      if (m) return `DECIMAL(${m[1]},${m[2]})`;
-      throw unsupported(String(t), '?');
-    }
+  if (t === 'void') throw unsupported('void', '?');
+  try {
+    return duckdbType(t);
+  } catch (e) {
+    if (e instanceof LakeboxError) throw unsupported(typeof t === 'string' ? t : JSON.stringify(t), '?');
+    throw e;
   }
 }
 
