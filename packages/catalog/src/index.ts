@@ -16,8 +16,17 @@ export type {
   VolumeInfo,
   VolumeType,
 } from './metastore.js';
-export { PrincipalStore, generateToken, hashToken, TOKEN_PREFIX, ADMIN_USER } from './principals.js';
-export type { Principal, TokenInfo } from './principals.js';
+export {
+  PrincipalStore,
+  generateToken,
+  hashToken,
+  TOKEN_PREFIX,
+  ADMIN_USER,
+  ADMINS_GROUP,
+  SESSION_TTL_MS,
+} from './principals.js';
+export type { Principal, PrincipalRecord, GroupMember, TokenInfo } from './principals.js';
+export { hashPassword, verifyPassword } from './passwords.js';
 export {
   DEFAULT_CATALOG,
   DEFAULT_SCHEMA,
@@ -33,3 +42,12 @@ export { informationSchemaRows, INFORMATION_SCHEMA_VIEWS } from './information-s
 export type { InformationSchemaRow, InformationSchemaView } from './information-schema.js';
 export { openCatalog } from './open.js';
 export type { OpenCatalog } from './open.js';
+export { LineageStore, migrateLineage, lineageMigrations } from './lineage.js';
+export type {
+  ColumnLineageRow,
+  LineageEntity,
+  LineageEvent,
+  LineageNode,
+  LineageQuery,
+  TableLineageRow,
+} from './lineage.js';

@@ -128,6 +128,46 @@ const m0001: Migration = {
   },
 };
 
+// Identity (governance): SCIM attributes on principals, nested group membership, web-UI sessions.
+const m0002: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('principals').addColumn('display_name', 'varchar(255)').execute();
+    await db.schema
+      .alterTable('principals')
+      .addColumn('active', 'integer', (c) => c.notNull().defaultTo(1))
+      .execute();
+    await db.schema.alterTable('principals').addColumn('password_hash', 'text').execute();
+    await db.schema.alterTable('principals').addColumn('external_id', 'varchar(255)').execute();
+    await db.schema.alterTable('principals').addColumn('application_id', 'varchar(64)').execute();
+    await db.schema
+      .createTable('group_members')
+      .addColumn('group_id', 'varchar(64)', (c) => c.notNull().references('principals.id').onDelete('cascade'))
+      .addColumn('member_id', 'varchar(64)', (c) => c.notNull().references('principals.id').onDelete('cascade'))
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('group_members_pk', ['group_id', 'member_id'])
+      .execute();
+    await db.schema.createIndex('group_members_member_idx').on('group_members').column('member_id').execute();
+    await db.schema
+      .createTable('sessions')
+      .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+      .addColumn('principal_id', 'varchar(64)', (c) => c.notNull().references('principals.id').onDelete('cascade'))
+      .addColumn('csrf_hash', 'varchar(64)', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .addColumn('last_seen_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('sessions_principal_idx').on('sessions').column('principal_id').execute();
+  },
+  async down(db: Kysely<any>) {
+    await db.schema.dropTable('sessions').ifExists().execute();
+    await db.schema.dropTable('group_members').ifExists().execute();
+    for (const c of ['application_id', 'external_id', 'password_hash', 'active', 'display_name']) {
+      await db.schema.alterTable('principals').dropColumn(c).execute();
+    }
+  },
+};
+
 export const metastoreMigrations: Record<string, Migration> = {
   '0001_initial': m0001,
+  '0002_identity': m0002,
 };

@@ -11,6 +11,35 @@ export interface PrincipalsTable {
   kind: string;
   is_admin: number;
   created_at: number;
+  /** SCIM displayName (null: the name). Added by migration 0002_identity. */
+  display_name?: string | null;
+  /** 0: deactivated (cannot authenticate). */
+  active?: number;
+  /** scrypt hash of the web-UI password (`scrypt$N$r$p$salt$hash`), null: no password login. */
+  password_hash?: string | null;
+  /** SCIM externalId (an identity provider's id). */
+  external_id?: string | null;
+  /** Service principals: the applicationId (a UUID) SCIM clients address them by. */
+  application_id?: string | null;
+}
+
+/** Direct group membership (added by migration 0002_identity); nesting is a group as member. */
+export interface GroupMembersTable {
+  group_id: string;
+  member_id: string;
+  created_at: number;
+}
+
+/** Web-UI sessions (added by migration 0002_identity). Only hashes of the secrets are stored. */
+export interface SessionsTable {
+  /** SHA-256 of the session cookie's value, hex. */
+  id: string;
+  principal_id: string;
+  /** SHA-256 of the CSRF token, hex. */
+  csrf_hash: string;
+  created_at: number;
+  expires_at: number;
+  last_seen_at: number;
 }
 
 export interface TokensTable {
@@ -132,4 +161,6 @@ export interface MetastoreDatabase {
   volumes: VolumesTable;
   functions: FunctionsTable;
   grants: GrantsTable;
+  group_members: GroupMembersTable;
+  sessions: SessionsTable;
 }
