@@ -1,3 +1,4 @@
+import { migrateAuthz } from './authz/migrations.js';
 import { migrateMetastore, openMetastoreDb, type MetastoreDb } from './db.js';
 import { Metastore } from './metastore.js';
 import { PrincipalStore } from './principals.js';
@@ -22,6 +23,7 @@ export async function openCatalog(opts: {
   const database = openMetastoreDb({ url: opts.url });
   try {
     await migrateMetastore(database.db);
+    await migrateAuthz(database.db);
   } catch (e) {
     await database.close();
     throw e;
