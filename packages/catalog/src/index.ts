@@ -24,6 +24,7 @@ export {
   ADMIN_USER,
   ADMINS_GROUP,
   SESSION_TTL_MS,
+  groupsOf,
 } from './principals.js';
 export type { Principal, PrincipalRecord, GroupMember, TokenInfo } from './principals.js';
 export { hashPassword, verifyPassword } from './passwords.js';

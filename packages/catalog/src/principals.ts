@@ -125,6 +125,23 @@ const unauthenticated = (message: string) => new LakeboxError('UNAUTHENTICATED',
 const notFound = (what: string) =>
   new LakeboxError('RESOURCE_DOES_NOT_EXIST', `${what} does not exist`, { httpStatus: 404 });
 
+/**
+ * Names of every group `idOrName` (a principal's id or name) belongs to, directly or through
+ * nested groups, sorted; [] for an unknown principal. One recursive query (SQLite and PostgreSQL).
+ */
+export async function groupsOf(db: Kysely<any>, idOrName: string): Promise<string[]> {
+  const r = await sql<{ name: string }>`
+    WITH RECURSIVE me(id) AS (
+      SELECT id FROM principals WHERE id = ${idOrName} OR name = ${idOrName}
+    ), g(id) AS (
+      SELECT gm.group_id FROM group_members gm JOIN me ON gm.member_id = me.id
+      UNION
+      SELECT gm.group_id FROM group_members gm JOIN g ON gm.member_id = g.id
+    )
+    SELECT DISTINCT p.name AS name FROM principals p JOIN g ON p.id = g.id ORDER BY p.name`.execute(db);
+  return r.rows.map((x) => x.name);
+}
+
 /** Users, service principals and their personal access tokens, stored in the metastore database. */
 export class PrincipalStore {
   constructor(private readonly db: Kysely<MetastoreDatabase>) {}
@@ -290,16 +307,7 @@ export class PrincipalStore {
    * cannot be created (addMember refuses them) and would terminate anyway (UNION).
    */
   async groupsOf(idOrName: string): Promise<string[]> {
-    const r = await sql<{ name: string }>`
-      WITH RECURSIVE me(id) AS (
-        SELECT id FROM principals WHERE id = ${idOrName} OR name = ${idOrName}
-      ), g(id) AS (
-        SELECT gm.group_id FROM group_members gm JOIN me ON gm.member_id = me.id
-        UNION
-        SELECT gm.group_id FROM group_members gm JOIN g ON gm.member_id = g.id
-      )
-      SELECT DISTINCT p.name AS name FROM principals p JOIN g ON p.id = g.id ORDER BY p.name`.execute(this.db);
-    return r.rows.map((x) => x.name);
+    return groupsOf(this.db, idOrName);
   }
 
   /** Whether `idOrName` is a member of `group`, directly or through nested groups. */
