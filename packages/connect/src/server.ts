@@ -109,7 +109,7 @@ export class SparkConnectServer {
         serverSideId: randomUUID(),
         user,
         conf: new Map(),
-        sql: { catalog: 'main', schema: 'default', user },
+        sql: { catalog: 'main', schema: 'default', user, entity: { type: 'SPARK_CONNECT_SESSION', id } },
         views: new Map(),
         viewParams: {},
       };

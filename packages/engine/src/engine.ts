@@ -22,6 +22,10 @@ export interface Session {
   catalog: string;
   schema: string;
   user: string;
+  /** What runs the statements, when known (lineage records it): e.g. `{ type: 'SPARK_CONNECT_SESSION', id }`. */
+  entity?: { type: string; id: string; runId?: string };
+  /** The SQL Statement API's statement id, when the statement came through it. */
+  statementId?: string;
 }
 
 /** Resolves table references (through a metastore, or by path) to DuckDB SQL producing the rows. */

@@ -34,6 +34,7 @@ import type {
 } from './engine.js';
 import type { Token } from './lexer.js';
 import { extractPredicate } from './predicate.js';
+import { recordStatementLineage, systemLineageSql } from './lineage.js';
 import { refPlaceholder, Translator, type TableRef, type TranslateContext } from './translate.js';
 import { isGroup, isOp, isWord, splitCommas, type Group, type Node } from './tree.js';
 import { parseDeltaType, type DeltaDataType } from './types.js';
@@ -103,6 +104,8 @@ export class Lakehouse implements TableResolver, StatementHandler {
     if (ref.parts.length === 1 && session.tempViews?.has(ref.parts[0].toLowerCase())) {
       return this.viewSql(session.tempViews.get(ref.parts[0].toLowerCase())!, session, conn);
     }
+    const system = await this.systemTableSql(ref, session);
+    if (system) return system;
     const info = await this.table(ref.parts, session);
     if (info.tableType === 'VIEW' || info.tableType === 'MATERIALIZED_VIEW') {
       return this.viewSql(info.viewDefinition ?? '', { ...session, catalog: info.catalog, schema: info.schema }, conn);
@@ -110,6 +113,20 @@ export class Lakehouse implements TableResolver, StatementHandler {
     if (!info.storageLocation)
       throw new LakeboxError('DELTA_TABLE_NOT_FOUND', `${info.fullName} has no storage location`);
     return this.deltaScan(info.storageLocation, ref);
+  }
+
+  /** `system.access.table_lineage` and `system.access.column_lineage`: rows from the lineage store. */
+  private async systemTableSql(ref: TableRef, session: Session): Promise<string | undefined> {
+    if (ref.path || ref.fileFormat) return undefined;
+    const [c, s, t] = this.qualify(ref.parts, session);
+    if (c.toLowerCase() !== 'system' || s.toLowerCase() !== 'access') return undefined;
+    return systemLineageSql(this, t);
+  }
+
+  /** Record the lineage of a write that succeeded (lineage.ts), then answer as the statement did. */
+  private async afterWrite(r: StatementResult, st: ParsedStatement, ctx: ExecContext): Promise<StatementResult> {
+    await recordStatementLineage(this, st, ctx);
+    return r;
   }
 
   private async viewSql(text: string, session: Session, conn: DuckDBConnection): Promise<string> {
@@ -153,11 +170,11 @@ export class Lakehouse implements TableResolver, StatementHandler {
       c.end();
       return ok();
     }
-    if (c.at('CREATE') || c.at('REPLACE')) return this.create(c, st, ctx);
-    if (c.eat('INSERT')) return this.insert(c, ctx);
-    if (c.eat('UPDATE')) return this.update(c, ctx);
+    if (c.at('CREATE') || c.at('REPLACE')) return this.afterWrite(await this.create(c, st, ctx), st, ctx);
+    if (c.eat('INSERT')) return this.afterWrite(await this.insert(c, ctx), st, ctx);
+    if (c.eat('UPDATE')) return this.afterWrite(await this.update(c, ctx), st, ctx);
     if (c.eat('DELETE')) return this.delete(c, ctx);
-    if (c.eat('MERGE')) return this.merge(c, ctx);
+    if (c.eat('MERGE')) return this.afterWrite(await this.merge(c, ctx), st, ctx);
     if (c.eat('DROP')) return this.drop(c, ctx);
     if (c.eat('TRUNCATE')) {
       c.eat('TABLE');

@@ -186,6 +186,8 @@ export function sqlStatementsFeature(opts: StatementsApiOptions = {}): LakeboxFe
           st.conn = conn;
           if ((st.state as State) === 'CANCELED') return conn.closeSync();
           st.state = 'RUNNING';
+          session.statementId = st.id;
+          session.entity ??= { type: 'SQL_STATEMENT', id: st.id };
           try {
             const r = await engine.execute(body.statement, { session, params, conn });
             if (st.rowLimit !== undefined && r.rows.length > st.rowLimit) {
