@@ -341,6 +341,33 @@ export class PrincipalStore {
     }));
   }
 
+  /** The groups `memberId` belongs to directly (not through nesting). */
+  async directGroups(memberId: string): Promise<GroupMember[]> {
+    const rows = await this.db
+      .selectFrom('group_members')
+      .innerJoin('principals', 'principals.id', 'group_members.group_id')
+      .select(['principals.id', 'principals.name', 'principals.display_name', 'principals.kind'])
+      .where('group_members.member_id', '=', memberId)
+      .orderBy('principals.name')
+      .execute();
+    return rows.map((r) => ({
+      id: r.id,
+      name: r.name,
+      displayName: r.display_name ?? r.name,
+      kind: r.kind as Principal['kind'],
+    }));
+  }
+
+  /** A service principal by its application id. */
+  async findByApplicationId(applicationId: string): Promise<PrincipalRecord | undefined> {
+    const r = await this.db
+      .selectFrom('principals')
+      .selectAll()
+      .where('application_id', '=', applicationId)
+      .executeTakeFirst();
+    return r ? toRecord(r, await this.groupsOf(r.id)) : undefined;
+  }
+
   /** Add `member` (id or name) to `group` (id or name). Idempotent; refuses cycles. */
   async addMember(group: string, member: string): Promise<void> {
     const g = await this.groupRow(group);

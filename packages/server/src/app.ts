@@ -4,12 +4,17 @@ import { VERSION } from '@lakebox/common';
 import { authPlugin } from './auth.js';
 import type { LakeboxFeature, LakeboxPluginOptions } from './context.js';
 import { installErrorHandlers } from './errors.js';
+import type { SecurityLimits } from './rate-limit.js';
+import { loginRoutes } from './routes/login.js';
+import { scimRoutes } from './routes/scim.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { unityCatalogRoutes } from './routes/unity-catalog.js';
 
 export interface BuildAppOptions extends Omit<LakeboxPluginOptions, 'log'> {
   /** Feature plugins mounted after the built-in routes. */
   features?: LakeboxFeature[];
+  /** Limits on failed logins and bad tokens (defaults in rate-limit.ts). */
+  securityLimits?: Partial<SecurityLimits>;
   /** fastify's logger option (default: pino at config.logLevel). */
   logger?: FastifyServerOptions['logger'];
 }
@@ -29,7 +34,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
-  await app.register(authPlugin, { principals: opts.principals });
+  await app.register(authPlugin, { principals: opts.principals, limits: opts.securityLimits });
 
   app.get('/health', { config: { public: true } }, async () => ({ status: 'ok', version: VERSION }));
 
@@ -43,6 +48,8 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     log: app.log,
   };
   await app.register(tokenRoutes, shared);
+  await app.register(scimRoutes, shared);
+  await app.register(loginRoutes, shared);
   await app.register(unityCatalogRoutes, { ...shared, prefix: '/api/2.1/unity-catalog' });
   for (const f of opts.features ?? []) {
     await app.register(f.plugin, { ...shared, ...(f.prefix ? { prefix: f.prefix } : {}) });

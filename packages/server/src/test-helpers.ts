@@ -3,12 +3,15 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { openCatalog, type OpenCatalog } from '@lakebox/catalog';
-import { buildApp } from './app.js';
+import { buildApp, type BuildAppOptions } from './app.js';
 import { loadConfig } from './config.js';
 import { ServiceRegistry, type LakeboxFeature } from './context.js';
 
 /** An app over a fresh SQLite metastore in a temp dir, bootstrapped like a first start (for inject() tests). */
-export async function testApp(features: LakeboxFeature[] = []): Promise<{
+export async function testApp(
+  features: LakeboxFeature[] = [],
+  extra: Pick<BuildAppOptions, 'securityLimits'> = {},
+): Promise<{
   app: FastifyInstance;
   catalog: OpenCatalog;
   adminToken: string;
@@ -33,6 +36,7 @@ export async function testApp(features: LakeboxFeature[] = []): Promise<{
     services: new ServiceRegistry(),
     features,
     logger: false,
+    ...extra,
   });
   return {
     app,

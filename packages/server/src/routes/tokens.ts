@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { LakeboxError } from '@lakebox/common';
 import type { TokenInfo } from '@lakebox/catalog';
-import { principalOf } from '../context.js';
+import { principalOf, requireAdmin } from '../context.js';
 import type { LakeboxPluginOptions } from '../context.js';
 
 /** A token as the Databricks Token API shows it. */
@@ -75,16 +75,67 @@ export const tokenRoutes: FastifyPluginAsync<LakeboxPluginOptions> = async (app,
     return {};
   });
 
-  // The current user, as Databricks' SCIM "Me" endpoint returns it (SDKs call it to check a token).
-  app.get('/api/2.0/preview/scim/v2/Me', async (request) => {
-    const me = principalOf(request);
-    return {
-      schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
-      id: me.id,
-      userName: me.name,
-      displayName: me.name,
-      active: true,
-      groups: me.isAdmin ? [{ display: 'admins' }] : [],
-    };
+  // ---- Token Management API (administrators): every principal's tokens ----
+
+  const managed = async (t: TokenInfo) => {
+    const owner = await opts.principals.getRecord(t.principal);
+    return { ...tokenInfoJson(t), created_by_id: owner?.id ?? null, owner_id: owner?.id ?? null };
+  };
+
+  app.get('/api/2.0/token-management/tokens', async (request) => {
+    requireAdmin(request);
+    const q = request.query as Record<string, string | undefined>;
+    let user = q.created_by_username;
+    if (q.created_by_id) {
+      const p = await opts.principals.getRecord(q.created_by_id);
+      if (!p || p.id !== q.created_by_id) return { token_infos: [] };
+      if (user !== undefined && user !== p.name) return { token_infos: [] };
+      user = p.name;
+    }
+    const tokens = await opts.principals.listTokens(user);
+    return { token_infos: await Promise.all(tokens.map(managed)) };
+  });
+
+  app.get('/api/2.0/token-management/tokens/:token_id', async (request) => {
+    requireAdmin(request);
+    const id = (request.params as { token_id: string }).token_id;
+    const t = await opts.principals.getToken(id);
+    if (!t || t.revokedAt !== null) {
+      throw new LakeboxError('RESOURCE_DOES_NOT_EXIST', `token '${id}' does not exist`, { httpStatus: 404 });
+    }
+    return { token_info: await managed(t) };
+  });
+
+  app.delete('/api/2.0/token-management/tokens/:token_id', async (request) => {
+    const me = requireAdmin(request);
+    await opts.principals.revokeToken((request.params as { token_id: string }).token_id, me);
+    return {};
+  });
+
+  // A token for a service principal, created by an administrator.
+  app.post('/api/2.0/token-management/on-behalf-of/tokens', async (request) => {
+    requireAdmin(request);
+    const b = body(request.body);
+    if (typeof b.application_id !== 'string' || !b.application_id) {
+      throw new LakeboxError('INVALID_PARAMETER_VALUE', 'application_id is required');
+    }
+    const lifetime = b.lifetime_seconds;
+    if (lifetime !== undefined && lifetime !== null && (typeof lifetime !== 'number' || !Number.isInteger(lifetime))) {
+      throw new LakeboxError('INVALID_PARAMETER_VALUE', 'lifetime_seconds must be an integer');
+    }
+    if (b.comment !== undefined && b.comment !== null && typeof b.comment !== 'string') {
+      throw new LakeboxError('INVALID_PARAMETER_VALUE', 'comment must be a string');
+    }
+    const sp = await opts.principals.findByApplicationId(b.application_id);
+    if (!sp || sp.kind !== 'service_principal') {
+      throw new LakeboxError('RESOURCE_DOES_NOT_EXIST', `service principal '${b.application_id}' does not exist`, {
+        httpStatus: 404,
+      });
+    }
+    const { token, info } = await opts.principals.createToken(sp.name, {
+      lifetimeSeconds: (lifetime as number | undefined) ?? null,
+      comment: (b.comment as string | undefined) ?? null,
+    });
+    return { token_value: token, token_info: await managed(info) };
   });
 };
