@@ -17,7 +17,12 @@ export const sparkConnectFeature: LakeboxFeature = {
     const lakehouse = new Lakehouse(o.metastore);
     const engine = new SqlEngine({ resolver: lakehouse, handlers: [lakehouse] });
     lakehouse.engine = engine;
-    const server = new SparkConnectServer({ engine, principals: o.principals, log: o.log });
+    const server = new SparkConnectServer({
+      engine,
+      principals: o.principals,
+      forward: { remote: sc.remote, backend: sc.backend },
+      log: o.log,
+    });
     o.services.add({
       name: 'spark-connect',
       start: async () => {

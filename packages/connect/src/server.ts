@@ -6,6 +6,7 @@ import { isQuery, type Session, type SqlEngine, type StatementResult } from '@la
 import { arrowIpc } from './arrow.js';
 import { SPARK_DEFAULTS, isModifiable } from './config.js';
 import { toGrpcError } from './errors.js';
+import { SparkConnectForwarder, type ForwardOptions } from './forward.js';
 import { RelationCompiler, quoteName, typeName, unsupported, type CompileEnv } from './plan.js';
 import { sparkConnectService } from './proto.js';
 import { showString } from './show.js';
@@ -37,6 +38,8 @@ interface Operation {
 export interface SparkConnectOptions {
   engine: SqlEngine;
   principals: PrincipalStore;
+  /** Forwarding of sessions to a remote Spark Connect server (forward.ts). */
+  forward?: ForwardOptions;
   log?: { debug?(o: unknown, msg?: string): void; error(o: unknown, msg?: string): void };
 }
 
@@ -46,6 +49,7 @@ export class SparkConnectServer {
   /** Responses of reattachable operations, kept until ReleaseExecute (or 15 minutes). */
   private operations = new Map<string, Operation>();
   private server: grpc.Server | undefined;
+  private forwarder: SparkConnectForwarder | undefined;
 
   constructor(private readonly opts: SparkConnectOptions) {}
 
@@ -54,7 +58,9 @@ export class SparkConnectServer {
       'grpc.max_receive_message_length': 128 * 1024 * 1024,
       'grpc.max_send_message_length': 128 * 1024 * 1024,
     });
-    server.addService(sparkConnectService(), this.handlers());
+    const service = sparkConnectService();
+    this.forwarder = new SparkConnectForwarder(this.opts.forward ?? {}, (metadata) => this.principal({ metadata }));
+    server.addService(service, this.forwarder.wrap(service, this.handlers()));
     const bound = await new Promise<number>((resolve, reject) =>
       server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, p) =>
         err
@@ -76,6 +82,7 @@ export class SparkConnectServer {
   async close(): Promise<void> {
     const s = this.server;
     this.server = undefined;
+    this.forwarder?.close();
     if (!s) return;
     await new Promise<void>((resolve) => {
       const t = setTimeout(() => {

@@ -19,7 +19,15 @@ export interface LakeboxConfig {
   /** pino level: fatal, error, warn, info, debug, trace, silent */
   logLevel: string;
   /** Spark Connect (gRPC) listener, started by the connect package when it registers its service. */
-  sparkConnect: { enabled: boolean; host: string; port: number };
+  sparkConnect: {
+    enabled: boolean;
+    host: string;
+    port: number;
+    /** A remote Spark Connect endpoint (sc://host:port) that sessions can be forwarded to. */
+    remote?: string;
+    /** The backend of sessions that do not choose one with the x-lakebox-backend header. */
+    backend: 'embedded' | 'spark';
+  };
   /** Top-level config-file keys this file does not know, for feature plugins (e.g. `mlflow`). */
   sections: Record<string, unknown>;
 }
@@ -59,6 +67,11 @@ function bool(v: unknown, where: string): boolean {
   if (v === 'true' || v === '1') return true;
   if (v === 'false' || v === '0') return false;
   throw invalid(`${where} must be true or false, got ${JSON.stringify(v)}`);
+}
+
+function backend(v: unknown, where: string): 'embedded' | 'spark' {
+  if (v === 'embedded' || v === 'spark') return v;
+  throw invalid(`${where} must be "embedded" or "spark", got ${JSON.stringify(v)}`);
 }
 
 /** Resolve the data directory: `--data`, else LAKEBOX_HOME, else `./.lakebox`. */
@@ -120,6 +133,8 @@ export function loadConfig(
       enabled: sc.enabled !== undefined ? bool(sc.enabled, `${configFile}: sparkConnect.enabled`) : true,
       host: sc.host !== undefined ? str(sc.host, `${configFile}: sparkConnect.host`) : '127.0.0.1',
       port: sc.port !== undefined ? port(sc.port, `${configFile}: sparkConnect.port`) : 15002,
+      remote: sc.remote !== undefined ? str(sc.remote, `${configFile}: sparkConnect.remote`) : undefined,
+      backend: sc.backend !== undefined ? backend(sc.backend, `${configFile}: sparkConnect.backend`) : 'embedded',
     },
     sections: Object.fromEntries(Object.entries(file).filter(([k]) => !KNOWN.has(k))),
   };
@@ -135,6 +150,9 @@ export function loadConfig(
     cfg.sparkConnect.port = port(env.LAKEBOX_SPARK_CONNECT_PORT, 'LAKEBOX_SPARK_CONNECT_PORT');
   if (env.LAKEBOX_SPARK_CONNECT_ENABLED)
     cfg.sparkConnect.enabled = bool(env.LAKEBOX_SPARK_CONNECT_ENABLED, 'LAKEBOX_SPARK_CONNECT_ENABLED');
+  if (env.LAKEBOX_SPARK_CONNECT_REMOTE) cfg.sparkConnect.remote = env.LAKEBOX_SPARK_CONNECT_REMOTE;
+  if (env.LAKEBOX_SPARK_CONNECT_BACKEND)
+    cfg.sparkConnect.backend = backend(env.LAKEBOX_SPARK_CONNECT_BACKEND, 'LAKEBOX_SPARK_CONNECT_BACKEND');
 
   // Flags
   if (overrides.host !== undefined) cfg.host = str(overrides.host, '--host');
