@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { openCatalog, type OpenCatalog } from '@lakebox/catalog';
+import type { PrincipalLike } from '@lakebox/catalog/authz';
 import { SqlEngine, type Session, type StatementResult } from './engine.js';
 import { Lakehouse } from './lakehouse.js';
 import type { ParamValue } from './translate.js';
@@ -20,6 +21,11 @@ export async function openEmbedded(opts: {
   storageRoot: string;
   volumesRoot: string;
   user?: string;
+  /**
+   * Enforce privileges as this principal (a name or a Principal). Without it the embedded engine
+   * is a trusted local caller (whoever opens the data directory owns it): nothing is checked.
+   */
+  principal?: PrincipalLike;
 }): Promise<EmbeddedSql> {
   mkdirSync(opts.storageRoot, { recursive: true });
   const catalog = await openCatalog({
@@ -29,10 +35,16 @@ export async function openEmbedded(opts: {
   });
   const user = opts.user ?? 'admin';
   await catalog.metastore.bootstrap(user);
-  const lakehouse = new Lakehouse(catalog.metastore);
+  const lakehouse = new Lakehouse(catalog.metastore, opts.principal === undefined ? { authorizer: null } : {});
   const engine = new SqlEngine({ resolver: lakehouse, handlers: [lakehouse] });
   lakehouse.engine = engine;
-  const session: Session = { catalog: 'main', schema: 'default', user };
+  const session: Session & { principal?: PrincipalLike } = {
+    catalog: 'main',
+    schema: 'default',
+    user:
+      opts.principal === undefined ? user : typeof opts.principal === 'string' ? opts.principal : opts.principal.name,
+    ...(opts.principal !== undefined ? { principal: opts.principal } : {}),
+  };
   const conn = await engine.connect();
   return {
     engine,

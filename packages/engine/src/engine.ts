@@ -34,6 +34,8 @@ export interface TableResolver {
   resolve(ref: TableRef, session: Session, conn: DuckDBConnection): Promise<string>;
   /** Make user-defined functions called by a query available on the connection. */
   prepareFunctions?(names: Iterable<string>, ctx: ExecContext): Promise<void>;
+  /** Called before each statement runs (governance: a fresh privilege cache per statement). */
+  beginStatement?(ctx: ExecContext): Promise<void>;
 }
 
 /** Statements other than queries (DDL, DML, utility) are handled by a StatementHandler. */
@@ -146,6 +148,7 @@ export class SqlEngine {
 
   async executeStatement(st: ParsedStatement, ctx: ExecContext): Promise<StatementResult> {
     try {
+      await this.resolver.beginStatement?.(ctx);
       return await this.dispatch(st, ctx);
     } catch (e) {
       throw mapDuckError(e, st.tokens, st.text);

@@ -2,6 +2,7 @@ import { rmSync, existsSync } from 'node:fs';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { LakeboxError } from '@lakebox/common';
 import type { Metastore, TableInfo, ColumnInfo } from '@lakebox/catalog';
+import { Authorizer, type Privilege } from '@lakebox/catalog/authz';
 import {
   DeltaTable,
   assignColumnMapping,
@@ -33,6 +34,7 @@ import type {
   TableResolver,
 } from './engine.js';
 import type { Token } from './lexer.js';
+import { Governance } from './governance.js';
 import { extractPredicate } from './predicate.js';
 import { recordStatementLineage, systemLineageSql } from './lineage.js';
 import { refPlaceholder, Translator, type TableRef, type TranslateContext } from './translate.js';
@@ -55,7 +57,27 @@ interface TempViews {
  */
 export class Lakehouse implements TableResolver, StatementHandler {
   engine!: SqlEngine;
-  constructor(readonly metastore: Metastore) {}
+  /** Privilege checks, grants, row filters and masks (governance.ts). */
+  readonly gov: Governance;
+  /**
+   * `authorizer`: whose checks apply (default: a new Authorizer over the metastore's database);
+   * null turns enforcement off, for trusted in-process callers.
+   */
+  constructor(
+    readonly metastore: Metastore,
+    opts: { authorizer?: Authorizer | null } = {},
+  ) {
+    this.gov = new Governance(
+      this,
+      metastore,
+      opts.authorizer === undefined ? new Authorizer(metastore.db) : opts.authorizer,
+    );
+  }
+
+  /** Called by the engine before each statement: a fresh privilege cache for it. */
+  beginStatement(ctx: ExecContext): Promise<void> {
+    return this.gov.begin(ctx);
+  }
 
   // ------------------------------------------------------------------ names
 
@@ -68,7 +90,11 @@ export class Lakehouse implements TableResolver, StatementHandler {
 
   async table(parts: string[], session: Session): Promise<TableInfo> {
     const [c, s, t] = this.qualify(parts, session);
-    return this.metastore.getTable(c, s, t);
+    try {
+      return await this.metastore.getTable(c, s, t);
+    } catch (e) {
+      throw await this.gov.scrub(e, session);
+    }
   }
 
   /** The Delta location of a table name (or `delta.\`path\``). */
@@ -94,6 +120,7 @@ export class Lakehouse implements TableResolver, StatementHandler {
   // ------------------------------------------------------------------ reads
 
   async resolve(ref: TableRef, session: Session & TempViews, conn: DuckDBConnection): Promise<string> {
+    if (ref.fileFormat || ref.path) await this.gov.requirePath(session, ref.path!, false);
     if (ref.fileFormat) {
       const p = sqlString(ref.path!);
       if (ref.fileFormat === 'parquet') return `SELECT * FROM read_parquet(${p}, union_by_name = true)`;
@@ -104,15 +131,19 @@ export class Lakehouse implements TableResolver, StatementHandler {
     if (ref.parts.length === 1 && session.tempViews?.has(ref.parts[0].toLowerCase())) {
       return this.viewSql(session.tempViews.get(ref.parts[0].toLowerCase())!, session, conn);
     }
+    const qualified = this.qualify(ref.parts, session);
+    const infoSchema = await this.gov.informationSchemaSql(qualified, session);
+    if (infoSchema) return infoSchema;
+    await this.gov.require(session, 'SELECT', { type: 'TABLE', name: qualified.join('.') });
     const system = await this.systemTableSql(ref, session);
     if (system) return system;
     const info = await this.table(ref.parts, session);
     if (info.tableType === 'VIEW' || info.tableType === 'MATERIALIZED_VIEW') {
-      return this.viewSql(info.viewDefinition ?? '', { ...session, catalog: info.catalog, schema: info.schema }, conn);
+      return this.viewSql(info.viewDefinition ?? '', this.gov.viewSession(session, info), conn);
     }
     if (!info.storageLocation)
       throw new LakeboxError('DELTA_TABLE_NOT_FOUND', `${info.fullName} has no storage location`);
-    return this.deltaScan(info.storageLocation, ref);
+    return this.gov.applyPolicies(info, await this.deltaScan(info.storageLocation, ref), session, conn);
   }
 
   /** `system.access.table_lineage` and `system.access.column_lineage`: rows from the lineage store. */
@@ -152,10 +183,15 @@ export class Lakehouse implements TableResolver, StatementHandler {
     this.engine = engine;
     const c = new Cursor(st.nodes, st.tokens[st.tokens.length - 1]);
     const session = ctx.session as Session & TempViews;
+    const governed = await this.gov.statement(st, ctx);
+    if (governed) return governed;
     if (c.eat('USE')) {
       if (c.eat('CATALOG')) {
         const name = c.ident();
-        await this.metastore.getCatalog(name);
+        await this.gov.require(session, 'USE CATALOG', { type: 'CATALOG', name });
+        await this.metastore.getCatalog(name).catch(async (e: unknown) => {
+          throw await this.gov.scrub(e, session);
+        });
         session.catalog = name;
         session.schema = 'default';
       } else {
@@ -163,7 +199,10 @@ export class Lakehouse implements TableResolver, StatementHandler {
         const parts = c.name();
         const cat = parts.length > 1 ? parts[0] : session.catalog;
         const sch = parts[parts.length - 1];
-        await this.metastore.getSchema(cat, sch);
+        await this.gov.require(session, 'USE SCHEMA', { type: 'SCHEMA', name: `${cat}.${sch}` });
+        await this.metastore.getSchema(cat, sch).catch(async (e: unknown) => {
+          throw await this.gov.scrub(e, session);
+        });
         session.catalog = cat;
         session.schema = sch;
       }
@@ -178,7 +217,7 @@ export class Lakehouse implements TableResolver, StatementHandler {
     if (c.eat('DROP')) return this.drop(c, ctx);
     if (c.eat('TRUNCATE')) {
       c.eat('TABLE');
-      const { location } = await this.location(c.name(), session);
+      const { location } = await this.target(c, session, ['MODIFY']);
       c.end();
       await deleteFromTable(location, undefined, { connection: ctx.conn });
       return ok();
@@ -188,7 +227,7 @@ export class Lakehouse implements TableResolver, StatementHandler {
     if (c.eat('ALTER')) return this.alter(c, ctx);
     if (c.eat('RESTORE')) {
       c.eat('TABLE');
-      const { location } = await this.target(c, session);
+      const { location } = await this.target(c, session, ['MODIFY']);
       c.expect('TO');
       const kind = c.expect('VERSION', 'TIMESTAMP');
       c.expect('AS');
@@ -223,7 +262,7 @@ export class Lakehouse implements TableResolver, StatementHandler {
       };
     }
     if (c.eat('OPTIMIZE')) {
-      const { location } = await this.target(c, session);
+      const { location } = await this.target(c, session, ['MODIFY']);
       let where: string | undefined;
       if (c.eat('WHERE')) where = engine.translateExpr(c.until('ZORDER'), ctx);
       let zOrderBy: string[] | undefined;
@@ -246,7 +285,7 @@ export class Lakehouse implements TableResolver, StatementHandler {
       };
     }
     if (c.eat('VACUUM')) {
-      const { location } = await this.target(c, session);
+      const { location } = await this.target(c, session, ['MODIFY']);
       let retentionHours: number | undefined;
       if (c.eat('RETAIN')) {
         retentionHours = Number((c.peek() as Token).value);
@@ -265,10 +304,17 @@ export class Lakehouse implements TableResolver, StatementHandler {
   }
 
   /** A table name or `delta.\`/path\`` at the cursor. */
-  private async target(c: Cursor, session: Session): Promise<{ location: string; info?: TableInfo; parts: string[] }> {
+  private async target(
+    c: Cursor,
+    session: Session,
+    need: Privilege[],
+  ): Promise<{ location: string; info?: TableInfo; parts: string[] }> {
     const start = c.i;
     const parts = c.name();
     const isPath = parts.length === 2 && /^delta$/i.test(parts[0]) && c.nodes[start + 2]?.kind === 'qident';
+    const write = need.some((p) => p !== 'SELECT' && p !== 'BROWSE');
+    if (isPath) await this.gov.requirePath(session, parts[1], write);
+    else await this.gov.require(session, need, { type: 'TABLE', name: this.qualify(parts, session).join('.') });
     const r = await this.location(parts, session, isPath);
     return { ...r, parts };
   }
@@ -285,6 +331,7 @@ export class Lakehouse implements TableResolver, StatementHandler {
       const ifNot = c.eat('IF', 'NOT', 'EXISTS');
       const name = c.ident();
       const comment = c.eat('COMMENT') ? c.string() : undefined;
+      await this.gov.require(session, 'CREATE CATALOG', { type: 'METASTORE' });
       await this.metastore.createCatalog(
         { name, owner: session.user, ...(comment ? { comment } : {}) } as any,
         { ifNotExists: ifNot } as any,
@@ -296,6 +343,7 @@ export class Lakehouse implements TableResolver, StatementHandler {
       const parts = c.name();
       const comment = c.eat('COMMENT') ? c.string() : undefined;
       const cat = parts.length > 1 ? parts[0] : session.catalog;
+      await this.gov.require(session, 'CREATE SCHEMA', { type: 'CATALOG', name: cat });
       await this.metastore.createSchema(
         { catalog: cat, name: parts[parts.length - 1], owner: session.user, ...(comment ? { comment } : {}) } as any,
         { ifNotExists: ifNot } as any,
@@ -327,6 +375,9 @@ export class Lakehouse implements TableResolver, StatementHandler {
         return ok();
       }
       const [cat, sch, name] = this.qualify(parts, session);
+      await this.gov.require(session, 'CREATE VIEW', { type: 'SCHEMA', name: `${cat}.${sch}` });
+      if (orReplace && (await this.metastore.tableExists(cat, sch, name)))
+        await this.gov.requireManage(session, { type: 'TABLE', name: `${cat}.${sch}.${name}` });
       await this.metastore.createView(
         { catalog: cat, schema: sch, name, owner: session.user, sql: text, ...(comment ? { comment } : {}) },
         { ifNotExists: ifNot, orReplace },
@@ -394,8 +445,10 @@ export class Lakehouse implements TableResolver, StatementHandler {
         sqlState: '42601',
       });
     const [cat, sch, name] = this.qualify(parts, session);
+    await this.gov.require(session, 'CREATE TABLE', { type: 'SCHEMA', name: `${cat}.${sch}` });
     const configuration = { ...props, ...constraints };
     const exists = await this.metastore.tableExists(cat, sch, name);
+    if (exists && orReplace) await this.gov.requireManage(session, { type: 'TABLE', name: `${cat}.${sch}.${name}` });
     if (exists && ifNot) return ok();
     if (exists && !orReplace) {
       throw new LakeboxError(
@@ -493,6 +546,7 @@ export class Lakehouse implements TableResolver, StatementHandler {
     const body = c.rest();
     // validate: the body must translate and bind with the parameters as columns
     const [cat, sch, name] = this.qualify(parts, session);
+    await this.gov.require(session, 'CREATE FUNCTION', { type: 'SCHEMA', name: `${cat}.${sch}` });
     const fn = {
       catalog: cat,
       schema: sch,
@@ -518,6 +572,8 @@ export class Lakehouse implements TableResolver, StatementHandler {
     },
     ctx: ExecContext,
   ): Promise<void> {
+    if (/\bis_(account_group_)?member\s*\(/i.test(fn.routineDefinition))
+      await this.gov.defineGroupMacros(ctx.session, ctx.conn);
     const body = this.engine.parse(`SELECT ${fn.routineDefinition}`)[0].nodes.slice(1);
     const bodySql = this.engine.translateExpr(body, ctx);
     const ret = this.engine.parse(`SELECT CAST(NULL AS ${fn.returnType})`)[0];
@@ -531,6 +587,18 @@ export class Lakehouse implements TableResolver, StatementHandler {
   /** Before a query runs: define the user functions it calls. */
   async prepareFunctions(names: Iterable<string>, ctx: ExecContext): Promise<void> {
     for (const n of names) {
+      if (/^(is_account_group_member|is_member)$/i.test(n)) {
+        await this.gov.defineGroupMacros(ctx.session, ctx.conn);
+        continue;
+      }
+      const [fc, fs] = [ctx.session.catalog, ctx.session.schema];
+      if (
+        await (this.metastore as any).getFunction(fc, fs, n).then(
+          () => true,
+          () => false,
+        )
+      )
+        await this.gov.require(ctx.session, 'EXECUTE', { type: 'FUNCTION', name: `${fc}.${fs}.${n.toLowerCase()}` });
       let fn;
       try {
         fn = await (this.metastore as any).getFunction(ctx.session.catalog, ctx.session.schema, n);
@@ -547,7 +615,7 @@ export class Lakehouse implements TableResolver, StatementHandler {
     const overwrite = c.eat('OVERWRITE');
     if (!overwrite) c.expect('INTO');
     c.eat('TABLE');
-    const { location } = await this.target(c, ctx.session);
+    const { location } = await this.target(c, ctx.session, ['MODIFY']);
     const staticParts: Record<string, Node[]> = {};
     if (c.eat('PARTITION')) {
       for (const p of splitCommas(c.group().items)) {
@@ -651,7 +719,7 @@ export class Lakehouse implements TableResolver, StatementHandler {
   }
 
   private async update(c: Cursor, ctx: ExecContext): Promise<StatementResult> {
-    const { location, parts } = await this.target(c, ctx.session);
+    const { location, parts } = await this.target(c, ctx.session, ['SELECT', 'MODIFY']);
     const aliases = this.tableAliases(c, parts);
     c.expect('SET');
     const assigns = c.until('WHERE');
@@ -670,7 +738,7 @@ export class Lakehouse implements TableResolver, StatementHandler {
 
   private async delete(c: Cursor, ctx: ExecContext): Promise<StatementResult> {
     c.expect('FROM');
-    const { location, parts } = await this.target(c, ctx.session);
+    const { location, parts } = await this.target(c, ctx.session, ['SELECT', 'MODIFY']);
     const aliases = this.tableAliases(c, parts);
     const cond = c.eat('WHERE') ? await this.exprWithRefs(this.unqualify(c.rest(), aliases), ctx) : undefined;
     c.end();
@@ -682,7 +750,7 @@ export class Lakehouse implements TableResolver, StatementHandler {
   private async merge(c: Cursor, ctx: ExecContext): Promise<StatementResult> {
     c.eat('WITH', 'SCHEMA', 'EVOLUTION');
     c.expect('INTO');
-    const { location, parts } = await this.target(c, ctx.session);
+    const { location, parts } = await this.target(c, ctx.session, ['SELECT', 'MODIFY']);
     const tAliases = this.tableAliases(c, parts);
     const targetAlias = tAliases[tAliases.length - 1];
     c.expect('USING');
@@ -771,9 +839,10 @@ export class Lakehouse implements TableResolver, StatementHandler {
   }
 
   private async copyInto(c: Cursor, ctx: ExecContext): Promise<StatementResult> {
-    const { location } = await this.target(c, ctx.session);
+    const { location } = await this.target(c, ctx.session, ['MODIFY']);
     c.expect('FROM');
     const from = c.string();
+    await this.gov.requirePath(ctx.session, from, false);
     c.expect('FILEFORMAT');
     c.eatOp('=');
     const fmt = c.ident().toLowerCase();
@@ -837,7 +906,9 @@ export class Lakehouse implements TableResolver, StatementHandler {
       const ifExists = c.eat('IF', 'EXISTS');
       const parts = c.name();
       const cascade = c.eat('CASCADE');
-      await this.metastore.dropSchema(parts.length > 1 ? parts[0] : session.catalog, parts[parts.length - 1], {
+      const dcat = parts.length > 1 ? parts[0] : session.catalog;
+      await this.gov.requireManage(session, { type: 'SCHEMA', name: `${dcat}.${parts[parts.length - 1]}` });
+      await this.metastore.dropSchema(dcat, parts[parts.length - 1], {
         ifExists,
         cascade,
       });
@@ -847,12 +918,14 @@ export class Lakehouse implements TableResolver, StatementHandler {
       const ifExists = c.eat('IF', 'EXISTS');
       const name = c.ident();
       const cascade = c.eat('CASCADE');
+      await this.gov.requireManage(session, { type: 'CATALOG', name });
       await this.metastore.dropCatalog(name, { ifExists, cascade });
       return ok();
     }
     if (c.eat('FUNCTION')) {
       const ifExists = c.eat('IF', 'EXISTS');
       const [cat, sch, name] = this.qualify(c.name(), session);
+      await this.gov.requireManage(session, { type: 'FUNCTION', name: `${cat}.${sch}.${name}` });
       await (this.metastore as any).dropFunction(cat, sch, name, { ifExists });
       return ok();
     }
@@ -870,6 +943,7 @@ export class Lakehouse implements TableResolver, StatementHandler {
       return ok();
     }
     const [cat, sch, name] = this.qualify(parts, session);
+    await this.gov.requireManage(session, { type: 'TABLE', name: `${cat}.${sch}.${name}` });
     await this.metastore.dropTable(cat, sch, name, { ifExists, expect: kind as 'TABLE' | 'VIEW' });
     return ok();
   }
@@ -879,6 +953,7 @@ export class Lakehouse implements TableResolver, StatementHandler {
     const kind = c.expect('TABLE', 'VIEW');
     const parts = c.name();
     const [cat, sch, name] = this.qualify(parts, session);
+    await this.gov.requireManage(session, { type: 'TABLE', name: `${cat}.${sch}.${name}` });
     if (kind === 'VIEW') {
       c.expect('AS');
       const q = c.rest();
@@ -1076,7 +1151,7 @@ export class Lakehouse implements TableResolver, StatementHandler {
   private async describe(c: Cursor, ctx: ExecContext): Promise<StatementResult> {
     const session = ctx.session;
     if (c.eat('HISTORY')) {
-      const { location } = await this.target(c, session);
+      const { location } = await this.target(c, session, ['SELECT']);
       const limit = c.eat('LIMIT') ? Number((c.peek() as Token).value) : undefined;
       const table = await DeltaTable.open(location);
       const h = await readHistory(table.store, limit !== undefined ? { limit } : {});
@@ -1110,7 +1185,7 @@ export class Lakehouse implements TableResolver, StatementHandler {
       };
     }
     if (c.eat('DETAIL')) {
-      const { location, info } = await this.target(c, session);
+      const { location, info } = await this.target(c, session, ['BROWSE']);
       const snap = await (await DeltaTable.open(location)).snapshot();
       const files = snap.activeFiles();
       return {
@@ -1162,15 +1237,12 @@ export class Lakehouse implements TableResolver, StatementHandler {
       const r = await this.engine.runDuck(`SELECT * FROM (${sql}) LIMIT 0`, ctx.conn);
       return { columns: cols('col_name', 'data_type', 'comment'), rows: r.columns.map((x) => [x.name, x.type, null]) };
     }
+    await this.gov.require(session, 'BROWSE', { type: 'TABLE', name: this.qualify(parts, session).join('.') });
     const info = await this.table(parts, session);
     const rows: unknown[][] = [];
     let partCols: string[] = [];
     if (info.tableType === 'VIEW' || info.tableType === 'MATERIALIZED_VIEW') {
-      const sql = await this.viewSql(
-        info.viewDefinition ?? '',
-        { ...session, catalog: info.catalog, schema: info.schema },
-        ctx.conn,
-      );
+      const sql = await this.viewSql(info.viewDefinition ?? '', this.gov.viewSession(session, info), ctx.conn);
       const r = await this.engine.runDuck(`SELECT * FROM (${sql}) LIMIT 0`, ctx.conn);
       for (const x of r.columns) rows.push([x.name, x.type, null]);
     } else {
@@ -1217,12 +1289,22 @@ export class Lakehouse implements TableResolver, StatementHandler {
       return names.filter((n) => alts.some((r) => r.test(n)));
     };
     if (c.eat('CATALOGS')) {
-      const names = like((await this.metastore.listCatalogs()).map((x) => x.name));
+      const visible = await this.gov.filter(session, await this.metastore.listCatalogs(), (x) => ({
+        type: 'CATALOG',
+        name: x.name,
+      }));
+      const names = like(visible.map((x) => x.name));
       return { columns: cols('catalog'), rows: names.map((n) => [n]) };
     }
     if (c.eat('SCHEMAS') || c.eat('DATABASES')) {
       const cat = c.eat('IN') || c.eat('FROM') ? c.ident() : session.catalog;
-      const names = like((await this.metastore.listSchemas(cat)).map((x) => x.name));
+      if (!(await this.gov.canSee(session, { type: 'CATALOG', name: cat })))
+        await this.gov.require(session, 'USE CATALOG', { type: 'CATALOG', name: cat });
+      const schemas = await this.metastore.listSchemas(cat).catch(async (e: unknown) => {
+        throw await this.gov.scrub(e, session);
+      });
+      const visible = await this.gov.filter(session, schemas, (x) => ({ type: 'SCHEMA', name: x.fullName }));
+      const names = like(visible.map((x) => x.name));
       return { columns: cols('databaseName'), rows: names.map((n) => [n]) };
     }
     if (c.eat('TABLES') || c.at('VIEWS')) {
@@ -1232,7 +1314,12 @@ export class Lakehouse implements TableResolver, StatementHandler {
         const p = c.name();
         [cat, sch] = p.length > 1 ? [p[0], p[1]] : [session.catalog, p[0]];
       }
-      const all = await this.metastore.listTables(cat, sch);
+      if (!(await this.gov.canSee(session, { type: 'SCHEMA', name: `${cat}.${sch}` })))
+        await this.gov.require(session, 'USE SCHEMA', { type: 'SCHEMA', name: `${cat}.${sch}` });
+      const listed = await this.metastore.listTables(cat, sch).catch(async (e: unknown) => {
+        throw await this.gov.scrub(e, session);
+      });
+      const all = await this.gov.filter(session, listed, (t) => ({ type: 'TABLE', name: t.fullName }));
       const list = views ? all.filter((t) => t.tableType === 'VIEW' || t.tableType === 'MATERIALIZED_VIEW') : all;
       const names = new Set(like(list.map((t) => t.name)));
       const rows: unknown[][] = list.filter((t) => names.has(t.name)).map((t) => [sch, t.name, false]);
@@ -1270,18 +1357,26 @@ export class Lakehouse implements TableResolver, StatementHandler {
       };
     }
     if (c.eat('TBLPROPERTIES')) {
-      const info = await this.table(c.name(), session);
+      const tparts = c.name();
+      await this.gov.require(session, 'BROWSE', { type: 'TABLE', name: this.qualify(tparts, session).join('.') });
+      const info = await this.table(tparts, session);
       let props = info.properties;
       if (info.storageLocation && info.tableType !== 'VIEW')
         props = (await (await DeltaTable.open(info.storageLocation)).snapshot()).metadata.configuration ?? {};
       return { columns: cols('key', 'value'), rows: Object.entries(props).map(([k, v]) => [k, v]) };
     }
     if (c.eat('CREATE', 'TABLE')) {
-      const info = await this.table(c.name(), session);
+      const tparts = c.name();
+      await this.gov.require(session, 'BROWSE', { type: 'TABLE', name: this.qualify(tparts, session).join('.') });
+      const info = await this.table(tparts, session);
       return { columns: cols('createtab_stmt'), rows: [[await this.showCreate(info)]] };
     }
     if (c.eat('FUNCTIONS') || c.eat('USER', 'FUNCTIONS')) {
-      const fns = await (this.metastore as any).listFunctions(session.catalog, session.schema).catch(() => []);
+      const fns = await this.gov.filter(
+        session,
+        await (this.metastore as any).listFunctions(session.catalog, session.schema).catch(() => []),
+        (f: { fullName: string }) => ({ type: 'FUNCTION', name: f.fullName }),
+      );
       const names = like(
         [
           ...fns.map((f: { fullName: string }) => f.fullName),

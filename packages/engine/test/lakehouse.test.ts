@@ -148,9 +148,9 @@ describe('SQL on the metastore and Delta tables', () => {
     const e1 = await err('SELECT * FROM sale');
     expect(e1.code).toBe('TABLE_OR_VIEW_NOT_FOUND');
     expect(e1.message).toContain('sales');
-    const e2 = await err('GRANT SELECT ON TABLE sales TO `x`');
+    const e2 = await err('DENY SELECT ON TABLE sales TO `x`');
     expect(e2.code).toBe('UNSUPPORTED_FEATURE');
-    expect(e2.message).toContain('GRANT');
+    expect(e2.message).toContain('DENY');
     // a failing CTAS leaves neither a metastore entry nor a directory
     const e3 = await err('CREATE TABLE broken AS SELECT nope FROM sales');
     expect(e3.code).toBe('UNRESOLVED_COLUMN.WITH_SUGGESTION');

@@ -476,7 +476,9 @@ export class AuthzScope {
     if (!missing) for (const p of privileges) needs.push([target, p]);
     for (const [d, p] of needs) {
       const have = await this.effective(nodes, d);
-      if (!have.has(p) && !(p === 'BROWSE' && have.size > 0)) return { privilege: p, node: nodes[d] };
+      // BROWSE: any privilege that applies to the object itself also lets one see its metadata
+      const browse = p === 'BROWSE' && [...have].some((x) => GRANTABLE[nodes[d].type].includes(x));
+      if (!have.has(p) && !browse) return { privilege: p, node: nodes[d] };
     }
     return undefined;
   }
