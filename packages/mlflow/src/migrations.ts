@@ -1,4 +1,4 @@
-import type { Kysely, Migration } from 'kysely';
+import { sql, type Kysely, type Migration } from 'kysely';
 
 // The MLflow tables in the metastore database. Never edit a committed migration: add a new one.
 
@@ -173,4 +173,21 @@ const m0001: Migration = {
   },
 };
 
-export const mlflowMigrations: Record<string, Migration> = { '0001_mlflow': m0001 };
+// Search over many runs: the latest-metric table carries its run's experiment, so that
+// `ORDER BY metrics.x` walks an index (experiment, key, value) and stops after one page.
+const m0002: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('mlflow_latest_metrics').addColumn('experiment_id', 'bigint').execute();
+    await sql`UPDATE mlflow_latest_metrics SET experiment_id = (SELECT r.experiment_id FROM mlflow_runs r WHERE r.run_uuid = mlflow_latest_metrics.run_uuid)`.execute(
+      db,
+    );
+    await db.schema.dropIndex('mlflow_latest_metrics_key_value').execute();
+    await db.schema
+      .createIndex('mlflow_latest_metrics_exp_key_value')
+      .on('mlflow_latest_metrics')
+      .columns(['experiment_id', 'key', 'is_nan', 'value'])
+      .execute();
+  },
+};
+
+export const mlflowMigrations: Record<string, Migration> = { '0001_mlflow': m0001, '0002_mlflow_search': m0002 };

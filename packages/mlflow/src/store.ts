@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
-import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { CompiledQuery, sql, type Kysely, type RawBuilder } from 'kysely';
 import { isUniqueViolation } from '@lakebox/catalog';
-import type { Clause } from './search.js';
+import type { Clause, OrderBy } from './search.js';
 import { decodePageToken, encodePageToken, matches, parseFilter, parseOrderBy } from './search.js';
 import {
   type Args,
@@ -523,13 +523,25 @@ export class MlflowStore {
     };
   }
 
-  private async writeMetrics(tx: Kysely<any>, rows: Row[]): Promise<void> {
+  /**
+   * Append metric points and move each key's latest value forward. Hand-built multi-row statements
+   * (one INSERT per 500 points, one upsert for the latest values) rather than Kysely's builder: a
+   * 1,000-metric log_batch is three statements in one transaction.
+   */
+  private async writeMetrics(tx: Kysely<any>, rows: Row[], experimentId: number | string): Promise<void> {
     if (!rows.length) return;
-    for (let i = 0; i < rows.length; i += 150)
-      await tx
-        .insertInto('mlflow_metrics')
-        .values(rows.slice(i, i + 150))
-        .execute();
+    const runId = rows[0]!.run_uuid as string;
+    for (let i = 0; i < rows.length; i += 500) {
+      const chunk = rows.slice(i, i + 500);
+      const params: unknown[] = [];
+      for (const r of chunk) params.push(runId, r.key, r.value, r.is_nan, r.timestamp, r.step);
+      await tx.executeQuery(
+        CompiledQuery.raw(
+          `INSERT INTO mlflow_metrics (run_uuid, key, value, is_nan, timestamp, step) VALUES ${this.placeholders(chunk.length, 6)}`,
+          params,
+        ),
+      );
+    }
     // latest per key: the point with the greatest (step, timestamp, value)
     const newest = new Map<string, Row>();
     const gt = (x: Row, y: Row) =>
@@ -538,25 +550,36 @@ export class MlflowStore {
       const cur = newest.get(r.key);
       if (!cur || gt(r, cur)) newest.set(r.key, r);
     }
-    const runId = rows[0]!.run_uuid;
-    const existing = await tx
-      .selectFrom('mlflow_latest_metrics')
-      .selectAll()
-      .where('run_uuid', '=', runId)
-      .where('key', 'in', [...newest.keys()])
-      .execute();
-    const ex = new Map(existing.map((e) => [e.key, { ...e, step: Number(e.step), timestamp: Number(e.timestamp) }]));
-    for (const [key, r] of newest) {
-      const cur = ex.get(key);
-      if (!cur) await tx.insertInto('mlflow_latest_metrics').values(r).execute();
-      else if (gt(r, cur))
-        await tx
-          .updateTable('mlflow_latest_metrics')
-          .set({ value: r.value, is_nan: r.is_nan, timestamp: r.timestamp, step: r.step })
-          .where('run_uuid', '=', runId)
-          .where('key', '=', key)
-          .execute();
+    const latest = [...newest.values()];
+    for (let i = 0; i < latest.length; i += 500) {
+      const chunk = latest.slice(i, i + 500);
+      const params: unknown[] = [];
+      for (const r of chunk) params.push(runId, r.key, r.value, r.is_nan, r.timestamp, r.step, Number(experimentId));
+      const t = 'mlflow_latest_metrics';
+      await tx.executeQuery(
+        CompiledQuery.raw(
+          `INSERT INTO ${t} (run_uuid, key, value, is_nan, timestamp, step, experiment_id) VALUES ${this.placeholders(chunk.length, 7)}
+           ON CONFLICT (run_uuid, key) DO UPDATE SET value = excluded.value, is_nan = excluded.is_nan,
+             timestamp = excluded.timestamp, step = excluded.step
+           WHERE excluded.step > ${t}.step
+              OR (excluded.step = ${t}.step AND excluded.timestamp > ${t}.timestamp)
+              OR (excluded.step = ${t}.step AND excluded.timestamp = ${t}.timestamp AND excluded.value > ${t}.value)`,
+          params,
+        ),
+      );
     }
+  }
+
+  /** `(?, ?), (?, ?)` for SQLite, `($1, $2), ($3, $4)` for PostgreSQL. */
+  private placeholders(rows: number, cols: number): string {
+    const out: string[] = [];
+    let n = 1;
+    for (let i = 0; i < rows; i++) {
+      const one: string[] = [];
+      for (let j = 0; j < cols; j++) one.push(this.dialect === 'postgres' ? `$${n++}` : '?');
+      out.push(`(${one.join(', ')})`);
+    }
+    return out.join(', ');
   }
 
   private async writeParams(
@@ -620,7 +643,7 @@ export class MlflowStore {
   async logMetric(a: Args): Promise<Row> {
     const r = await this.activeRun(a);
     const m = this.parseMetric(a, r.run_uuid);
-    await this.d.transaction().execute((tx) => this.writeMetrics(tx, [m]));
+    await this.d.transaction().execute((tx) => this.writeMetrics(tx, [m], r.experiment_id));
     return {};
   }
 
@@ -679,7 +702,7 @@ export class MlflowStore {
     tagsIn.forEach((t) => this.checkTag(t));
     await this.d.transaction().execute(async (tx) => {
       await this.writeParams(tx, r.run_uuid, paramsIn);
-      await this.writeMetrics(tx, metrics);
+      await this.writeMetrics(tx, metrics, r.experiment_id);
       await this.writeTags(tx, r.run_uuid, tagsIn);
     });
     return {};
@@ -941,31 +964,84 @@ export class MlflowStore {
     const order = parseOrderBy(strArray(a, 'order_by'));
     const offset = decodePageToken(optStr(a, 'page_token'));
     if (!expIds.length) return { runs: [] };
-    const where = [
-      sql`r.experiment_id IN (${sql.join(expIds.map((x) => sql`${Number(x)}`))})`,
+    const exps = sql.join(expIds.map((x) => sql`${Number(x)}`));
+    const base = [
+      sql`r.experiment_id IN (${exps})`,
       sql`r.lifecycle_stage IN (${sql.join(stages.map((x) => sql`${x}`))})`,
-      ...clauses.map((c) => this.clauseSql(c)),
     ];
-    const orderSql: RawBuilder<unknown>[] = [];
-    for (const o of order) {
-      let expr: RawBuilder<unknown>;
-      if (o.type === 'metric')
-        expr = sql`(SELECT CASE WHEN m.is_nan = 1 THEN NULL ELSE m.value END FROM mlflow_latest_metrics m WHERE m.run_uuid = r.run_uuid AND m.key = ${o.key})`;
-      else if (o.type === 'param' || o.type === 'tag')
-        expr = sql`(SELECT p.value FROM ${sql.raw(o.type === 'param' ? 'mlflow_params' : 'mlflow_tags')} p WHERE p.run_uuid = r.run_uuid AND p.key = ${o.key})`;
-      else if (o.type === 'attribute') expr = this.runAttr(o.key).col;
-      else throw invalidParam(`Invalid order_by entity 'datasets'`);
-      orderSql.push(sql`CASE WHEN ${expr} IS NULL THEN 1 ELSE 0 END`, sql`${expr} ${sql.raw(o.asc ? 'ASC' : 'DESC')}`);
+    const orderSql = (list: OrderBy[]): RawBuilder<unknown>[] => {
+      const out: RawBuilder<unknown>[] = [];
+      for (const o of list) {
+        let expr: RawBuilder<unknown>;
+        if (o.type === 'metric')
+          expr = sql`(SELECT CASE WHEN m.is_nan = 1 THEN NULL ELSE m.value END FROM mlflow_latest_metrics m WHERE m.run_uuid = r.run_uuid AND m.key = ${o.key})`;
+        else if (o.type === 'param' || o.type === 'tag')
+          expr = sql`(SELECT p.value FROM ${sql.raw(o.type === 'param' ? 'mlflow_params' : 'mlflow_tags')} p WHERE p.run_uuid = r.run_uuid AND p.key = ${o.key})`;
+        else if (o.type === 'attribute') expr = this.runAttr(o.key).col;
+        else throw invalidParam(`Invalid order_by entity 'datasets'`);
+        out.push(sql`CASE WHEN ${expr} IS NULL THEN 1 ELSE 0 END`, sql`${expr} ${sql.raw(o.asc ? 'ASC' : 'DESC')}`);
+      }
+      if (!order.some((o) => o.type === 'attribute' && ['start_time', 'created', 'Created'].includes(o.key)))
+        out.push(sql`r.start_time DESC`);
+      out.push(sql`r.run_uuid ASC`);
+      return out;
+    };
+    const page = (rows: Row[]) => ({
+      rows: rows.slice(0, max),
+      more: rows.length > max,
+    });
+    let result: { rows: Row[]; more: boolean };
+    const first = order[0];
+    if (first && first.type === 'metric') {
+      // Ordered by a metric: walk the (experiment, key, value) index of the latest metrics, so a
+      // page costs about its own size. Runs with a value come first (in that order); then the
+      // runs whose latest value is NaN, then those without the metric (MLflow's order).
+      const k = first.key;
+      const onKey = (c: Clause) => c.type === 'metric' && c.key === k;
+      const where1 = [
+        sql`o.experiment_id IN (${exps})`,
+        sql`o.key = ${k}`,
+        sql`o.is_nan = 0`,
+        sql`r.run_uuid = o.run_uuid`,
+        ...base,
+        ...clauses.map((c) => (onKey(c) ? this.numCond(sql`o.value`, c) : this.clauseSql(c))),
+      ];
+      const order1 = [sql`o.value ${sql.raw(first.asc ? 'ASC' : 'DESC')}`, ...orderSql(order.slice(1))];
+      const from1 = sql`mlflow_latest_metrics o CROSS JOIN mlflow_runs r WHERE ${sql.join(where1, sql` AND `)}`;
+      const rows1 = (
+        await sql<Row>`SELECT r.* FROM ${from1} ORDER BY ${sql.join(order1)} LIMIT ${max + 1} OFFSET ${offset}`.execute(
+          this.d,
+        )
+      ).rows;
+      if (rows1.length > max) result = page(rows1);
+      else {
+        let count1 = offset + rows1.length;
+        if (!rows1.length && offset > 0)
+          count1 = Number((await sql<Row>`SELECT COUNT(*) AS n FROM ${from1}`.execute(this.d)).rows[0]!.n);
+        const where2 = [
+          ...base,
+          ...clauses.map((c) => this.clauseSql(c)),
+          sql`NOT EXISTS (SELECT 1 FROM mlflow_latest_metrics m WHERE m.run_uuid = r.run_uuid AND m.key = ${k} AND m.is_nan = 0)`,
+        ];
+        const order2 = [
+          sql`CASE WHEN EXISTS (SELECT 1 FROM mlflow_latest_metrics m WHERE m.run_uuid = r.run_uuid AND m.key = ${k}) THEN 0 ELSE 1 END`,
+          ...orderSql(order.slice(1)),
+        ];
+        const rows2 = (
+          await sql<Row>`SELECT r.* FROM mlflow_runs r WHERE ${sql.join(where2, sql` AND `)} ORDER BY ${sql.join(order2)} LIMIT ${max + 1 - rows1.length} OFFSET ${Math.max(0, offset - count1)}`.execute(
+            this.d,
+          )
+        ).rows;
+        result = page([...rows1, ...rows2]);
+      }
+    } else {
+      const where = [...base, ...clauses.map((c) => this.clauseSql(c))];
+      const q = sql<Row>`SELECT r.* FROM mlflow_runs r WHERE ${sql.join(where, sql` AND `)} ORDER BY ${sql.join(orderSql(order))} LIMIT ${max + 1} OFFSET ${offset}`;
+      result = page((await q.execute(this.d)).rows);
     }
-    if (!order.some((o) => o.type === 'attribute' && ['start_time', 'created', 'Created'].includes(o.key)))
-      orderSql.push(sql`r.start_time DESC`);
-    orderSql.push(sql`r.run_uuid ASC`);
-    const q = sql<Row>`SELECT r.* FROM mlflow_runs r WHERE ${sql.join(where, sql` AND `)} ORDER BY ${sql.join(orderSql)} LIMIT ${max + 1} OFFSET ${offset}`;
-    const rows = (await q.execute(this.d)).rows;
-    const page = rows.slice(0, max);
     return {
-      runs: await this.runsJson(page),
-      ...(rows.length > max ? { next_page_token: encodePageToken(offset + max) } : {}),
+      runs: await this.runsJson(result.rows),
+      ...(result.more ? { next_page_token: encodePageToken(offset + max) } : {}),
     };
   }
 
