@@ -9,6 +9,7 @@ import { loginRoutes } from './routes/login.js';
 import { scimRoutes } from './routes/scim.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { unityCatalogRoutes } from './routes/unity-catalog.js';
+import { lineageRoutes } from './routes/lineage.js';
 
 export interface BuildAppOptions extends Omit<LakeboxPluginOptions, 'log'> {
   /** Feature plugins mounted after the built-in routes. */
@@ -51,6 +52,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(scimRoutes, shared);
   await app.register(loginRoutes, shared);
   await app.register(unityCatalogRoutes, { ...shared, prefix: '/api/2.1/unity-catalog' });
+  await app.register(lineageRoutes, shared);
   for (const f of opts.features ?? []) {
     await app.register(f.plugin, { ...shared, ...(f.prefix ? { prefix: f.prefix } : {}) });
   }

@@ -8,6 +8,27 @@ beforeAll(async () => {
   t = await testApp();
   await t.catalog.principals.ensurePrincipal('alice');
   alice = (await t.catalog.principals.createToken('alice')).token;
+  // alice may create catalogs, and create (and so own) objects in main
+  const grant = async (type: string, name: string, add: string[]) => {
+    const r = await call(
+      'PATCH',
+      `/permissions/${type}/${name}`,
+      { changes: [{ principal: 'alice', add }] },
+      t.adminToken,
+    );
+    expect(r.statusCode).toBe(200);
+  };
+  await grant('metastore', 'metastore', ['CREATE CATALOG']);
+  await grant('catalog', 'main', [
+    'USE CATALOG',
+    'USE SCHEMA',
+    'CREATE SCHEMA',
+    'CREATE TABLE',
+    'CREATE VIEW',
+    'CREATE VOLUME',
+    'CREATE FUNCTION',
+    'CREATE MODEL',
+  ]);
 });
 afterAll(async () => {
   await t.close();
@@ -42,7 +63,8 @@ describe('Unity Catalog REST', () => {
     const patched = await call('PATCH', '/catalogs/sales', { comment: 'sales team' });
     expect(patched.json()).toMatchObject({ comment: 'sales team', updated_by: 'alice' });
     const list = await call('GET', '/catalogs');
-    expect(list.json().catalogs.map((c: { name: string }) => c.name)).toEqual(['main', 'sales', 'system']);
+    // only what alice may see: not the system catalog
+    expect(list.json().catalogs.map((c: { name: string }) => c.name)).toEqual(['main', 'sales']);
     expect((await call('DELETE', '/catalogs/sales')).statusCode).toBe(200);
     const gone = await call('GET', '/catalogs/sales');
     expect(gone.statusCode).toBe(404);

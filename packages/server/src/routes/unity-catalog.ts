@@ -1,5 +1,8 @@
-import type { FastifyPluginAsync } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { LakeboxError } from '@lakebox/common';
+import { Authorizer, parsePrivilege, type Securable, type SecurableType } from '@lakebox/catalog/authz';
 import type {
   CatalogInfo,
   ColumnInfo,
@@ -12,8 +15,12 @@ import type {
 } from '@lakebox/catalog';
 import { principalOf } from '../context.js';
 import type { LakeboxPluginOptions } from '../context.js';
+import { UcModelStore, type UcModel, type UcModelVersion } from './uc-models.js';
 
-// Unity Catalog REST shapes (a minimal subset: catalogs, schemas, tables; list/get/create/delete).
+// The Unity Catalog REST API (`/api/2.1/unity-catalog`), shaped after the open-source Unity Catalog
+// server's OpenAPI spec: catalogs, schemas, tables (and staging tables), volumes, functions,
+// registered models and model versions, permissions, temporary credentials; with paging tokens and
+// Databricks-style errors. Every route authorizes through the governance Authorizer.
 
 const audit = (x: { owner: string; createdAt: number; createdBy: string; updatedAt: number; updatedBy: string }) => ({
   owner: x.owner,
@@ -203,13 +210,173 @@ function splitFullName(full: string, parts: number, what: string): string[] {
 
 const truthy = (v: unknown) => v === true || String(v).toLowerCase() === 'true';
 
+// ---- paging: lists are ordered by name; a page token is the last name of the previous page.
+
+const MAX_PAGE = 1000;
+
+interface PageQuery {
+  max_results?: string;
+  page_token?: string;
+}
+
+function paged<T>(items: T[], key: (t: T) => string, q: PageQuery): { items: T[]; next_page_token?: string } {
+  let max = MAX_PAGE;
+  if (q.max_results !== undefined && q.max_results !== '') {
+    const n = Number(q.max_results);
+    if (!Number.isInteger(n) || n < 0)
+      throw new LakeboxError('INVALID_PARAMETER_VALUE', 'max_results must be a non-negative integer');
+    if (n > 0) max = Math.min(n, MAX_PAGE);
+  }
+  let rest = [...items].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+  if (q.page_token) {
+    let after: string;
+    try {
+      after = Buffer.from(q.page_token, 'base64url').toString('utf8');
+    } catch {
+      throw new LakeboxError('INVALID_PARAMETER_VALUE', 'page_token is not valid');
+    }
+    rest = rest.filter((t) => key(t) > after);
+  }
+  const page = rest.slice(0, max);
+  return {
+    items: page,
+    ...(rest.length > max ? { next_page_token: Buffer.from(key(page[page.length - 1]!)).toString('base64url') } : {}),
+  };
+}
+
+function listJson<T>(field: string, items: T[], key: (t: T) => string, q: PageQuery, json: (t: T) => unknown) {
+  const p = paged(items, key, q);
+  return { [field]: p.items.map(json), ...(p.next_page_token ? { next_page_token: p.next_page_token } : {}) };
+}
+
+// ---- registered models and model versions
+
+export function modelJson(m: UcModel): Record<string, unknown> {
+  return {
+    name: m.name,
+    catalog_name: m.catalog,
+    schema_name: m.schema,
+    full_name: m.fullName,
+    storage_location: m.storageLocation,
+    comment: m.comment ?? undefined,
+    owner: m.owner,
+    created_at: m.createdAt,
+    created_by: m.createdBy,
+    updated_at: m.updatedAt,
+    updated_by: m.updatedBy,
+    id: m.id,
+  };
+}
+
+export function modelVersionJson(v: UcModelVersion): Record<string, unknown> {
+  return {
+    model_name: v.modelName,
+    catalog_name: v.catalog,
+    schema_name: v.schema,
+    version: v.version,
+    source: v.source,
+    run_id: v.runId ?? undefined,
+    status: v.status,
+    storage_location: v.storageLocation,
+    comment: v.comment ?? undefined,
+    created_at: v.createdAt,
+    created_by: v.createdBy,
+    updated_at: v.updatedAt,
+    updated_by: v.updatedBy,
+    id: v.id,
+  };
+}
+
+// ---- permissions: Unity Catalog's securable types and privilege spellings
+
+const SECURABLES: Record<string, SecurableType> = {
+  metastore: 'METASTORE',
+  catalog: 'CATALOG',
+  schema: 'SCHEMA',
+  table: 'TABLE',
+  function: 'FUNCTION',
+  volume: 'VOLUME',
+  registered_model: 'REGISTERED_MODEL',
+};
+
+function securableOf(type: string, fullName: string): Securable {
+  const t = SECURABLES[type.toLowerCase()];
+  if (!t)
+    throw new LakeboxError(
+      'INVALID_PARAMETER_VALUE',
+      `securable_type must be one of ${Object.keys(SECURABLES).join(', ')}, not '${type}'`,
+    );
+  return t === 'METASTORE' ? { type: t } : { type: t, name: fullName };
+}
+
+// ---- temporary credentials
+
+const CREDENTIAL_TTL_MS = 60 * 60 * 1000;
+
+/** Temporary credentials for a storage location: the URL, plus the configured S3 keys for s3:// locations. */
+function credentialsFor(location: string): Record<string, unknown> {
+  const isS3 = /^s3a?:\/\//i.test(location);
+  const url = isS3 || /^[a-z][a-z0-9+.-]*:\/\//i.test(location) ? location : pathToFileURL(location).href;
+  const out: Record<string, unknown> = { url, expiration_time: Date.now() + CREDENTIAL_TTL_MS };
+  if (isS3) {
+    const id = process.env.AWS_ACCESS_KEY_ID;
+    const secret = process.env.AWS_SECRET_ACCESS_KEY;
+    if (!id || !secret)
+      throw new LakeboxError(
+        'CREDENTIALS_NOT_CONFIGURED',
+        'no S3 credentials are configured on the server (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY)',
+        { httpStatus: 400 },
+      );
+    out.aws_temp_credentials = {
+      access_key_id: id,
+      secret_access_key: secret,
+      ...(process.env.AWS_SESSION_TOKEN ? { session_token: process.env.AWS_SESSION_TOKEN } : {}),
+    };
+  }
+  return out;
+}
+
 export const unityCatalogRoutes: FastifyPluginAsync<LakeboxPluginOptions> = async (app, opts) => {
   const ms = opts.metastore;
+  const authorizer = new Authorizer(opts.db);
+  const models = new UcModelStore(opts.db, ms);
+  /** The authorization scope of this request (cached privileges for its lifetime). */
+  const authz = (request: FastifyRequest) => authorizer.scope(principalOf(request));
+  /**
+   * Fetch an object the caller may see. A missing object is the metastore's 404 (with its
+   * suggestions) only for callers who may see its parent; anyone else gets PERMISSION_DENIED, so
+   * names do not leak through the difference.
+   */
+  const visible = async <T>(request: FastifyRequest, s: Securable, fetch: () => Promise<T>): Promise<T> => {
+    const scope = authz(request);
+    if (await scope.canSee(s)) return fetch();
+    const parts = (s.name ?? '').split('.');
+    const parent: Securable | undefined =
+      s.type === 'CATALOG' || s.type === 'METASTORE'
+        ? undefined
+        : parts.length === 3
+          ? { type: 'SCHEMA', name: parts.slice(0, 2).join('.') }
+          : { type: 'CATALOG', name: parts[0] };
+    const { missing } = await scope.path(s);
+    if (missing && (!parent || (await scope.canSee(parent)))) return fetch();
+    throw new LakeboxError(
+      'PERMISSION_DENIED',
+      `User does not have permission to see ${s.type.toLowerCase().replace('_', ' ')} '${s.name ?? ''}'.`,
+      { httpStatus: 403 },
+    );
+  };
 
   // ---- catalogs
-  app.get('/catalogs', async () => ({ catalogs: (await ms.listCatalogs()).map(catalogJson) }));
+  app.get<{ Querystring: PageQuery }>('/catalogs', async (request) => {
+    const visible = await authz(request).filterVisible(await ms.listCatalogs(), (c) => ({
+      type: 'CATALOG',
+      name: c.name,
+    }));
+    return listJson('catalogs', visible, (c) => c.name, request.query, catalogJson);
+  });
   app.post('/catalogs', async (request) => {
     const b = obj(request.body);
+    await authz(request).require('CREATE CATALOG', { type: 'METASTORE' });
     const c = await ms.createCatalog({
       name: reqString(b, 'name'),
       owner: principalOf(request).name,
@@ -219,11 +386,13 @@ export const unityCatalogRoutes: FastifyPluginAsync<LakeboxPluginOptions> = asyn
     });
     return catalogJson(c);
   });
-  app.get<{ Params: { name: string } }>('/catalogs/:name', async (request) =>
-    catalogJson(await ms.getCatalog(request.params.name)),
-  );
+  app.get<{ Params: { name: string } }>('/catalogs/:name', async (request) => {
+    const name = request.params.name;
+    return catalogJson(await visible(request, { type: 'CATALOG', name }, () => ms.getCatalog(name)));
+  });
   app.patch<{ Params: { name: string } }>('/catalogs/:name', async (request) => {
     const b = obj(request.body);
+    await authz(request).requireManage({ type: 'CATALOG', name: request.params.name });
     const c = await ms.updateCatalog(request.params.name, principalOf(request).name, {
       newName: optString(b, 'new_name'),
       comment: optString(b, 'comment'),
@@ -233,21 +402,28 @@ export const unityCatalogRoutes: FastifyPluginAsync<LakeboxPluginOptions> = asyn
     return catalogJson(c);
   });
   app.delete<{ Params: { name: string }; Querystring: { force?: string } }>('/catalogs/:name', async (request) => {
-    principalOf(request);
+    await authz(request).requireManage({ type: 'CATALOG', name: request.params.name });
     await ms.dropCatalog(request.params.name, { cascade: truthy(request.query.force) });
     return {};
   });
 
   // ---- schemas
-  app.get<{ Querystring: { catalog_name?: string } }>('/schemas', async (request) => {
+  app.get<{ Querystring: { catalog_name?: string } & PageQuery }>('/schemas', async (request) => {
     const catalog = request.query.catalog_name;
     if (!catalog) throw new LakeboxError('INVALID_PARAMETER_VALUE', 'catalog_name is required');
-    return { schemas: (await ms.listSchemas(catalog)).map(schemaJson) };
+    await authz(request).require('USE CATALOG', { type: 'CATALOG', name: catalog });
+    const visible = await authz(request).filterVisible(await ms.listSchemas(catalog), (s) => ({
+      type: 'SCHEMA',
+      name: s.fullName,
+    }));
+    return listJson('schemas', visible, (s) => s.name, request.query, schemaJson);
   });
   app.post('/schemas', async (request) => {
     const b = obj(request.body);
+    const catalog = reqString(b, 'catalog_name');
+    await authz(request).require(['USE CATALOG', 'CREATE SCHEMA'], { type: 'CATALOG', name: catalog });
     const s = await ms.createSchema({
-      catalog: reqString(b, 'catalog_name'),
+      catalog,
       name: reqString(b, 'name'),
       owner: principalOf(request).name,
       comment: optString(b, 'comment') ?? null,
@@ -258,11 +434,14 @@ export const unityCatalogRoutes: FastifyPluginAsync<LakeboxPluginOptions> = asyn
   });
   app.get<{ Params: { full: string } }>('/schemas/:full', async (request) => {
     const [c, s] = splitFullName(request.params.full, 2, 'schema');
-    return schemaJson(await ms.getSchema(c!, s!));
+    return schemaJson(
+      await visible(request, { type: 'SCHEMA', name: request.params.full }, () => ms.getSchema(c!, s!)),
+    );
   });
   app.patch<{ Params: { full: string } }>('/schemas/:full', async (request) => {
     const [c, s] = splitFullName(request.params.full, 2, 'schema');
     const b = obj(request.body);
+    await authz(request).requireManage({ type: 'SCHEMA', name: request.params.full });
     return schemaJson(
       await ms.updateSchema(c!, s!, principalOf(request).name, {
         newName: optString(b, 'new_name'),
@@ -274,16 +453,25 @@ export const unityCatalogRoutes: FastifyPluginAsync<LakeboxPluginOptions> = asyn
   });
   app.delete<{ Params: { full: string }; Querystring: { force?: string } }>('/schemas/:full', async (request) => {
     const [c, s] = splitFullName(request.params.full, 2, 'schema');
+    await authz(request).requireManage({ type: 'SCHEMA', name: request.params.full });
     await ms.dropSchema(c!, s!, { cascade: truthy(request.query.force) });
     return {};
   });
 
   // ---- tables
-  app.get<{ Querystring: { catalog_name?: string; schema_name?: string } }>('/tables', async (request) => {
-    const { catalog_name, schema_name } = request.query;
-    if (!catalog_name || !schema_name)
+  const listable = async (request: FastifyRequest, catalog?: string, schema?: string) => {
+    if (!catalog || !schema)
       throw new LakeboxError('INVALID_PARAMETER_VALUE', 'catalog_name and schema_name are required');
-    return { tables: (await ms.listTables(catalog_name, schema_name)).map(tableJson) };
+    await authz(request).require('USE SCHEMA', { type: 'SCHEMA', name: `${catalog}.${schema}` });
+    return [catalog, schema] as const;
+  };
+  app.get<{ Querystring: { catalog_name?: string; schema_name?: string } & PageQuery }>('/tables', async (request) => {
+    const [c, s] = await listable(request, request.query.catalog_name, request.query.schema_name);
+    const visible = await authz(request).filterVisible(await ms.listTables(c, s), (t) => ({
+      type: 'TABLE',
+      name: t.fullName,
+    }));
+    return listJson('tables', visible, (t) => t.name, request.query, tableJson);
   });
   app.post('/tables', async (request) => {
     const b = obj(request.body);
@@ -303,13 +491,20 @@ export const unityCatalogRoutes: FastifyPluginAsync<LakeboxPluginOptions> = asyn
       };
     });
     const tableType = (optString(b, 'table_type') ?? 'MANAGED').toUpperCase() as TableType;
+    const catalog = reqString(b, 'catalog_name');
+    const schema = reqString(b, 'schema_name');
+    const name = reqString(b, 'name');
+    await authz(request).require(['USE SCHEMA', tableType === 'VIEW' ? 'CREATE VIEW' : 'CREATE TABLE'], {
+      type: 'SCHEMA',
+      name: `${catalog}.${schema}`,
+    });
     const t = await ms.createTable({
-      catalog: reqString(b, 'catalog_name'),
-      schema: reqString(b, 'schema_name'),
-      name: reqString(b, 'name'),
+      catalog,
+      schema,
+      name,
       owner: principalOf(request).name,
       tableType,
-      dataSourceFormat: optString(b, 'data_source_format') ?? null,
+      dataSourceFormat: optString(b, 'data_source_format')?.toUpperCase() ?? null,
       storageLocation: optString(b, 'storage_location') ?? null,
       viewDefinition: optString(b, 'view_definition') ?? null,
       columns,
@@ -318,31 +513,54 @@ export const unityCatalogRoutes: FastifyPluginAsync<LakeboxPluginOptions> = asyn
     });
     return tableJson(t);
   });
+  // Staging tables (managed-table creation by clients that write the data first): a location
+  // under the schema's managed root, promoted by a later POST /tables of a MANAGED table there.
+  app.post('/staging-tables', async (request) => {
+    const b = obj(request.body);
+    const catalog = reqString(b, 'catalog_name');
+    const schema = reqString(b, 'schema_name');
+    const name = reqString(b, 'name');
+    await authz(request).require(['USE SCHEMA', 'CREATE TABLE'], { type: 'SCHEMA', name: `${catalog}.${schema}` });
+    if (await ms.tableExists(catalog, schema, name))
+      throw new LakeboxError('TABLE_ALREADY_EXISTS', `Table '${catalog}.${schema}.${name}' already exists.`, {
+        httpStatus: 409,
+      });
+    const location = await ms.managedTableLocation(catalog, schema, name);
+    return { id: randomUUID(), staging_location: pathToFileURL(location).href };
+  });
   app.get<{ Params: { full: string } }>('/tables/:full', async (request) => {
     const [c, s, t] = splitFullName(request.params.full, 3, 'table');
-    return tableJson(await ms.getTable(c!, s!, t!));
+    return tableJson(
+      await visible(request, { type: 'TABLE', name: request.params.full }, () => ms.getTable(c!, s!, t!)),
+    );
   });
   app.delete<{ Params: { full: string } }>('/tables/:full', async (request) => {
     const [c, s, t] = splitFullName(request.params.full, 3, 'table');
+    await authz(request).requireManage({ type: 'TABLE', name: request.params.full });
     await ms.dropTable(c!, s!, t!);
     return {};
   });
 
   // ---- volumes
-  app.get<{ Querystring: { catalog_name?: string; schema_name?: string } }>('/volumes', async (request) => {
-    const { catalog_name, schema_name } = request.query;
-    if (!catalog_name || !schema_name)
-      throw new LakeboxError('INVALID_PARAMETER_VALUE', 'catalog_name and schema_name are required');
-    return { volumes: (await ms.listVolumes(catalog_name, schema_name)).map(volumeJson) };
+  app.get<{ Querystring: { catalog_name?: string; schema_name?: string } & PageQuery }>('/volumes', async (request) => {
+    const [c, s] = await listable(request, request.query.catalog_name, request.query.schema_name);
+    const visible = await authz(request).filterVisible(await ms.listVolumes(c, s), (v) => ({
+      type: 'VOLUME',
+      name: v.fullName,
+    }));
+    return listJson('volumes', visible, (v) => v.name, request.query, volumeJson);
   });
   app.post('/volumes', async (request) => {
     const b = obj(request.body);
     const type = (optString(b, 'volume_type') ?? 'MANAGED').toUpperCase();
     if (type !== 'MANAGED' && type !== 'EXTERNAL')
       throw new LakeboxError('INVALID_PARAMETER_VALUE', 'volume_type must be MANAGED or EXTERNAL');
+    const catalog = reqString(b, 'catalog_name');
+    const schema = reqString(b, 'schema_name');
+    await authz(request).require(['USE SCHEMA', 'CREATE VOLUME'], { type: 'SCHEMA', name: `${catalog}.${schema}` });
     const v = await ms.createVolume({
-      catalog: reqString(b, 'catalog_name'),
-      schema: reqString(b, 'schema_name'),
+      catalog,
+      schema,
       name: reqString(b, 'name'),
       owner: principalOf(request).name,
       volumeType: type,
@@ -353,21 +571,29 @@ export const unityCatalogRoutes: FastifyPluginAsync<LakeboxPluginOptions> = asyn
   });
   app.get<{ Params: { full: string } }>('/volumes/:full', async (request) => {
     const [c, s, v] = splitFullName(request.params.full, 3, 'volume');
-    return volumeJson(await ms.getVolume(c!, s!, v!));
+    return volumeJson(
+      await visible(request, { type: 'VOLUME', name: request.params.full }, () => ms.getVolume(c!, s!, v!)),
+    );
   });
   app.delete<{ Params: { full: string } }>('/volumes/:full', async (request) => {
     const [c, s, v] = splitFullName(request.params.full, 3, 'volume');
+    await authz(request).requireManage({ type: 'VOLUME', name: request.params.full });
     await ms.dropVolume(c!, s!, v!);
     return {};
   });
 
   // ---- SQL functions
-  app.get<{ Querystring: { catalog_name?: string; schema_name?: string } }>('/functions', async (request) => {
-    const { catalog_name, schema_name } = request.query;
-    if (!catalog_name || !schema_name)
-      throw new LakeboxError('INVALID_PARAMETER_VALUE', 'catalog_name and schema_name are required');
-    return { functions: (await ms.listFunctions(catalog_name, schema_name)).map(functionJson) };
-  });
+  app.get<{ Querystring: { catalog_name?: string; schema_name?: string } & PageQuery }>(
+    '/functions',
+    async (request) => {
+      const [c, s] = await listable(request, request.query.catalog_name, request.query.schema_name);
+      const visible = await authz(request).filterVisible(await ms.listFunctions(c, s), (f) => ({
+        type: 'FUNCTION',
+        name: f.fullName,
+      }));
+      return listJson('functions', visible, (f) => f.name, request.query, functionJson);
+    },
+  );
   app.post('/functions', async (request) => {
     const fi = obj(obj(request.body).function_info);
     const body = (optString(fi, 'routine_body') ?? 'SQL').toUpperCase();
@@ -389,9 +615,15 @@ export const unityCatalogRoutes: FastifyPluginAsync<LakeboxPluginOptions> = asyn
     });
     const returnType = optString(fi, 'full_data_type') ?? optString(fi, 'data_type')?.toLowerCase();
     if (!returnType) throw new LakeboxError('INVALID_PARAMETER_VALUE', 'full_data_type (or data_type) is required');
+    const catalog = reqString(fi, 'catalog_name');
+    const schema = reqString(fi, 'schema_name');
+    await authz(request).require(['USE SCHEMA', 'CREATE FUNCTION'], {
+      type: 'SCHEMA',
+      name: `${catalog}.${schema}`,
+    });
     const f = await ms.createFunction({
-      catalog: reqString(fi, 'catalog_name'),
-      schema: reqString(fi, 'schema_name'),
+      catalog,
+      schema,
       name: reqString(fi, 'name'),
       owner: principalOf(request).name,
       parameters,
@@ -404,11 +636,251 @@ export const unityCatalogRoutes: FastifyPluginAsync<LakeboxPluginOptions> = asyn
   });
   app.get<{ Params: { full: string } }>('/functions/:full', async (request) => {
     const [c, s, f] = splitFullName(request.params.full, 3, 'function');
-    return functionJson(await ms.getFunction(c!, s!, f!));
+    return functionJson(
+      await visible(request, { type: 'FUNCTION', name: request.params.full }, () => ms.getFunction(c!, s!, f!)),
+    );
   });
   app.delete<{ Params: { full: string } }>('/functions/:full', async (request) => {
     const [c, s, f] = splitFullName(request.params.full, 3, 'function');
+    await authz(request).requireManage({ type: 'FUNCTION', name: request.params.full });
     await ms.dropFunction(c!, s!, f!);
     return {};
+  });
+
+  // ---- registered models and model versions
+  const modelSecurable = (full: string): Securable => ({ type: 'REGISTERED_MODEL', name: full.toLowerCase() });
+  app.get<{ Querystring: { catalog_name?: string; schema_name?: string } & PageQuery }>('/models', async (request) => {
+    const { catalog_name, schema_name } = request.query;
+    if (schema_name && !catalog_name)
+      throw new LakeboxError('INVALID_PARAMETER_VALUE', 'schema_name needs catalog_name');
+    const visible = await authz(request).filterVisible(await models.list(catalog_name, schema_name), (m) =>
+      modelSecurable(m.fullName),
+    );
+    return listJson('registered_models', visible, (m) => m.fullName, request.query, modelJson);
+  });
+  app.post('/models', async (request) => {
+    const b = obj(request.body);
+    const catalog = reqString(b, 'catalog_name');
+    const schema = reqString(b, 'schema_name');
+    await authz(request).require(['USE SCHEMA', 'CREATE MODEL'], { type: 'SCHEMA', name: `${catalog}.${schema}` });
+    const owner = principalOf(request).name;
+    const m = await models.create({
+      catalog,
+      schema,
+      name: reqString(b, 'name'),
+      comment: optString(b, 'comment') ?? null,
+      owner,
+    });
+    await authorizer.registerOwner(modelSecurable(m.fullName), owner);
+    return modelJson(m);
+  });
+  app.get<{ Params: { full: string } }>('/models/:full', async (request) => {
+    splitFullName(request.params.full, 3, 'registered model');
+    return modelJson(
+      await visible(request, modelSecurable(request.params.full), () => models.get(request.params.full)),
+    );
+  });
+  app.patch<{ Params: { full: string } }>('/models/:full', async (request) => {
+    splitFullName(request.params.full, 3, 'registered model');
+    const b = obj(request.body);
+    await authz(request).requireManage(modelSecurable(request.params.full));
+    const before = await models.get(request.params.full);
+    const m = await models.update(request.params.full, principalOf(request).name, {
+      comment: optString(b, 'comment'),
+      newName: optString(b, 'new_name'),
+      owner: optString(b, 'owner'),
+    });
+    if (m.fullName !== before.fullName) {
+      await authorizer.forget(modelSecurable(before.fullName));
+      await authorizer.registerOwner(modelSecurable(m.fullName), m.owner);
+    } else if (optString(b, 'owner')) await authorizer.registerOwner(modelSecurable(m.fullName), m.owner);
+    return modelJson(m);
+  });
+  app.delete<{ Params: { full: string }; Querystring: { force?: string } }>('/models/:full', async (request) => {
+    splitFullName(request.params.full, 3, 'registered model');
+    await authz(request).requireManage(modelSecurable(request.params.full));
+    await models.delete(request.params.full, truthy(request.query.force));
+    await authorizer.forget(modelSecurable(request.params.full));
+    return {};
+  });
+  app.post('/models/versions', async (request) => {
+    const b = obj(request.body);
+    const catalog = reqString(b, 'catalog_name');
+    const schema = reqString(b, 'schema_name');
+    const model = reqString(b, 'model_name');
+    await authz(request).require('MODIFY', modelSecurable(`${catalog}.${schema}.${model}`));
+    const v = await models.createVersion({
+      catalog,
+      schema,
+      model,
+      source: reqString(b, 'source'),
+      runId: optString(b, 'run_id') ?? null,
+      comment: optString(b, 'comment') ?? null,
+      by: principalOf(request).name,
+    });
+    return modelVersionJson(v);
+  });
+  app.get<{ Params: { full: string }; Querystring: PageQuery }>('/models/:full/versions', async (request) => {
+    splitFullName(request.params.full, 3, 'registered model');
+    const versions = await visible(request, modelSecurable(request.params.full), () =>
+      models.listVersions(request.params.full),
+    );
+    const p = paged(versions, (v) => String(v.version).padStart(12, '0'), request.query);
+    return {
+      model_versions: p.items.map(modelVersionJson),
+      ...(p.next_page_token ? { next_page_token: p.next_page_token } : {}),
+    };
+  });
+  const versionOf = (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1)
+      throw new LakeboxError('INVALID_PARAMETER_VALUE', `version must be a positive integer, not '${v}'`);
+    return n;
+  };
+  app.get<{ Params: { full: string; version: string } }>('/models/:full/versions/:version', async (request) => {
+    const version = versionOf(request.params.version);
+    return modelVersionJson(
+      await visible(request, modelSecurable(request.params.full), () =>
+        models.getVersion(request.params.full, version),
+      ),
+    );
+  });
+  app.patch<{ Params: { full: string; version: string } }>('/models/:full/versions/:version', async (request) => {
+    const b = obj(request.body);
+    await authz(request).require('MODIFY', modelSecurable(request.params.full));
+    return modelVersionJson(
+      await models.updateVersion(request.params.full, versionOf(request.params.version), principalOf(request).name, {
+        comment: optString(b, 'comment'),
+      }),
+    );
+  });
+  app.delete<{ Params: { full: string; version: string } }>('/models/:full/versions/:version', async (request) => {
+    await authz(request).requireManage(modelSecurable(request.params.full));
+    await models.deleteVersion(request.params.full, versionOf(request.params.version));
+    return {};
+  });
+  app.patch<{ Params: { full: string; version: string } }>(
+    '/models/:full/versions/:version/finalize',
+    async (request) => {
+      await authz(request).require('MODIFY', modelSecurable(request.params.full));
+      const v = await models.getVersion(request.params.full, versionOf(request.params.version));
+      if (v.status !== 'PENDING_REGISTRATION')
+        throw new LakeboxError(
+          'INVALID_STATE',
+          `Model version ${v.version} of '${request.params.full}' is ${v.status}, not PENDING_REGISTRATION.`,
+          { httpStatus: 400 },
+        );
+      return modelVersionJson(
+        await models.updateVersion(request.params.full, v.version, principalOf(request).name, { status: 'READY' }),
+      );
+    },
+  );
+
+  // ---- permissions (onto the authorizer's grants)
+  const permissionsJson = async (request: FastifyRequest, s: Securable, principal?: string) => {
+    const grants = await authorizer.listGrants(principalOf(request), s, principal ? { principal } : {});
+    const by = new Map<string, string[]>();
+    for (const g of grants) by.set(g.principal, [...(by.get(g.principal) ?? []), g.privilege]);
+    return {
+      privilege_assignments: [...by].map(([p, privileges]) => ({ principal: p, privileges })),
+    };
+  };
+  app.get<{ Params: { type: string; full: string }; Querystring: { principal?: string } }>(
+    '/permissions/:type/:full',
+    async (request) =>
+      permissionsJson(request, securableOf(request.params.type, request.params.full), request.query.principal),
+  );
+  app.patch<{ Params: { type: string; full: string } }>('/permissions/:type/:full', async (request) => {
+    const s = securableOf(request.params.type, request.params.full);
+    const changes = obj(request.body).changes;
+    if (!Array.isArray(changes)) throw new LakeboxError('INVALID_PARAMETER_VALUE', 'changes must be an array');
+    const who = principalOf(request);
+    for (const raw of changes) {
+      const ch = obj(raw);
+      const principal = reqString(ch, 'principal');
+      const list = (k: string): string[] => {
+        const v = ch[k] ?? [];
+        if (!Array.isArray(v) || v.some((x) => typeof x !== 'string'))
+          throw new LakeboxError('INVALID_PARAMETER_VALUE', `${k} must be an array of privileges`);
+        return (v as string[]).map((p) => parsePrivilege(p));
+      };
+      const add = list('add');
+      const remove = list('remove');
+      if (add.length) await authorizer.grant(who, s, principal, add);
+      if (remove.length) await authorizer.revoke(who, s, principal, remove);
+    }
+    return permissionsJson(request, s);
+  });
+
+  // ---- temporary credentials
+  const operation = (b: Record<string, unknown>, allowed: string[]): string => {
+    const op = reqString(b, 'operation').toUpperCase();
+    if (!allowed.includes(op))
+      throw new LakeboxError('INVALID_PARAMETER_VALUE', `operation must be one of ${allowed.join(', ')}`);
+    return op;
+  };
+  app.post('/temporary-table-credentials', async (request) => {
+    const b = obj(request.body);
+    const id = reqString(b, 'table_id');
+    const op = operation(b, ['READ', 'READ_WRITE']);
+    const row = await opts.db
+      .selectFrom('tables')
+      .innerJoin('schemas', 'schemas.id', 'tables.schema_id')
+      .innerJoin('catalogs', 'catalogs.id', 'schemas.catalog_id')
+      .select(['tables.name as t', 'schemas.name as s', 'catalogs.name as c'])
+      .where('tables.id', '=', id)
+      .executeTakeFirst();
+    if (!row)
+      throw new LakeboxError('TABLE_DOES_NOT_EXIST', `Table with id '${id}' does not exist.`, { httpStatus: 404 });
+    const full = `${row.c}.${row.s}.${row.t}`;
+    await authz(request).require(op === 'READ' ? 'SELECT' : ['SELECT', 'MODIFY'], { type: 'TABLE', name: full });
+    const t = await ms.getTable(row.c, row.s, row.t);
+    if (!t.storageLocation)
+      throw new LakeboxError('INVALID_PARAMETER_VALUE', `Table '${full}' has no storage location (a view?).`);
+    return credentialsFor(t.storageLocation);
+  });
+  app.post('/temporary-volume-credentials', async (request) => {
+    const b = obj(request.body);
+    const id = reqString(b, 'volume_id');
+    const op = operation(b, ['READ_VOLUME', 'WRITE_VOLUME']);
+    const row = await opts.db
+      .selectFrom('volumes')
+      .innerJoin('schemas', 'schemas.id', 'volumes.schema_id')
+      .innerJoin('catalogs', 'catalogs.id', 'schemas.catalog_id')
+      .select(['volumes.name as v', 'schemas.name as s', 'catalogs.name as c', 'volumes.storage_location as loc'])
+      .where('volumes.id', '=', id)
+      .executeTakeFirst();
+    if (!row)
+      throw new LakeboxError('VOLUME_DOES_NOT_EXIST', `Volume with id '${id}' does not exist.`, { httpStatus: 404 });
+    await authz(request).require(op === 'READ_VOLUME' ? 'READ VOLUME' : 'WRITE VOLUME', {
+      type: 'VOLUME',
+      name: `${row.c}.${row.s}.${row.v}`,
+    });
+    return credentialsFor(row.loc);
+  });
+  app.post('/temporary-model-version-credentials', async (request) => {
+    const b = obj(request.body);
+    const full = `${reqString(b, 'catalog_name')}.${reqString(b, 'schema_name')}.${reqString(b, 'model_name')}`;
+    const op = operation(b, ['READ_MODEL_VERSION', 'READ_WRITE_MODEL_VERSION']);
+    await authz(request).require(op === 'READ_MODEL_VERSION' ? 'EXECUTE' : 'MODIFY', modelSecurable(full));
+    const v = await models.getVersion(full, versionOf(String(b.version)));
+    if (op === 'READ_WRITE_MODEL_VERSION' && v.status !== 'PENDING_REGISTRATION')
+      throw new LakeboxError('INVALID_STATE', `Model version ${v.version} of '${full}' is finalized (read only).`, {
+        httpStatus: 400,
+      });
+    return credentialsFor(v.storageLocation);
+  });
+  app.post('/temporary-path-credentials', async (request) => {
+    const b = obj(request.body);
+    const url = reqString(b, 'url');
+    operation(b, ['PATH_READ', 'PATH_READ_WRITE', 'PATH_CREATE_TABLE']);
+    // No external locations in Lakebox yet: paths outside tables and volumes are for administrators.
+    await authz(request).require('MANAGE', { type: 'METASTORE' });
+    return credentialsFor(url);
+  });
+
+  app.get('/metastore_summary', async (request) => {
+    principalOf(request);
+    return { metastore_id: 'lakebox', name: 'lakebox', owner: 'admins' };
   });
 };

@@ -1,0 +1,42 @@
+"""A three-step DataFrame pipeline through the real PySpark Spark Connect client (unchanged):
+raw -> cleaned -> aggregate, written with saveAsTable, for the lineage test.
+
+Usage: uc_lineage_pyspark.py sc://localhost:<port>/;token=<token> <table prefix>
+Prints one JSON object: the Spark Connect session id and the rows of the aggregate.
+"""
+
+import json
+import sys
+
+from pyspark.sql import SparkSession
+from pyspark.sql import functions as F
+
+url, prefix = sys.argv[1], sys.argv[2]
+spark = SparkSession.builder.remote(url).getOrCreate()
+t = lambda name: f"main.default.{prefix}_{name}"  # noqa: E731
+
+spark.sql(f"CREATE TABLE {t('raw')} (id BIGINT, name STRING, amount DOUBLE, country STRING)")
+spark.createDataFrame(
+    [(1, "ann", 10.0, "fr"), (2, "bob", -1.0, "de"), (3, "cy", 5.0, "fr"), (4, "dan", 7.5, "de")],
+    "id BIGINT, name STRING, amount DOUBLE, country STRING",
+).write.mode("append").saveAsTable(t("raw"))
+
+raw = spark.table(t("raw"))
+cleaned = raw.where(F.col("amount") > 0).select(
+    "id",
+    F.upper("name").alias("name"),
+    (F.col("amount") * 1.2).alias("amount_eur"),
+    "country",
+)
+cleaned.write.mode("overwrite").saveAsTable(t("cleaned"))
+
+agg = (
+    spark.table(t("cleaned"))
+    .groupBy("country")
+    .agg(F.sum("amount_eur").alias("total"), F.count("*").alias("n"))
+)
+agg.write.mode("overwrite").saveAsTable(t("agg"))
+
+rows = sorted([list(r) for r in spark.table(t("agg")).collect()])
+print(json.dumps({"session_id": spark.client._session_id, "agg": rows}))
+spark.stop()
