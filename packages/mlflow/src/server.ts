@@ -5,6 +5,7 @@ import type { Kysely } from 'kysely';
 import { runMigrations } from '@lakebox/catalog';
 import { principalOf, type LakeboxFeature, type LakeboxPluginOptions } from '@lakebox/server';
 import { ArtifactStore } from './artifacts.js';
+import { MlflowGuard } from './governance.js';
 import { mlflowMigrations } from './migrations.js';
 import { MlflowStore } from './store.js';
 import { type Args, invalidParam } from './validate.js';
@@ -126,6 +127,8 @@ export function mlflowPlugin(opts: MlflowFeatureOptions = {}) {
     await store.init();
     const art = new ArtifactStore(root);
     const routes = trackingRoutes(store, art);
+    // governance: privileges on experiments and registered models (governance.ts)
+    const guard = new MlflowGuard(db, store);
     for (const prefix of ['/api/2.0/mlflow', '/ajax-api/2.0/mlflow']) {
       await app.register(
         async (sub) => {
@@ -133,7 +136,12 @@ export function mlflowPlugin(opts: MlflowFeatureOptions = {}) {
             sub.route({
               method: methods,
               url,
-              handler: async (request) => (await h(args(request), principalOf(request).name, request)) ?? {},
+              handler: async (request) => {
+                const p = principalOf(request);
+                const a = args(request);
+                await guard.before(request.method, url, a, p);
+                return (await guard.after(url, a, await h(a, p.name, request), p)) ?? {};
+              },
             });
         },
         { prefix },
@@ -145,25 +153,27 @@ export function mlflowPlugin(opts: MlflowFeatureOptions = {}) {
         sub.removeAllContentTypeParsers();
         sub.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
         sub.put('/artifacts/*', async (request) => {
-          principalOf(request);
+          await guard.artifact(param(request, '*'), principalOf(request), true);
           await art.put(param(request, '*'), request.body as NodeJS.ReadableStream as never);
           return {};
         });
         sub.get('/artifacts/*', async (request, reply) => {
-          principalOf(request);
+          await guard.artifact(param(request, '*'), principalOf(request), false);
           const { abs, size } = await art.stat(param(request, '*'));
           reply.header('content-type', 'application/octet-stream').header('content-length', size);
           return reply.send(fs.createReadStream(abs));
         });
         sub.get('/artifacts', async (request) => {
-          principalOf(request);
+          const who = principalOf(request);
           const p = (request.query as Args).path;
           const rel = typeof p === 'string' ? p : '';
-          const files = await art.list(rel);
+          if (rel.replace(/^\/+/, '')) await guard.artifact(rel, who, false);
+          const listed = await art.list(rel);
+          const files = rel.replace(/^\/+/, '') ? listed : await guard.filterArtifactRoot(listed, who);
           return files.length ? { files } : {};
         });
         sub.delete('/artifacts/*', async (request) => {
-          principalOf(request);
+          await guard.artifact(param(request, '*'), principalOf(request), true);
           await art.delete(param(request, '*'));
           return {};
         });
