@@ -28,6 +28,8 @@ export {
 } from './principals.js';
 export type { Principal, PrincipalRecord, GroupMember, TokenInfo } from './principals.js';
 export { hashPassword, verifyPassword } from './passwords.js';
+export { audit, addAuditSink, auditUserName } from './audit.js';
+export type { AuditEvent, AuditSink } from './audit.js';
 export {
   DEFAULT_CATALOG,
   DEFAULT_SCHEMA,

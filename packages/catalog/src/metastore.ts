@@ -800,6 +800,64 @@ export class Metastore {
     await this.db.deleteFrom('functions').where('id', '=', f.id).execute();
   }
 
+  // ---------- system tables ----------
+
+  /**
+   * Register a managed Delta table of the reserved `system` catalog (e.g. `system.access.audit`),
+   * creating its schema when missing. For Lakebox's own writers only: SQL and the APIs cannot
+   * create or change objects in `system`. Idempotent; returns the table.
+   */
+  async ensureSystemTable(req: {
+    schema: string;
+    name: string;
+    owner: string;
+    columns: ColumnInfo[];
+    comment?: string | null;
+    schemaComment?: string | null;
+    properties?: Record<string, string>;
+  }): Promise<TableInfo> {
+    const cat = await this.findCatalog(this.db, SYSTEM_CATALOG);
+    if (!cat) throw E.catalogNotFound(SYSTEM_CATALOG);
+    const schemaName = normalizeName(req.schema, 'schema');
+    const name = normalizeName(req.name, 'table');
+    let schema = await this.findSchema(this.db, cat.id, schemaName);
+    if (!schema) {
+      schema = await this.insertSchema(this.db, cat, schemaName, req.owner, {
+        comment: req.schemaComment ?? null,
+      }).catch(async (e) => {
+        if (!isUniqueViolation(e)) throw e;
+        return (await this.findSchema(this.db, cat.id, schemaName))!;
+      });
+    }
+    const existing = await this.findTable(this.db, schema.id, name);
+    if (existing) return this.toTable(existing, cat.name, schema.name);
+    const now = Date.now();
+    const row: TablesTable = {
+      id: randomUUID(),
+      schema_id: schema.id,
+      name,
+      table_type: 'MANAGED',
+      data_source_format: 'DELTA',
+      storage_location: path.join(this.schemaRoot(cat, schema), name),
+      view_definition: null,
+      columns: JSON.stringify(req.columns.map((c) => ({ ...c, nullable: c.nullable !== false }))),
+      comment: req.comment ?? null,
+      owner: req.owner,
+      properties: JSON.stringify(checkProps(req.properties)),
+      created_at: now,
+      updated_at: now,
+      created_by: req.owner,
+      updated_by: req.owner,
+    };
+    try {
+      await this.db.insertInto('tables').values(row).execute();
+    } catch (e) {
+      if (!isUniqueViolation(e)) throw e;
+      return this.toTable((await this.findTable(this.db, schema.id, name))!, cat.name, schema.name);
+    }
+    return this.toTable(row, cat.name, schema.name);
+  }
+
   // ---------- internals ----------
 
   private schemaRoot(cat: CatalogsTable, schema: SchemasTable): string {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { VERSION } from '@lakebox/common';
+import { auditPlugin } from './audit.js';
 import { authPlugin } from './auth.js';
 import type { LakeboxFeature, LakeboxPluginOptions } from './context.js';
 import { installErrorHandlers } from './errors.js';
@@ -16,6 +17,8 @@ export interface BuildAppOptions extends Omit<LakeboxPluginOptions, 'log'> {
   features?: LakeboxFeature[];
   /** Limits on failed logins and bad tokens (defaults in rate-limit.ts). */
   securityLimits?: Partial<SecurityLimits>;
+  /** Audit log settings; false: no audit log (tests of other parts only). */
+  audit?: false | { flushIntervalMs?: number; batchSize?: number };
   /** fastify's logger option (default: pino at config.logLevel). */
   logger?: FastifyServerOptions['logger'];
 }
@@ -35,6 +38,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  if (opts.audit !== false) await app.register(auditPlugin, { metastore: opts.metastore, ...(opts.audit ?? {}) });
   await app.register(authPlugin, { principals: opts.principals, limits: opts.securityLimits });
 
   app.get('/health', { config: { public: true } }, async () => ({ status: 'ok', version: VERSION }));

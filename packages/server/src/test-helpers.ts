@@ -10,7 +10,7 @@ import { ServiceRegistry, type LakeboxFeature } from './context.js';
 /** An app over a fresh SQLite metastore in a temp dir, bootstrapped like a first start (for inject() tests). */
 export async function testApp(
   features: LakeboxFeature[] = [],
-  extra: Pick<BuildAppOptions, 'securityLimits'> = {},
+  extra: Pick<BuildAppOptions, 'securityLimits' | 'audit'> = {},
 ): Promise<{
   app: FastifyInstance;
   catalog: OpenCatalog;
