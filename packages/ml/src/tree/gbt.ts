@@ -151,7 +151,7 @@ export class GBTEstimator {
     }
     const rng = new Rng(p.seed);
     const binned = fitBins(d.columns, n, { maxBin: p.maxBin, seed: p.seed });
-    const grower = new TreeGrower(binned, 1, p.numThreads);
+    const grower = new TreeGrower(binned, 1, p.numThreads, true);
     try {
       return this.boost(p, d, task, classes, K, y, yClass, val, valY, rng, binned, grower);
     } finally {

@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { LakeboxError } from '@lakebox/common';
 import type { Rng } from '../data/rng.js';
 import type { BinnedData } from './binning.js';
+import { buildHistogram, partitionSegment } from './hist-kernel.mjs';
 import type { Tree } from './tree.js';
 
 /**
@@ -39,7 +40,9 @@ const C_NFEAT = 4;
 const C_STOP = 5;
 const C_READY = 6;
 const C_TASK = 7; // 0: histogram, 1: partition
-const C_FEATS = 8;
+const C_STRIDE = 8;
+const C_DENSE = 9;
+const C_FEATS = 10;
 
 interface Split {
   gain: number;
@@ -72,19 +75,25 @@ export class TreeGrower {
   private tmpBuf: Uint32Array;
   private og: Float64Array;
   private oh: Float64Array;
+  /** Single-output gradient and hessian of row r at 2r, 2r + 1 (shared with the worker). */
+  private gh: Float64Array;
   private readonly thresholds: Float64Array[];
   private readonly hasMissing: boolean[];
   private worker: Worker | null = null;
   private ctrl: Int32Array | null = null;
   private workerHist: Float64Array | null = null;
+  private scratchHist: Float64Array | null = null;
   private seq = 0;
 
   /**
    * `numThreads` > 1 (single-output trees only) starts one worker thread that builds the
    * histograms of half of the features of large leaves while this thread builds the other half,
    * on SharedArrayBuffer copies of the bins, row indices and gradients. Call close() when done.
+   * `countFromHessian` (single-output only): histograms keep gradient and hessian sums but no row
+   * counts, and `minDataInLeaf` is checked against counts estimated as hessian x (leaf rows / leaf
+   * hessian), as LightGBM does; a third less histogram work.
    */
-  constructor(data: BinnedData, numOutputs: number, numThreads = 1) {
+  constructor(data: BinnedData, numOutputs: number, numThreads = 1, countFromHessian = false) {
     this.bins = data.bins.slice();
     this.numFeatures = data.bins.length;
     this.numOutputs = numOutputs;
@@ -96,13 +105,15 @@ export class TreeGrower {
       t += this.numBins[f];
     }
     this.totalBins = t;
-    this.stride = numOutputs + 2;
+    // single-output histograms without a count slot when counts may be estimated from hessians
+    this.stride = numOutputs === 1 && countFromHessian ? 2 : numOutputs + 2;
     this.thresholds = data.mappers.map((m) => m.upper);
     this.hasMissing = data.mappers.map((m) => m.hasMissing);
     this.rowsBuf = new Uint32Array(data.numRows);
     this.tmpBuf = new Uint32Array(data.numRows);
-    this.og = new Float64Array(data.numRows * numOutputs);
-    this.oh = new Float64Array(data.numRows);
+    this.og = new Float64Array(numOutputs > 1 ? data.numRows * numOutputs : 0);
+    this.oh = new Float64Array(numOutputs > 1 ? data.numRows : 0);
+    this.gh = new Float64Array(numOutputs === 1 ? 2 * data.numRows : 0);
     if (numThreads > 1 && numOutputs === 1 && this.numFeatures >= 2 && data.numRows >= PARALLEL_MIN_ROWS) {
       this.startWorker(data.numRows);
     }
@@ -117,15 +128,13 @@ export class TreeGrower {
       this.bins[f] = view;
     }
     const idxBuf = new SharedArrayBuffer(n * 4);
-    const ogBuf = new SharedArrayBuffer(n * 8);
-    const ohBuf = new SharedArrayBuffer(n * 8);
-    const histBuf = new SharedArrayBuffer(this.totalBins * 3 * 8);
+    const ghBuf = new SharedArrayBuffer(n * 16);
+    const histBuf = new SharedArrayBuffer(this.totalBins * 3 * 8); // stride <= 3
     const ctrlBuf = new SharedArrayBuffer((C_FEATS + Math.max(F, 4)) * 4);
     const tmpBuf = new SharedArrayBuffer(n * 4);
     this.tmpBuf = new Uint32Array(tmpBuf);
     this.rowsBuf = new Uint32Array(idxBuf);
-    this.og = new Float64Array(ogBuf);
-    this.oh = new Float64Array(ohBuf);
+    this.gh = new Float64Array(ghBuf);
     this.workerHist = new Float64Array(histBuf);
     this.ctrl = new Int32Array(ctrlBuf);
     const w = new Worker(new URL('./hist-worker.mjs', import.meta.url), {
@@ -134,8 +143,7 @@ export class TreeGrower {
         numRows: n,
         idxBuf,
         tmpBuf,
-        ogBuf,
-        ohBuf,
+        ghBuf,
         histBuf,
         ctrlBuf,
         offsets: Array.from(this.offsets),
@@ -150,13 +158,10 @@ export class TreeGrower {
     this.worker = w;
   }
 
-  /**
-   * Gradient and hessian arrays (numRows x numOutputs, numRows) to fill before grow(); shared with
-   * the worker thread when there is one, so that nothing is copied per tree.
-   */
+  /** Gradient and hessian arrays (numRows x numOutputs, numRows) to fill before grow(). */
   gradientArrays(): { grad: Float64Array; hess: Float64Array } {
-    if (this.worker) return { grad: this.og, hess: this.oh };
-    return { grad: new Float64Array(this.og.length), hess: new Float64Array(this.oh.length) };
+    const n = this.rowsBuf.length;
+    return { grad: new Float64Array(n * this.numOutputs), hess: new Float64Array(n) };
   }
 
   /** Stop the worker thread (if any). The grower stays usable on one thread. */
@@ -203,7 +208,7 @@ export class TreeGrower {
     const seq = ++this.seq;
     Atomics.store(ctrl, C_SEQ, seq);
     Atomics.notify(ctrl, C_SEQ);
-    const nl0 = partitionHalf(idx, tmp, start, half, this.bins[f], thr, dlBin);
+    const nl0 = partitionSegment(idx, tmp, start, start, half, this.bins[f], thr, dlBin);
     this.waitWorker(seq);
     const nl1 = ctrl[C_FEATS + 3];
     const nr0 = half - nl0;
@@ -214,32 +219,61 @@ export class TreeGrower {
     return nl0 + nl1;
   }
 
+  /**
+   * Histogram on two threads: this thread takes the first half of the rows, the worker the second
+   * half into its own histogram, which is then added (a few thousand additions).
+   */
   private buildParallel(
     hist: Float64Array,
-    idx: Uint32Array,
+    idx: Uint32Array | null,
     start: number,
     count: number,
     features: readonly number[],
   ): void {
     const ctrl = this.ctrl!;
-    const half = features.length >> 1;
-    const mine = features.slice(0, half);
-    const theirs = features.slice(half);
+    const half = count >> 1;
     ctrl[C_TASK] = 0;
-    ctrl[C_START] = start;
-    ctrl[C_COUNT] = count;
-    ctrl[C_NFEAT] = theirs.length;
-    for (let k = 0; k < theirs.length; k++) ctrl[C_FEATS + k] = theirs[k];
+    ctrl[C_START] = start + half;
+    ctrl[C_COUNT] = count - half;
+    ctrl[C_NFEAT] = features.length;
+    ctrl[C_STRIDE] = this.stride;
+    ctrl[C_DENSE] = idx ? 0 : 1;
+    for (let k = 0; k < features.length; k++) ctrl[C_FEATS + k] = features[k];
     const seq = ++this.seq;
     Atomics.store(ctrl, C_SEQ, seq);
     Atomics.notify(ctrl, C_SEQ);
-    buildHistK1(hist, this.bins, this.offsets, idx, this.og, this.oh, start, count, mine); // og/oh: shared gradients
+    const S = this.stride as 2 | 3;
+    buildHistogram(hist, this.bins, this.offsets, S, idx, this.gh, start, half, features);
     this.waitWorker(seq);
     const wh = this.workerHist!;
-    for (const f of theirs) {
-      const o = this.offsets[f] * 3;
-      const e = o + this.numBins[f] * 3;
-      for (let i = o; i < e; i++) hist[i] = wh[i];
+    for (const f of features) {
+      const o = this.offsets[f] * S;
+      const e = o + this.numBins[f] * S;
+      for (let i = o; i < e; i++) hist[i] += wh[i];
+    }
+  }
+
+  /**
+   * The one-thread twin of buildParallel, adding in the same order, so that a model does not
+   * depend on the number of threads.
+   */
+  private buildHalves(
+    hist: Float64Array,
+    idx: Uint32Array | null,
+    start: number,
+    count: number,
+    features: readonly number[],
+  ): void {
+    const S = this.stride as 2 | 3;
+    const half = count >> 1;
+    const wh = this.scratchHist ?? (this.scratchHist = new Float64Array(this.totalBins * S));
+    for (const f of features) wh.fill(0, this.offsets[f] * S, (this.offsets[f] + this.numBins[f]) * S);
+    buildHistogram(hist, this.bins, this.offsets, S, idx, this.gh, start, half, features);
+    buildHistogram(wh, this.bins, this.offsets, S, idx, this.gh, start + half, count - half, features);
+    for (const f of features) {
+      const o = this.offsets[f] * S;
+      const e = o + this.numBins[f] * S;
+      for (let i = o; i < e; i++) hist[i] += wh[i];
     }
   }
 
@@ -274,9 +308,21 @@ export class TreeGrower {
     if (this.tmpBuf.length < n) this.tmpBuf = new Uint32Array(n);
     if (rows) idx.set(rows);
     else for (let i = 0; i < n; i++) idx[i] = i;
-    if (this.worker && grad.buffer !== this.og.buffer) {
-      this.og.set(grad);
-      this.oh.set(hess);
+    if (K === 1) {
+      // interleave gradients and hessians of the rows in use: one cache line per row in the kernels
+      const gh = this.gh.length >= 2 * hess.length ? this.gh : (this.gh = new Float64Array(2 * hess.length));
+      if (rows) {
+        for (let i = 0; i < n; i++) {
+          const r = idx[i];
+          gh[2 * r] = grad[r];
+          gh[2 * r + 1] = hess[r];
+        }
+      } else {
+        for (let r = 0; r < n; r++) {
+          gh[2 * r] = grad[r];
+          gh[2 * r + 1] = hess[r];
+        }
+      }
     }
 
     const allowed: number[] = [];
@@ -320,7 +366,7 @@ export class TreeGrower {
       split: null,
     };
     root.hist = this.takeHist();
-    this.buildHist(root.hist, idx, 0, n, grad, hess, allowed);
+    this.buildHist(root.hist, idx, 0, n, grad, hess, allowed, rows === null);
     // root sums from the first allowed feature's histogram (or directly when none)
     {
       for (let i = 0; i < n; i++) {
@@ -465,17 +511,21 @@ export class TreeGrower {
     grad: Float64Array,
     hess: Float64Array,
     features: readonly number[],
+    dense = false,
   ): void {
     const K = this.numOutputs;
     const og = this.og;
     const oh = this.oh;
     const end = start + count;
     if (K === 1) {
-      if (this.worker && count >= PARALLEL_MIN_ROWS && features.length >= 2) {
-        this.buildParallel(hist, idx, start, count, features);
+      // dense: idx[start..end) is start..end itself (the root without row sampling)
+      const rowIdx = dense ? null : idx;
+      if (count >= PARALLEL_MIN_ROWS) {
+        if (this.worker) this.buildParallel(hist, rowIdx, start, count, features);
+        else this.buildHalves(hist, rowIdx, start, count, features);
         return;
       }
-      buildHistK1(hist, this.bins, this.offsets, idx, grad, hess, start, count, features);
+      buildHistogram(hist, this.bins, this.offsets, this.stride as 2 | 3, rowIdx, this.gh, start, count, features);
       return;
     }
     // multi-output: gather gradients in leaf order so the per-feature loops read them sequentially
@@ -525,19 +575,23 @@ export class TreeGrower {
       const nb = this.numBins[f];
       const mo = base + (nb - 1) * S; // missing bin
       const mH = h[mo + K];
-      const mC = h[mo + K + 1];
-      const withMissing = mC > 0 && this.hasMissing[f];
       if (K === 1) {
+        // stride 3: exact counts; stride 2: counts estimated from hessians (LightGBM's way)
+        const exact = S === 3;
+        const cntFactor = H > 0 ? C / H : 0;
+        const mC = exact ? h[mo + 2] : Math.round(mH * cntFactor);
+        const withMissing = (exact ? mC > 0 : mH > 0) && this.hasMissing[f];
         const g = G[0];
         const mG = h[mo];
         let cg = 0;
         let ch = 0;
         let cc = 0;
         for (let b = 0; b < nb - 2; b++) {
-          const o = base + b * 3;
+          const o = base + b * S;
           cg += h[o];
           ch += h[o + 1];
-          cc += h[o + 2];
+          if (exact) cc += h[o + 2];
+          else cc = Math.round(ch * cntFactor);
           // missing to the right
           {
             const lc = cc;
@@ -554,9 +608,9 @@ export class TreeGrower {
             }
           }
           if (withMissing) {
-            const lc = cc + mC;
-            const rc = C - lc;
             const lh = ch + mH;
+            const lc = exact ? cc + mC : Math.round(lh * cntFactor);
+            const rc = C - lc;
             const rh = H - lh;
             if (lc >= minData && rc >= minData && lh >= minHess && rh >= minHess) {
               const lg = cg + mG;
@@ -571,6 +625,8 @@ export class TreeGrower {
         }
         continue;
       }
+      const mC = h[mo + K + 1];
+      const withMissing = mC > 0 && this.hasMissing[f];
       gl.fill(0);
       let ch = 0;
       let cc = 0;
@@ -602,70 +658,12 @@ export class TreeGrower {
   }
 }
 
-/** Histogram of single-output gradients for `features` over rows idx[start..start+count). */
-function buildHistK1(
-  hist: Float64Array,
-  bins: Uint8Array[],
-  offs: Int32Array,
-  idx: Uint32Array,
-  grad: Float64Array,
-  hess: Float64Array,
-  start: number,
-  count: number,
-  features: readonly number[],
-): void {
-  const end = start + count;
-  // four features per pass over the rows: one index load feeds four independent updates
-  let k = 0;
-  for (; k + 3 < features.length; k += 4) {
-    const c0 = bins[features[k]];
-    const c1 = bins[features[k + 1]];
-    const c2 = bins[features[k + 2]];
-    const c3 = bins[features[k + 3]];
-    const b0 = offs[features[k]] * 3;
-    const b1 = offs[features[k + 1]] * 3;
-    const b2 = offs[features[k + 2]] * 3;
-    const b3 = offs[features[k + 3]] * 3;
-    for (let i = start; i < end; i++) {
-      const r = idx[i];
-      const gg = grad[r];
-      const hh = hess[r];
-      const x0 = b0 + c0[r] * 3;
-      const x1 = b1 + c1[r] * 3;
-      const x2 = b2 + c2[r] * 3;
-      const x3 = b3 + c3[r] * 3;
-      hist[x0] += gg;
-      hist[x0 + 1] += hh;
-      hist[x0 + 2] += 1;
-      hist[x1] += gg;
-      hist[x1 + 1] += hh;
-      hist[x1 + 2] += 1;
-      hist[x2] += gg;
-      hist[x2 + 1] += hh;
-      hist[x2 + 2] += 1;
-      hist[x3] += gg;
-      hist[x3 + 1] += hh;
-      hist[x3 + 2] += 1;
-    }
-  }
-  for (; k < features.length; k++) {
-    const col = bins[features[k]];
-    const base = offs[features[k]] * 3;
-    for (let i = start; i < end; i++) {
-      const r = idx[i];
-      const b = base + col[r] * 3;
-      hist[b] += grad[r];
-      hist[b + 1] += hess[r];
-      hist[b + 2] += 1;
-    }
-  }
+function subtractInto(a: Float64Array, b: Float64Array): void {
+  const n = a.length;
+  for (let i = 0; i < n; i++) a[i] -= b[i];
 }
 
-/**
- * Stable in-place partition of idx[start..start+count): rows whose bin is <= thr or equals dlBin
- * first. Branch-free: each row is written to both sides and the side it belongs to advances.
- * Returns the number of rows on the left.
- */
+/** Stable in-place partition of idx[start..start+count) (see partitionSegment); returns #lefts. */
 function partitionRows(
   idx: Uint32Array,
   tmp: Uint32Array,
@@ -675,48 +673,7 @@ function partitionRows(
   thr: number,
   dlBin: number,
 ): number {
-  const end = start + count;
-  let wl = start;
-  let nr = 0;
-  for (let i = start; i < end; i++) {
-    const r = idx[i];
-    const b = col[r];
-    const goLeft = (b <= thr ? 1 : 0) | (b === dlBin ? 1 : 0);
-    idx[wl] = r;
-    tmp[nr] = r;
-    wl += goLeft;
-    nr += 1 - goLeft;
-  }
-  for (let i = 0; i < nr; i++) idx[wl + i] = tmp[i];
-  return wl - start;
-}
-
-function subtractInto(a: Float64Array, b: Float64Array): void {
-  const n = a.length;
-  for (let i = 0; i < n; i++) a[i] -= b[i];
-}
-
-/** Lefts of idx[start..start+count) in place from start, rights to tmp[start..]; returns #lefts. */
-function partitionHalf(
-  idx: Uint32Array,
-  tmp: Uint32Array,
-  start: number,
-  count: number,
-  col: Uint8Array,
-  thr: number,
-  dlBin: number,
-): number {
-  const end = start + count;
-  let wl = start;
-  let wr = start;
-  for (let i = start; i < end; i++) {
-    const r = idx[i];
-    const b = col[r];
-    const goLeft = (b <= thr ? 1 : 0) | (b === dlBin ? 1 : 0);
-    idx[wl] = r;
-    tmp[wr] = r;
-    wl += goLeft;
-    wr += 1 - goLeft;
-  }
-  return wl - start;
+  const nl = partitionSegment(idx, tmp, 0, start, count, col, thr, dlBin);
+  idx.set(tmp.subarray(0, count - nl), start + nl);
+  return nl;
 }
