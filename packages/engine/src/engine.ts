@@ -1,5 +1,6 @@
 import type { DuckDBConnection, DuckDBResultReader } from '@duckdb/node-api';
 import { LakeboxError } from '@lakebox/common';
+import { audit } from '@lakebox/catalog';
 import { duckdbInstance } from '@lakebox/delta';
 import { buildTree, isWord, type Node } from './tree.js';
 import { splitStatements, tokenize, type Token } from './lexer.js';
@@ -149,9 +150,13 @@ export class SqlEngine {
   async executeStatement(st: ParsedStatement, ctx: ExecContext): Promise<StatementResult> {
     try {
       await this.resolver.beginStatement?.(ctx);
-      return await this.dispatch(st, ctx);
+      const r = await this.dispatch(st, ctx);
+      auditStatement(st, ctx, undefined);
+      return r;
     } catch (e) {
-      throw mapDuckError(e, st.tokens, st.text);
+      const err = mapDuckError(e, st.tokens, st.text);
+      auditStatement(st, ctx, err);
+      throw err;
     }
   }
 
@@ -222,6 +227,33 @@ export class SqlEngine {
     }
     return convertResult(res);
   }
+}
+
+/** Governance: one system.access.audit row per executed statement (queued; never fails the statement). */
+function auditStatement(st: ParsedStatement, ctx: ExecContext, err: unknown): void {
+  const words = st.tokens.filter((t) => t.kind === 'ident').slice(0, 2);
+  const first = (words[0]?.value ?? '').toUpperCase();
+  const action = ['CREATE', 'DROP', 'ALTER', 'SHOW', 'DESCRIBE'].includes(first)
+    ? `${first} ${(words[1]?.value ?? '').toUpperCase()}`.trim()
+    : first || 'STATEMENT';
+  const e = err instanceof LakeboxError ? err : undefined;
+  const denied = e !== undefined && (e.code === 'PERMISSION_DENIED' || e.httpStatus === 403);
+  const s = ctx.session;
+  audit({
+    user: s.user,
+    service: s.entity?.type === 'SPARK_CONNECT_SESSION' ? 'sparkConnect' : 'sql',
+    action,
+    allowed: !denied,
+    status: err === undefined ? 200 : (e?.httpStatus ?? 500),
+    errorCode: err === undefined ? null : (e?.code ?? 'INTERNAL_ERROR'),
+    errorMessage: e?.message ?? null,
+    requestId: s.statementId ?? null,
+    params: {
+      statement: st.text,
+      ...(s.statementId ? { statement_id: s.statementId } : {}),
+      ...(s.entity ? { entity_type: s.entity.type, entity_id: s.entity.id } : {}),
+    },
+  });
 }
 
 export function convertResult(res: DuckDBResultReader): StatementResult {
