@@ -117,9 +117,156 @@ describe('Spark Connect relations to Spark SQL', () => {
 
   it('names what it does not support', async () => {
     const err = await compiler()
-      .relation({ rel_type: 'sample', sample: {} })
+      .relation({ rel_type: 'map_partitions', map_partitions: {} })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LakeboxError);
-    expect(err).toMatchObject({ code: 'UNSUPPORTED_FEATURE', message: expect.stringContaining('relation sample') });
+    expect(err).toMatchObject({
+      code: 'UNSUPPORTED_FEATURE',
+      message: expect.stringContaining('relation map_partitions'),
+    });
+    const expr = await compiler()
+      .relation({
+        rel_type: 'project',
+        project: { expressions: [{ expr_type: 'common_inline_user_defined_function' }] },
+      })
+      .catch((e: unknown) => e);
+    expect(expr).toMatchObject({
+      code: 'UNSUPPORTED_FEATURE',
+      message: expect.stringContaining('expression common_inline_user_defined_function'),
+    });
+  });
+});
+
+function typed(schemas: Record<string, [string, string][]>, rows: Record<string, unknown[][]> = {}) {
+  const env: CompileEnv = {
+    params: {},
+    columns: async (sql) => (schemas[sql] ?? []).map(([n]) => n),
+    schema: async (sql) => (schemas[sql] ?? []).map(([name, type]) => ({ name, type })),
+    rows: async (sql) => rows[sql] ?? [],
+  };
+  return new RelationCompiler(env);
+}
+const T = 'SELECT * FROM `t`';
+const strLit = (s: string) => ({ literal_type: 'string', string: s });
+
+describe('Spark Connect relations beyond projections', () => {
+  const schema = {
+    [T]: [
+      ['k', 'string'],
+      ['v', 'double'],
+      ['n', 'int'],
+    ] as [string, string][],
+  };
+
+  it('fills, drops and replaces nulls by column type (na functions)', async () => {
+    const fill = await typed(schema).relation({
+      rel_type: 'fill_na',
+      fill_na: { input: table('t', '1'), values: [{ literal_type: 'integer', integer: 0 }] },
+    });
+    expect(fill).toBe(
+      'SELECT `k`, coalesce(nanvl(`v`, NULL), CAST(0 AS double)) AS `v`, coalesce(`n`, CAST(0 AS int)) AS `n` FROM (SELECT * FROM `t`) AS _p1',
+    );
+    const drop = await typed(schema).relation({
+      rel_type: 'drop_na',
+      drop_na: { input: table('t', '1'), cols: ['k', 'n'], min_non_nulls: 1 },
+    });
+    expect(drop).toContain(
+      'WHERE (CASE WHEN `k` IS NOT NULL THEN 1 ELSE 0 END + CASE WHEN `n` IS NOT NULL THEN 1 ELSE 0 END) >= 1',
+    );
+    const rep = await typed(schema).relation({
+      rel_type: 'replace',
+      replace: { input: table('t', '1'), replacements: [{ old_value: strLit('a'), new_value: strLit('b') }] },
+    });
+    expect(rep).toContain("CASE WHEN `k` = 'a' THEN CAST('b' AS string) ELSE `k` END AS `k`, `v`, `n`");
+  });
+
+  it('unions by name, adding missing columns as NULL when allowed', async () => {
+    const other = {
+      common: { plan_id: '2' },
+      rel_type: 'read',
+      read: { read_type: 'named_table', named_table: { unparsed_identifier: 'u' } },
+    };
+    const c = typed({
+      ...schema,
+      'SELECT * FROM `u`': [
+        ['n', 'int'],
+        ['extra', 'bigint'],
+      ],
+    });
+    const sql = await c.relation({
+      rel_type: 'set_op',
+      set_op: {
+        left_input: table('t', '1'),
+        right_input: other,
+        set_op_type: 'SET_OP_TYPE_UNION',
+        is_all: true,
+        by_name: true,
+        allow_missing_columns: true,
+      },
+    });
+    expect(sql).toBe(
+      'SELECT `k`, `v`, `n`, CAST(NULL AS bigint) AS `extra` FROM (SELECT * FROM `t`) AS _p1 UNION ALL ' +
+        'SELECT CAST(NULL AS string) AS `k`, CAST(NULL AS double) AS `v`, `n`, `extra` FROM (SELECT * FROM `u`) AS _p2',
+    );
+    const strict = await typed({ ...schema, 'SELECT * FROM `u`': [['extra', 'bigint']] })
+      .relation({
+        rel_type: 'set_op',
+        set_op: { left_input: table('t', '1'), right_input: other, set_op_type: 'SET_OP_TYPE_UNION', by_name: true },
+      })
+      .catch((e: unknown) => e);
+    expect(strict).toBeInstanceOf(LakeboxError);
+  });
+
+  it('keeps the first row per key for dropDuplicates(subset) and accepts hints and repartition', async () => {
+    const sql = await typed(schema).relation({
+      rel_type: 'deduplicate',
+      deduplicate: { input: table('t', '1'), column_names: ['K'] },
+    });
+    expect(sql).toContain('row_number() OVER (PARTITION BY `k` ORDER BY 1) AS __lbx_rn');
+    expect(sql).toMatch(/^SELECT `k`, `v`, `n` FROM/);
+    const hint = await typed(schema).relation({
+      rel_type: 'hint',
+      hint: { input: table('t', '1'), name: 'broadcast' },
+    });
+    expect(hint).toBe('SELECT * FROM (SELECT * FROM `t`) AS _p1');
+    const rep = await typed(schema).relation({
+      rel_type: 'repartition',
+      repartition: { input: table('t', '1'), num_partitions: 4 },
+    });
+    expect(rep).toBe('SELECT * FROM (SELECT * FROM `t`) AS _p1');
+  });
+
+  it('pivots with the distinct values it queries, and crosstabs', async () => {
+    const rows = { 'SELECT DISTINCT `k` AS v FROM (SELECT * FROM `t`) AS _p1 ORDER BY v NULLS FIRST': [['a'], ['b']] };
+    const sql = await typed(schema, rows).relation({
+      rel_type: 'aggregate',
+      aggregate: {
+        input: table('t', '1'),
+        group_type: 'GROUP_TYPE_PIVOT',
+        grouping_expressions: [col('n')],
+        aggregate_expressions: [fn('sum', col('v'))],
+        pivot: { col: col('k'), values: [] },
+      },
+    });
+    expect(sql).toBe(
+      "SELECT `n`, sum(`v`) FILTER (WHERE `k` = 'a') AS `a`, sum(`v`) FILTER (WHERE `k` = 'b') AS `b` FROM (SELECT * FROM `t`) AS _p1 GROUP BY `n`",
+    );
+  });
+
+  it('unpivots in Spark row order and casts to a schema', async () => {
+    const sql = await typed(schema).relation({
+      rel_type: 'unpivot',
+      unpivot: { input: table('t', '1'), ids: [col('k')], variable_column_name: 'var', value_column_name: 'val' },
+    });
+    expect(sql).toContain("SELECT `k` AS `k`, 'v' AS `var`, `v` AS `val`, __lbx_rn, 0 AS __lbx_k");
+    expect(sql).toContain('ORDER BY __lbx_rn, __lbx_k');
+    const to = await typed(schema).relation({
+      rel_type: 'to_schema',
+      to_schema: {
+        input: table('t', '1'),
+        schema: { struct: { fields: [{ name: 'n', data_type: { kind: 'long', long: {} } }] } },
+      },
+    });
+    expect(to).toBe('SELECT CAST(`n` AS bigint) AS `n` FROM (SELECT * FROM `t`) AS _p1');
   });
 });

@@ -1,6 +1,6 @@
 import { tableFromIPC } from 'apache-arrow';
 import { LakeboxError } from '@lakebox/common';
-import { sparkTypeOfArrow } from './types.js';
+import { nestedParts, sparkTypeOfArrow } from './types.js';
 
 type Msg = any;
 
@@ -316,6 +316,9 @@ function functionSql(f: Msg, c: Compiler): string {
       return `${lower}(${args.join(', ')})`;
   }
   const distinct = f.is_distinct ? 'DISTINCT ' : '';
+  if (lower === 'count' && args.length > 1 && f.is_distinct)
+    // Spark counts the distinct tuples with no NULL member.
+    return `count(DISTINCT CASE WHEN ${args.map((a) => `${a} IS NOT NULL`).join(' AND ')} THEN struct(${args.join(', ')}) END)`;
   const fname = /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? name : quoteName(name);
   return `${fname}(${distinct}${args.join(', ')})`;
 }
@@ -331,8 +334,11 @@ export function autoName(e: Msg): string | undefined {
       const l = e.literal;
       if (l.literal_type === 'string') return l.string;
       if (l.literal_type === 'null') return 'NULL';
-      if (['integer', 'long', 'short', 'byte', 'double', 'float', 'boolean'].includes(l.literal_type))
-        return String(l[l.literal_type]);
+      if (l.literal_type === 'double' || l.literal_type === 'float') {
+        const n = Number(l[l.literal_type]);
+        return Number.isInteger(n) && Math.abs(n) < 1e7 ? n.toFixed(1) : String(n);
+      }
+      if (['integer', 'long', 'short', 'byte', 'boolean'].includes(l.literal_type)) return String(l[l.literal_type]);
       return undefined;
     }
     case 'unresolved_function': {
@@ -347,14 +353,74 @@ export function autoName(e: Msg): string | undefined {
       if (lower === 'isnull') return `(${args[0]} IS NULL)`;
       if (lower === 'isnotnull') return `(${args[0]} IS NOT NULL)`;
       if (lower === 'not' || lower === '!') return `(NOT ${args[0]})`;
-      return `${name}(${f.is_distinct ? 'DISTINCT ' : ''}${args.join(', ')})`;
+      if (lower === 'negative' || (lower === '-' && args.length === 1)) return `(- ${args[0]})`;
+      const shown =
+        lower === 'log' && args.length === 1
+          ? 'ln'
+          : UPPER_NAMES.has(lower)
+            ? lower === 'pow'
+              ? 'POWER'
+              : name.toUpperCase()
+            : name;
+      return `${shown}(${f.is_distinct ? 'DISTINCT ' : ''}${args.join(', ')})`;
     }
     case 'unresolved_star':
       return '*';
+    case 'cast': {
+      const inner = autoName(e.cast.expr);
+      if (inner === undefined) return undefined;
+      const t = e.cast.type ? typeName(e.cast.type) : String(e.cast.type_str ?? '');
+      const up =
+        ({ integer: 'int', long: 'bigint', short: 'smallint', byte: 'tinyint' } as Record<string, string>)[
+          t.toLowerCase()
+        ] ?? t;
+      return `CAST(${inner} AS ${up.toUpperCase()})`;
+    }
     default:
       return undefined;
   }
 }
+
+/** Functions whose default column name Spark prints in upper case (`SIN(x)`, `CEIL(x)`). */
+const UPPER_NAMES = new Set([
+  'sin',
+  'cos',
+  'tan',
+  'asin',
+  'acos',
+  'atan',
+  'sinh',
+  'cosh',
+  'tanh',
+  'asinh',
+  'acosh',
+  'atanh',
+  'sec',
+  'csc',
+  'cot',
+  'exp',
+  'expm1',
+  'log10',
+  'log2',
+  'log1p',
+  'log',
+  'cbrt',
+  'sqrt',
+  'ceil',
+  'floor',
+  'signum',
+  'degrees',
+  'radians',
+  'hypot',
+  'atan2',
+  'pow',
+  'power',
+  'pi',
+  'e',
+  'spark_partition_id',
+  'regexp_like',
+  'regexp',
+]);
 
 /** A select-list item: the expression with Spark's default name when it has none. */
 function selectItem(e: Msg, c: Compiler): string {
@@ -390,6 +456,12 @@ export interface CompileEnv {
   views?: Map<string, string>;
   /** Column names of a compiled query (for withColumn, withColumnRenamed, drop). */
   columns(sql: string, params: CompileEnv['params']): Promise<string[]>;
+  /** Column names and Spark types of a compiled query (na, stat, to_schema, unionByName...). */
+  schema?(sql: string, params: CompileEnv['params']): Promise<{ name: string; type: string }[]>;
+  /** Rows of a compiled query (crosstab and pivot values, freqItems). */
+  rows?(sql: string, params: CompileEnv['params']): Promise<unknown[][]>;
+  /** A `spark.catalog.*` relation as a query (the server knows the session and the metastore). */
+  catalog?(c: Msg): Promise<string>;
 }
 
 /** A literal as an engine query parameter. */
@@ -423,50 +495,126 @@ export function literalParam(l: Msg): { value: string | number | boolean | null;
   }
 }
 
+/** A Spark type name from the JSON form of a Spark DataType (`StructType.json()`). */
+export function jsonTypeName(t: Msg): string {
+  if (typeof t === 'string') {
+    const m: Record<string, string> = {
+      integer: 'int',
+      long: 'bigint',
+      short: 'smallint',
+      byte: 'tinyint',
+      null: 'void',
+      timestamp_ntz: 'timestamp_ntz',
+    };
+    return m[t] ?? t;
+  }
+  switch (t.type) {
+    case 'array':
+      return `array<${jsonTypeName(t.elementType)}>`;
+    case 'map':
+      return `map<${jsonTypeName(t.keyType)},${jsonTypeName(t.valueType)}>`;
+    case 'struct':
+      return `struct<${(t.fields ?? []).map((f: Msg) => `${quoteIdent(f.name)}:${jsonTypeName(f.type)}`).join(',')}>`;
+    default:
+      throw unsupported(`schema type ${JSON.stringify(t)}`);
+  }
+}
+
+/** A createDataFrame schema string (JSON of a StructType, or DDL) as [name, type] pairs. */
+export function schemaFields(schema: string): [string, string][] {
+  const text = schema.trim();
+  if (text.startsWith('{')) {
+    const j = JSON.parse(text);
+    if (j.type !== 'struct') return [['value', jsonTypeName(j)]];
+    return (j.fields ?? []).map((f: Msg) => [String(f.name), jsonTypeName(f.type)] as [string, string]);
+  }
+  const parts: string[] = [];
+  let depth = 0;
+  let cur = '';
+  for (const ch of text) {
+    if (ch === '<' || ch === '(') depth++;
+    if (ch === '>' || ch === ')') depth--;
+    if (ch === ',' && depth === 0) {
+      parts.push(cur.trim());
+      cur = '';
+    } else cur += ch;
+  }
+  if (cur.trim()) parts.push(cur.trim());
+  return parts.map((f) => {
+    const m = /^(`(?:[^`]|``)+`|[A-Za-z_]\w*)\s*:?\s+(.+)$/.exec(f);
+    if (!m) throw unsupported(`createDataFrame schema '${schema}'`);
+    const name = m[1]!.startsWith('`') ? m[1]!.slice(1, -1).replaceAll('``', '`') : m[1]!;
+    return [name, m[2]!.replace(/\s+NOT\s+NULL\b/i, '').trim()];
+  });
+}
+
+/** One value received in Arrow (createDataFrame) as a Spark SQL literal of type `t`. */
+export function arrowValueSql(v: unknown, t: string): string {
+  if (v === null || v === undefined) return `CAST(NULL AS ${t})`;
+  if (/^(array|map|struct)</.test(t)) {
+    const p = nestedParts(t);
+    if (p.kind === 'array') {
+      const items = [...(v as Iterable<unknown>)].map((x) => arrowValueSql(x, p.element));
+      return items.length ? `array(${items.join(', ')})` : `CAST(array() AS ${t})`;
+    }
+    if (p.kind === 'map') {
+      const entries: [unknown, unknown][] =
+        v instanceof Map ? [...v.entries()] : [...(v as Iterable<[unknown, unknown]>)].map((e) => [e[0], e[1]]);
+      const items = entries.map(([k, x]) => `${arrowValueSql(k, p.key)}, ${arrowValueSql(x, p.value)}`);
+      return items.length ? `map(${items.join(', ')})` : `CAST(map() AS ${t})`;
+    }
+    const row = v as Record<string, unknown>;
+    return `named_struct(${p.fields.map(([n, ft]) => `${stringLit(n)}, ${arrowValueSql(row[n], ft)}`).join(', ')})`;
+  }
+  switch (t) {
+    case 'boolean':
+      return v ? 'true' : 'false';
+    case 'tinyint':
+    case 'smallint':
+    case 'int':
+    case 'bigint':
+      return `CAST(${String(v)} AS ${t})`;
+    case 'float':
+    case 'double':
+      return Number.isFinite(v as number) ? `CAST(${String(v)} AS ${t})` : `CAST('${String(v)}' AS ${t})`;
+    case 'date':
+      return `DATE'${isoDate(Math.floor(Number(v) / 86_400_000))}'`;
+    case 'timestamp':
+    case 'timestamp_ntz':
+      return `CAST(TIMESTAMP'${isoTimestamp(BigInt(Math.round(Number(v) * 1000)))}' AS ${t})`;
+    case 'string':
+      return stringLit(String(v));
+    case 'binary':
+      return `X'${Buffer.from(v as Uint8Array).toString('hex')}'`;
+    case 'void':
+      return 'NULL';
+    default:
+      if (t.startsWith('decimal')) return `CAST(${stringLit(String(v))} AS ${t})`;
+      throw unsupported(`createDataFrame column of type ${t}`);
+  }
+}
+
 /** Local rows (Arrow IPC from createDataFrame) as a Spark SQL VALUES query. */
 function localRelationSql(lr: Msg): string {
   if (!lr.data || !lr.data.length) {
-    if (lr.schema) throw unsupported('an empty LocalRelation with only a schema');
+    if (lr.schema) {
+      const fields = schemaFields(String(lr.schema));
+      return `SELECT ${fields.map(([n, t]) => `CAST(NULL AS ${t}) AS ${quoteIdent(n)}`).join(', ')} WHERE false`;
+    }
     return 'SELECT 1 WHERE false';
   }
   const table = tableFromIPC(new Uint8Array(lr.data));
   const fields = table.schema.fields;
   const types = fields.map((f) => sparkTypeOfArrow(f.type));
   const cols = fields.map((f) => quoteIdent(f.name));
-  const value = (v: unknown, t: string): string => {
-    if (v === null || v === undefined) return `CAST(NULL AS ${t})`;
-    switch (t) {
-      case 'boolean':
-        return v ? 'true' : 'false';
-      case 'tinyint':
-      case 'smallint':
-      case 'int':
-      case 'bigint':
-        return `CAST(${String(v)} AS ${t})`;
-      case 'float':
-      case 'double':
-        return Number.isFinite(v as number) ? `CAST(${String(v)} AS ${t})` : `CAST('${String(v)}' AS ${t})`;
-      case 'date':
-        return `DATE'${isoDate(Math.floor(Number(v) / 86_400_000))}'`;
-      case 'timestamp':
-      case 'timestamp_ntz':
-        return `CAST(TIMESTAMP'${isoTimestamp(BigInt(Math.round(Number(v) * 1000)))}' AS ${t})`;
-      case 'string':
-        return stringLit(String(v));
-      case 'binary':
-        return `X'${Buffer.from(v as Uint8Array).toString('hex')}'`;
-      default:
-        if (t.startsWith('decimal')) return `CAST(${stringLit(String(v))} AS ${t})`;
-        throw unsupported(`createDataFrame column of type ${t}`);
-    }
-  };
   if (table.numRows === 0) {
     return `SELECT ${fields.map((_, i) => `CAST(NULL AS ${types[i]}) AS ${cols[i]}`).join(', ')} WHERE false`;
   }
+  if (!fields.length) throw unsupported('createDataFrame rows without columns');
   const rows: string[] = [];
   const columns = fields.map((_, i) => table.getChildAt(i)!);
   for (let r = 0; r < table.numRows; r++) {
-    rows.push(`(${columns.map((col, i) => value(col.get(r), types[i]!)).join(', ')})`);
+    rows.push(`(${columns.map((col, i) => arrowValueSql(col.get(r), types[i]!)).join(', ')})`);
   }
   return `SELECT * FROM VALUES ${rows.join(', ')} AS _local(${cols.join(', ')})`;
 }
@@ -480,18 +628,17 @@ export class RelationCompiler implements Compiler {
   private n = 0;
   constructor(readonly env: CompileEnv) {}
 
-  /** Aliases of the relations the current relation reads directly. */
-  private visible = new Set<string>();
+  /** Aliases of the relations the current relation reads directly, by plan id. */
+  private visible = new Map<string, string>();
 
   planAlias(planId: string | undefined): string | undefined {
     if (planId === undefined || planId === null) return undefined;
-    const alias = `_p${planId}`;
-    return this.visible.has(alias) ? alias : undefined;
+    return this.visible.get(String(planId));
   }
 
   async relation(rel: Msg): Promise<string> {
     const saved = this.visible;
-    this.visible = new Set();
+    this.visible = new Map();
     try {
       return await this.compile(rel);
     } finally {
@@ -506,9 +653,25 @@ export class RelationCompiler implements Compiler {
 
   private aliasFor(rel: Msg): string {
     const id = rel.common?.plan_id;
-    const alias = id !== undefined && id !== null ? `_p${id}` : `_s${this.n++}`;
-    this.visible.add(alias);
+    // df.alias("a"): columns qualified as `a.x` resolve against the aliased relation.
+    const alias =
+      rel.rel_type === 'subquery_alias'
+        ? quoteIdent(rel.subquery_alias.alias)
+        : id !== undefined && id !== null
+          ? `_p${id}`
+          : `_s${this.n++}`;
+    if (id !== undefined && id !== null) this.visible.set(String(id), alias);
     return alias;
+  }
+
+  private async schemaOf(sql: string): Promise<{ name: string; type: string }[]> {
+    if (this.env.schema) return this.env.schema(sql, this.env.params);
+    return (await this.env.columns(sql, this.env.params)).map((name) => ({ name, type: 'string' }));
+  }
+
+  private async rowsOf(sql: string): Promise<unknown[][]> {
+    if (!this.env.rows) throw unsupported('queries while compiling (no engine)');
+    return this.env.rows(sql, this.env.params);
   }
 
   private exprs(list: Msg[] | undefined): string {
@@ -557,6 +720,16 @@ export class RelationCompiler implements Compiler {
         return `SELECT * FROM ${from} WHERE ${exprSql(rel.filter.condition, this)}`;
       }
       case 'sort': {
+        const input = rel.sort.input;
+        if (input?.rel_type === 'project' && input.project.input) {
+          // select(...).orderBy(c): Spark sorts by input columns the projection dropped too, so the
+          // sort shares the projection's SELECT (ORDER BY sees output aliases and input columns).
+          const from = await this.sub(input.project.input);
+          const order = (rel.sort.order ?? []).map((o: Msg) =>
+            exprSql({ expr_type: 'sort_order', sort_order: o }, this),
+          );
+          return `SELECT ${this.exprs(input.project.expressions)} FROM ${from} ORDER BY ${order.join(', ')}`;
+        }
         const from = await this.sub(rel.sort.input);
         return `SELECT * FROM ${from} ORDER BY ${(rel.sort.order ?? []).map((o: Msg) => exprSql({ expr_type: 'sort_order', sort_order: o }, this)).join(', ')}`;
       }
@@ -564,8 +737,65 @@ export class RelationCompiler implements Compiler {
         return `SELECT * FROM ${await this.sub(rel.limit.input)} LIMIT ${Number(rel.limit.limit ?? 0)}`;
       case 'offset':
         return `SELECT * FROM ${await this.sub(rel.offset.input)} LIMIT ALL OFFSET ${Number(rel.offset.offset ?? 0)}`;
-      case 'tail':
-        throw unsupported('tail()');
+      case 'tail': {
+        const t = rel.tail;
+        const inner = await this.relation(t.input);
+        const cols = (await this.schemaOf(inner)).map((c) => quoteIdent(c.name)).join(', ');
+        const numbered = `SELECT *, row_number() OVER (ORDER BY 1) AS __lbx_rn FROM (${inner}) AS ${this.aliasFor(t.input)}`;
+        return `SELECT ${cols} FROM (SELECT * FROM (${numbered}) AS _t ORDER BY __lbx_rn DESC LIMIT ${Number(t.limit ?? 0)}) AS _t ORDER BY __lbx_rn`;
+      }
+      case 'sample':
+        return this.sample(rel.sample);
+      case 'hint':
+        // Hints guide Spark's planner; the single-node engine has nothing to tune (accepted, no-op).
+        return `SELECT * FROM ${await this.sub(rel.hint.input)}`;
+      case 'repartition':
+        return `SELECT * FROM ${await this.sub(rel.repartition.input)}`;
+      case 'repartition_by_expression':
+        return `SELECT * FROM ${await this.sub(rel.repartition_by_expression.input)}`;
+      case 'unpivot':
+        return this.unpivot(rel.unpivot);
+      case 'to_schema':
+        return this.toSchema(rel.to_schema);
+      case 'fill_na':
+        return this.fillNa(rel.fill_na);
+      case 'drop_na':
+        return this.dropNa(rel.drop_na);
+      case 'replace':
+        return this.replaceNa(rel.replace);
+      case 'describe':
+        return this.describe(rel.describe.input, ['count', 'mean', 'stddev', 'min', 'max'], rel.describe.cols ?? []);
+      case 'summary': {
+        const st = (rel.summary.statistics ?? []) as string[];
+        return this.describe(
+          rel.summary.input,
+          st.length ? st : ['count', 'mean', 'stddev', 'min', '25%', '50%', '75%', 'max'],
+          [],
+        );
+      }
+      case 'corr': {
+        const c = rel.corr;
+        const method = String(c.method ?? 'pearson').toLowerCase();
+        if (method !== 'pearson') throw unsupported(`corr(method='${method}') (only pearson)`);
+        return `SELECT corr(CAST(${quoteName(c.col1)} AS DOUBLE), CAST(${quoteName(c.col2)} AS DOUBLE)) AS corr FROM ${await this.sub(c.input)}`;
+      }
+      case 'cov': {
+        const c = rel.cov;
+        return `SELECT covar_samp(CAST(${quoteName(c.col1)} AS DOUBLE), CAST(${quoteName(c.col2)} AS DOUBLE)) AS cov FROM ${await this.sub(c.input)}`;
+      }
+      case 'crosstab':
+        return this.crosstab(rel.crosstab);
+      case 'freq_items':
+        return this.freqItems(rel.freq_items);
+      case 'approx_quantile':
+        return this.approxQuantile(rel.approx_quantile);
+      case 'sample_by':
+        return this.sampleBy(rel.sample_by);
+      case 'with_relations':
+        return this.withRelations(rel.with_relations);
+      case 'catalog':
+        if (!this.env.catalog) throw unsupported('spark.catalog here');
+        return this.env.catalog(rel.catalog);
       case 'aggregate': {
         const a = rel.aggregate;
         const from = await this.sub(a.input);
@@ -579,6 +809,14 @@ export class RelationCompiler implements Compiler {
             return `SELECT ${this.exprs(items)} FROM ${from} GROUP BY ROLLUP(${keySql})`;
           case 'GROUP_TYPE_CUBE':
             return `SELECT ${this.exprs(items)} FROM ${from} GROUP BY CUBE(${keySql})`;
+          case 'GROUP_TYPE_GROUPING_SETS': {
+            const sets = ((a.grouping_sets ?? []) as Msg[]).map(
+              (g) => `(${((g.grouping_set ?? []) as Msg[]).map((e) => exprSql(e, this)).join(', ')})`,
+            );
+            return `SELECT ${this.exprs(items)} FROM ${from} GROUP BY GROUPING SETS (${sets.join(', ')})`;
+          }
+          case 'GROUP_TYPE_PIVOT':
+            return this.pivot(a, from, keys);
           default:
             throw unsupported(`aggregate ${a.group_type}`);
         }
@@ -602,7 +840,10 @@ export class RelationCompiler implements Compiler {
             s.set_op_type as string
           ] ?? undefined;
         if (!op) throw unsupported(`set operation ${s.set_op_type}`);
-        if (s.by_name) throw unsupported('unionByName');
+        if (s.by_name) {
+          if (op !== 'UNION') throw unsupported(`${op} by name`);
+          return this.unionByName(s);
+        }
         return `SELECT * FROM ${await this.sub(s.left_input)} ${op} ${s.is_all ? 'ALL ' : 'DISTINCT '}SELECT * FROM ${await this.sub(s.right_input)}`;
       }
       case 'local_relation':
@@ -667,9 +908,19 @@ export class RelationCompiler implements Compiler {
         return `SELECT ${keep.map(quoteIdent).join(', ')} FROM (${inner}) AS ${alias}`;
       }
       case 'deduplicate': {
+        // dropDuplicatesWithinWatermark on a batch DataFrame is dropDuplicates (no state to expire).
         const d = rel.deduplicate;
-        if (d.column_names?.length && !d.all_columns_as_keys) throw unsupported('dropDuplicates(subset)');
-        return `SELECT DISTINCT * FROM ${await this.sub(d.input)}`;
+        if (!d.column_names?.length || d.all_columns_as_keys)
+          return `SELECT DISTINCT * FROM ${await this.sub(d.input)}`;
+        const inner = await this.relation(d.input);
+        const have = await this.schemaOf(inner);
+        const keys = (d.column_names as string[]).map((k) => {
+          const c = have.find((h) => h.name.toLowerCase() === k.toLowerCase());
+          if (!c) throw unresolvedColumn(k, have);
+          return quoteIdent(c.name);
+        });
+        const cols = have.map((c) => quoteIdent(c.name)).join(', ');
+        return `SELECT ${cols} FROM (SELECT *, row_number() OVER (PARTITION BY ${keys.join(', ')} ORDER BY 1) AS __lbx_rn FROM (${inner}) AS ${this.aliasFor(d.input)}) AS _d WHERE __lbx_rn = 1`;
       }
       case 'show_string':
         throw unsupported('show_string below the root');
@@ -677,4 +928,354 @@ export class RelationCompiler implements Compiler {
         throw unsupported(`relation ${rel.rel_type ?? '(empty)'}`);
     }
   }
+
+  private async sample(sm: Msg): Promise<string> {
+    if (sm.with_replacement) throw unsupported('sample(withReplacement=True)');
+    const inner = await this.relation(sm.input);
+    const cols = (await this.schemaOf(inner)).map((c) => quoteIdent(c.name)).join(', ');
+    const lo = Number(sm.lower_bound ?? 0);
+    const hi = Number(sm.upper_bound ?? 1);
+    const seed = sm.seed !== undefined && sm.seed !== null ? String(sm.seed) : String(Math.floor(Math.random() * 1e9));
+    // A deterministic uniform value per row from the seed and the row's position: the same seed
+    // gives the same sample, and randomSplit's disjoint [lower, upper) ranges partition the rows.
+    const u = `(pmod(hash(__lbx_rn, ${seed}L), 1000003) / 1000003.0D)`;
+    return `SELECT ${cols} FROM (SELECT *, row_number() OVER (ORDER BY 1) AS __lbx_rn FROM (${inner}) AS ${this.aliasFor(sm.input)}) AS _sm WHERE ${u} >= ${lo}D AND ${u} < ${hi}D`;
+  }
+
+  private async sampleBy(sb: Msg): Promise<string> {
+    const inner = await this.relation(sb.input);
+    const cols = (await this.schemaOf(inner)).map((c) => quoteIdent(c.name)).join(', ');
+    const seed = sb.seed !== undefined && sb.seed !== null ? String(sb.seed) : '0';
+    const u = `(pmod(hash(__lbx_rn, ${seed}L), 1000003) / 1000003.0D)`;
+    const key = exprSql(sb.col, this);
+    const whens = ((sb.fractions ?? []) as Msg[])
+      .map((f) => `WHEN ${literalSql(f.stratum)} THEN ${u} < ${Number(f.fraction)}D`)
+      .join(' ');
+    return `SELECT ${cols} FROM (SELECT *, row_number() OVER (ORDER BY 1) AS __lbx_rn FROM (${inner}) AS ${this.aliasFor(sb.input)}) AS _sb WHERE CASE ${key} ${whens} ELSE false END`;
+  }
+
+  private async unpivot(u: Msg): Promise<string> {
+    const inner = await this.relation(u.input);
+    const alias = this.aliasFor(u.input);
+    const have = await this.schemaOf(inner);
+    const ids = ((u.ids ?? []) as Msg[]).map((e) => ({ sql: exprSql(e, this), name: autoName(e) }));
+    let values: { sql: string; name: string }[];
+    if (u.values && (u.values.values ?? []).length) {
+      values = (u.values.values as Msg[]).map((e) => ({
+        sql: exprSql(e, this),
+        name: autoName(e) ?? exprSql(e, this),
+      }));
+    } else {
+      const idNames = new Set(ids.map((i) => i.name?.toLowerCase()));
+      values = have
+        .filter((c) => !idNames.has(c.name.toLowerCase()))
+        .map((c) => ({ sql: quoteIdent(c.name), name: c.name }));
+    }
+    if (!values.length)
+      throw new LakeboxError(
+        'UNPIVOT_REQUIRES_VALUE_COLUMNS',
+        'At least one value column needs to be specified for UNPIVOT, all columns specified as ids.',
+        { sqlState: '42K0A' },
+      );
+    const varName = quoteIdent(u.variable_column_name ?? 'variable');
+    const valName = quoteIdent(u.value_column_name ?? 'value');
+    const idSel = ids.map((i) => (i.name ? `${i.sql} AS ${quoteIdent(i.name)}` : i.sql));
+    const idOut = ids.map((i) => (i.name ? quoteIdent(i.name) : i.sql));
+    // One branch per value column, ordered as Spark emits them: by input row, then by value column.
+    const numbered = `SELECT *, row_number() OVER (ORDER BY 1) AS __lbx_rn FROM (${inner}) AS ${alias}`;
+    const branches = values.map(
+      (v, k) =>
+        `SELECT ${[...idSel, `${stringLit(v.name)} AS ${varName}`, `${v.sql} AS ${valName}`, '__lbx_rn', `${k} AS __lbx_k`].join(', ')} FROM (${numbered}) AS ${alias}`,
+    );
+    return `SELECT ${[...idOut, varName, valName].join(', ')} FROM (${branches.join(' UNION ALL ')}) AS _u ORDER BY __lbx_rn, __lbx_k`;
+  }
+
+  private async toSchema(t: Msg): Promise<string> {
+    const inner = await this.relation(t.input);
+    const have = await this.schemaOf(inner);
+    const fields = (t.schema?.struct?.fields ?? []) as Msg[];
+    const items = fields.map((f) => {
+      const c = have.find((h) => h.name.toLowerCase() === String(f.name).toLowerCase());
+      if (!c) throw unresolvedColumn(f.name, have);
+      return `CAST(${quoteIdent(c.name)} AS ${typeName(f.data_type)}) AS ${quoteIdent(f.name)}`;
+    });
+    return `SELECT ${items.join(', ')} FROM (${inner}) AS ${this.aliasFor(t.input)}`;
+  }
+
+  /** The columns a na function applies to: the named ones, or all of them. */
+  private naColumns(have: { name: string; type: string }[], cols: string[] | undefined) {
+    if (!cols?.length) return have;
+    return cols.map((k) => {
+      const c = have.find((h) => h.name.toLowerCase() === k.toLowerCase());
+      if (!c) throw unresolvedColumn(k, have);
+      return c;
+    });
+  }
+
+  private async fillNa(f: Msg): Promise<string> {
+    const inner = await this.relation(f.input);
+    const have = await this.schemaOf(inner);
+    const values = (f.values ?? []) as Msg[];
+    const cols = this.naColumns(have, f.cols);
+    const fill = new Map<string, Msg>();
+    if (values.length === 1) {
+      for (const c of cols) if (fillApplies(values[0], c.type, !!f.cols?.length)) fill.set(c.name, values[0]);
+    } else {
+      if (values.length !== cols.length) throw unsupported('fillna with differing numbers of columns and values');
+      cols.forEach((c, i) => {
+        if (fillApplies(values[i], c.type, true)) fill.set(c.name, values[i]);
+      });
+    }
+    const items = have.map((c) => {
+      const v = fill.get(c.name);
+      const q = quoteIdent(c.name);
+      if (!v) return q;
+      const nan = c.type === 'double' || c.type === 'float' ? `nanvl(${q}, NULL)` : q;
+      return `coalesce(${nan}, CAST(${literalSql(v)} AS ${c.type})) AS ${q}`;
+    });
+    return `SELECT ${items.join(', ')} FROM (${inner}) AS ${this.aliasFor(f.input)}`;
+  }
+
+  private async dropNa(d: Msg): Promise<string> {
+    const inner = await this.relation(d.input);
+    const have = await this.schemaOf(inner);
+    const cols = this.naColumns(have, d.cols);
+    const min = d.min_non_nulls !== undefined && d.min_non_nulls !== null ? Number(d.min_non_nulls) : cols.length;
+    const nonNull = cols.map((c) => {
+      const q = quoteIdent(c.name);
+      const ok =
+        c.type === 'double' || c.type === 'float' ? `${q} IS NOT NULL AND NOT isnan(${q})` : `${q} IS NOT NULL`;
+      return `CASE WHEN ${ok} THEN 1 ELSE 0 END`;
+    });
+    const cond = nonNull.length ? `(${nonNull.join(' + ')}) >= ${min}` : 'true';
+    return `SELECT * FROM (${inner}) AS ${this.aliasFor(d.input)} WHERE ${cond}`;
+  }
+
+  private async replaceNa(r: Msg): Promise<string> {
+    const inner = await this.relation(r.input);
+    const have = await this.schemaOf(inner);
+    const cols = new Set(this.naColumns(have, r.cols).map((c) => c.name));
+    const reps = (r.replacements ?? []) as Msg[];
+    const items = have.map((c) => {
+      const q = quoteIdent(c.name);
+      if (!cols.has(c.name)) return q;
+      const applicable = reps.filter(
+        (x) => replaceApplies(x.old_value, c.type) && replaceApplies(x.new_value, c.type, true),
+      );
+      if (!applicable.length) return q;
+      const whens = applicable
+        .map((x) => {
+          const cond = x.old_value.literal_type === 'null' ? `${q} IS NULL` : `${q} = ${literalSql(x.old_value)}`;
+          return `WHEN ${cond} THEN CAST(${literalSql(x.new_value)} AS ${c.type})`;
+        })
+        .join(' ');
+      return `CASE ${whens} ELSE ${q} END AS ${q}`;
+    });
+    return `SELECT ${items.join(', ')} FROM (${inner}) AS ${this.aliasFor(r.input)}`;
+  }
+
+  /** describe() and summary(): one row per statistic, one string column per input column. */
+  private async describe(input: Msg, stats: string[], names: string[]): Promise<string> {
+    const inner = await this.relation(input);
+    const have = await this.schemaOf(inner);
+    const alias = this.aliasFor(input);
+    const cols = names.length
+      ? this.naColumns(have, names)
+      : have.filter((c) => isNumericType(c.type) || c.type === 'string');
+    const branches = stats.map((st) => {
+      const vals = cols.map((c) => {
+        const q = quoteIdent(c.name);
+        const num = isNumericType(c.type);
+        const lower = st.toLowerCase();
+        let e: string;
+        if (lower === 'count') e = `count(${q})`;
+        else if (lower === 'mean') e = num ? `avg(${q})` : 'NULL';
+        else if (lower === 'stddev') e = num ? `stddev_samp(${q})` : 'NULL';
+        else if (lower === 'min') e = `min(${q})`;
+        else if (lower === 'max') e = `max(${q})`;
+        else if (lower === 'count_distinct') e = `count(DISTINCT ${q})`;
+        else if (lower === 'approx_count_distinct') e = `approx_count_distinct(${q})`;
+        else if (/^\d+(\.\d+)?%$/.test(st)) e = num ? `percentile(${q}, ${Number(st.slice(0, -1)) / 100}D)` : 'NULL';
+        else
+          throw new LakeboxError('INVALID_PARAMETER_VALUE.STATISTIC', `${st} is not a recognised statistic.`, {
+            sqlState: '22023',
+          });
+        return `CAST(${e} AS STRING) AS ${q}`;
+      });
+      return `SELECT ${[`${stringLit(st)} AS \`summary\``, ...vals].join(', ')} FROM (${inner}) AS ${alias}`;
+    });
+    // Keep the statistics in the order asked for.
+    return `SELECT ${['`summary`', ...cols.map((c) => quoteIdent(c.name))].join(', ')} FROM (${branches
+      .map((b, i) => `SELECT *, ${i} AS __lbx_k FROM (${b}) AS _b${i}`)
+      .join(' UNION ALL ')}) AS _d ORDER BY __lbx_k`;
+  }
+
+  private async crosstab(c: Msg): Promise<string> {
+    const inner = await this.relation(c.input);
+    const alias = this.aliasFor(c.input);
+    const c1 = quoteName(c.col1);
+    const c2 = quoteName(c.col2);
+    const distinct = await this.rowsOf(
+      `SELECT DISTINCT CAST(${c2} AS STRING) AS v FROM (${inner}) AS ${alias} ORDER BY v NULLS FIRST`,
+    );
+    const cols = distinct.map((r) => {
+      const v = r[0] as string | null;
+      const cond = v === null ? `${c2} IS NULL` : `CAST(${c2} AS STRING) = ${stringLit(v)}`;
+      return `CAST(count_if(${cond}) AS BIGINT) AS ${quoteIdent(v ?? 'null')}`;
+    });
+    const key = `coalesce(CAST(${c1} AS STRING), 'null')`;
+    return `SELECT ${[`${key} AS ${quoteIdent(`${c.col1}_${c.col2}`)}`, ...cols].join(', ')} FROM (${inner}) AS ${alias} GROUP BY ${key}`;
+  }
+
+  private async freqItems(f: Msg): Promise<string> {
+    const inner = await this.relation(f.input);
+    const alias = this.aliasFor(f.input);
+    const support = f.support !== undefined && f.support !== null ? Number(f.support) : 0.01;
+    const have = await this.schemaOf(inner);
+    const total = Number((await this.rowsOf(`SELECT count(*) FROM (${inner}) AS ${alias}`))[0]?.[0] ?? 0);
+    const items: string[] = [];
+    for (const name of (f.cols ?? []) as string[]) {
+      const c = this.naColumns(have, [name])[0]!;
+      const q = quoteIdent(c.name);
+      // Exact counts: every value more frequent than support (Spark's sketch may add false positives).
+      items.push(
+        `(SELECT collect_list(v) FROM (SELECT ${q} AS v FROM (${inner}) AS ${alias} GROUP BY ${q} HAVING count(*) > ${support * total}D ORDER BY count(*) DESC, v) AS _f) AS ${quoteIdent(`${c.name}_freqItems`)}`,
+      );
+    }
+    return `SELECT ${items.join(', ')}`;
+  }
+
+  private async approxQuantile(a: Msg): Promise<string> {
+    const inner = await this.relation(a.input);
+    const probs = ((a.probabilities ?? []) as number[]).map((p) => `${Number(p)}D`);
+    const per = ((a.cols ?? []) as string[]).map(
+      (c) =>
+        `array(${probs.map((p) => `percentile_approx(CAST(${quoteName(c)} AS DOUBLE), ${p}, 1000000)`).join(', ')})`,
+    );
+    return `SELECT array(${per.join(', ')}) AS approx_quantile FROM (${inner}) AS ${this.aliasFor(a.input)}`;
+  }
+
+  private async unionByName(s: Msg): Promise<string> {
+    const left = await this.relation(s.left_input);
+    const right = await this.relation(s.right_input);
+    const lc = await this.schemaOf(left);
+    const rc = await this.schemaOf(right);
+    const find = (cols: { name: string; type: string }[], n: string) =>
+      cols.find((c) => c.name.toLowerCase() === n.toLowerCase());
+    const missing = (side: string, n: string) =>
+      new LakeboxError(
+        'NUM_COLUMNS_MISMATCH',
+        `Cannot resolve column name "${n}" among (${(side === 'left' ? rc : lc).map((c) => c.name).join(', ')}) in unionByName.`,
+        { sqlState: '42826' },
+      );
+    const names = lc.map((c) => c.name);
+    for (const c of rc) {
+      if (!find(lc, c.name)) {
+        if (!s.allow_missing_columns) throw missing('left', c.name);
+        names.push(c.name);
+      }
+    }
+    const side = (cols: { name: string; type: string }[], other: { name: string; type: string }[]) =>
+      names
+        .map((n) => {
+          const c = find(cols, n);
+          if (c) return quoteIdent(c.name);
+          if (!s.allow_missing_columns) throw missing('right', n);
+          return `CAST(NULL AS ${find(other, n)!.type}) AS ${quoteIdent(n)}`;
+        })
+        .join(', ');
+    const la = this.aliasFor(s.left_input);
+    const ra = this.aliasFor(s.right_input);
+    return `SELECT ${side(lc, rc)} FROM (${left}) AS ${la} UNION ${s.is_all === false ? 'DISTINCT' : 'ALL'} SELECT ${side(rc, lc)} FROM (${right}) AS ${ra}`;
+  }
+
+  private async pivot(a: Msg, from: string, keys: Msg[]): Promise<string> {
+    const pv = a.pivot;
+    const pcol = exprSql(pv.col, this);
+    let values = ((pv.values ?? []) as Msg[]).map((l) => ({ sql: literalSql(l), name: literalName(l) }));
+    if (!values.length) {
+      const rows = await this.rowsOf(`SELECT DISTINCT ${pcol} AS v FROM ${from} ORDER BY v NULLS FIRST`);
+      values = rows.map((r) => {
+        const v = r[0];
+        if (v === null || v === undefined) return { sql: 'NULL', name: 'null' };
+        return typeof v === 'number' || typeof v === 'boolean'
+          ? { sql: String(v), name: String(v) }
+          : { sql: stringLit(String(v)), name: String(v) };
+      });
+    }
+    const aggs = (a.aggregate_expressions ?? []) as Msg[];
+    const items = keys.map((k) => selectItem(k, this));
+    for (const v of values) {
+      const cond = v.sql === 'NULL' ? `${pcol} IS NULL` : `${pcol} = ${v.sql}`;
+      for (const agg of aggs) {
+        const inner = agg.expr_type === 'alias' ? agg.alias.expr : agg;
+        const aggName = agg.expr_type === 'alias' ? agg.alias.name[0] : (autoName(agg) ?? exprSql(agg, this));
+        const name = aggs.length === 1 ? v.name : `${v.name}_${aggName}`;
+        items.push(`${exprSql(inner, this)} FILTER (WHERE ${cond}) AS ${quoteIdent(name)}`);
+      }
+    }
+    const keySql = keys.map((k) => exprSql(k, this)).join(', ');
+    return `SELECT ${items.join(', ')} FROM ${from}${keys.length ? ` GROUP BY ${keySql}` : ''}`;
+  }
+
+  private async withRelations(w: Msg): Promise<string> {
+    // spark.sql("... {df} ...", df=df): the references are named subqueries the query reads.
+    const ctes: string[] = [];
+    for (const r of (w.references ?? []) as Msg[]) {
+      if (r.rel_type !== 'subquery_alias') throw unsupported(`a ${r.rel_type} reference in WithRelations`);
+      ctes.push(`${quoteIdent(r.subquery_alias.alias)} AS (${await this.relation(r.subquery_alias.input)})`);
+    }
+    const root = await this.relation(w.root);
+    if (!ctes.length) return root;
+    const m = /^\s*WITH\s+(RECURSIVE\s+)?/i.exec(root);
+    if (m) return `WITH ${m[1] ?? ''}${ctes.join(', ')}, ${root.slice(m[0].length)}`;
+    return `WITH ${ctes.join(', ')} ${root}`;
+  }
+}
+
+const NUMERIC = /^(tinyint|smallint|int|bigint|float|double|decimal\(.*\))$/;
+function isNumericType(t: string): boolean {
+  return NUMERIC.test(t);
+}
+
+function literalName(l: Msg): string {
+  const v = l[l.literal_type];
+  return l.literal_type === 'null' ? 'null' : String(v);
+}
+
+function literalKind(l: Msg): 'number' | 'string' | 'boolean' | 'null' | 'other' {
+  const t = l?.literal_type;
+  if (['byte', 'short', 'integer', 'long', 'float', 'double', 'decimal'].includes(t)) return 'number';
+  if (t === 'string') return 'string';
+  if (t === 'boolean') return 'boolean';
+  if (t === 'null') return 'null';
+  return 'other';
+}
+
+/** Whether fillna's value applies to a column of this type (Spark: numbers to numeric, ...). */
+function fillApplies(v: Msg, type: string, named: boolean): boolean {
+  const k = literalKind(v);
+  if (k === 'number') return isNumericType(type);
+  if (k === 'string') return type === 'string';
+  if (k === 'boolean') return type === 'boolean';
+  return named;
+}
+
+function replaceApplies(v: Msg, type: string, isNew = false): boolean {
+  const k = literalKind(v);
+  if (k === 'null') return true;
+  if (k === 'number') return isNumericType(type);
+  if (k === 'string') return type === 'string';
+  if (k === 'boolean') return type === 'boolean';
+  return isNew;
+}
+
+function unresolvedColumn(name: string, have: { name: string }[]): LakeboxError {
+  return new LakeboxError(
+    'UNRESOLVED_COLUMN.WITH_SUGGESTION',
+    `A column, variable, or function parameter with name \`${name}\` cannot be resolved. Did you mean one of the following? [${have
+      .map((h) => quoteIdent(h.name))
+      .join(', ')}].`,
+    { sqlState: '42703' },
+  );
 }

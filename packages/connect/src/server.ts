@@ -1,18 +1,31 @@
 import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { LakeboxError } from '@lakebox/common';
 import type { Principal, PrincipalStore } from '@lakebox/catalog';
-import { isQuery, type Session, type SqlEngine, type StatementResult } from '@lakebox/engine';
+import { Lakehouse, isQuery, writeToTable, type Session, type SqlEngine, type StatementResult } from '@lakebox/engine';
+import { catalogSql } from './catalog.js';
 import { arrowIpc } from './arrow.js';
 import { SPARK_DEFAULTS, isModifiable } from './config.js';
 import { toGrpcError } from './errors.js';
 import { SparkConnectForwarder, type ForwardOptions } from './forward.js';
-import { RelationCompiler, quoteName, typeName, unsupported, type CompileEnv } from './plan.js';
+import {
+  RelationCompiler,
+  exprSql,
+  mapEntries,
+  quoteIdent,
+  quoteName,
+  typeName,
+  unsupported,
+  type CompileEnv,
+} from './plan.js';
 import { sparkConnectService } from './proto.js';
-import { showString } from './show.js';
+import { htmlString, showString } from './show.js';
 import { dataTypeProto, schemaProto, wireSparkType } from './types.js';
 
 type Msg = any;
+/** The engine's DuckDB connection (one per running operation, so that Interrupt can cancel it). */
+type DuckDBConnection = Awaited<ReturnType<SqlEngine['connect']>>;
 
 /** The Spark version Lakebox answers to `spark.version` (the protocol it speaks). */
 export const SPARK_VERSION = '4.0.1';
@@ -26,6 +39,8 @@ interface ConnectSession {
   /** Temporary views: lower-case name -> compiled SQL, and the parameters that SQL uses. */
   views: Map<string, string>;
   viewParams: CompileEnv['params'];
+  /** Operations running now: their DuckDB connection (Interrupt cancels its query) and tags. */
+  running: Map<string, { conn: DuckDBConnection; tags: string[]; interrupted: boolean }>;
 }
 
 interface Operation {
@@ -119,6 +134,7 @@ export class SparkConnectServer {
         sql: { catalog: 'main', schema: 'default', user, entity: { type: 'SPARK_CONNECT_SESSION', id } },
         views: new Map(),
         viewParams: {},
+        running: new Map(),
       };
       this.sessions.set(id, s);
     } else if (s.user !== user) {
@@ -184,7 +200,18 @@ export class SparkConnectServer {
       }),
       Interrupt: this.unary(async (req, user) => {
         const s = this.session(req, user);
-        return { session_id: s.id, server_side_session_id: s.serverSideId, interrupted_ids: [] };
+        const ids: string[] = [];
+        for (const [id, op] of s.running) {
+          const hit =
+            req.interrupt_type === 'INTERRUPT_TYPE_ALL' ||
+            (req.interrupt_type === 'INTERRUPT_TYPE_OPERATION_ID' && req.operation_id === id) ||
+            (req.interrupt_type === 'INTERRUPT_TYPE_TAG' && op.tags.includes(req.operation_tag));
+          if (!hit) continue;
+          op.interrupted = true;
+          op.conn.interrupt();
+          ids.push(id);
+        }
+        return { session_id: s.id, server_side_session_id: s.serverSideId, interrupted_ids: ids };
       }),
       AddArtifacts: (call: grpc.ServerReadableStream<Msg, Msg>, callback: grpc.sendUnaryData<Msg>) => {
         call.on('data', () => undefined);
@@ -209,7 +236,25 @@ export class SparkConnectServer {
       const base = { session_id: s.id, server_side_session_id: s.serverSideId, operation_id: operationId };
       const responses: Msg[] = [];
       const push = (body: Msg) => responses.push({ ...base, response_id: randomUUID(), ...body });
-      await this.run(req.plan, s, push);
+      const conn = await this.opts.engine.connect();
+      const op = { conn, tags: (req.tags ?? []) as string[], interrupted: false };
+      s.running.set(operationId, op);
+      try {
+        await this.run(req.plan, s, push, conn);
+      } catch (e) {
+        if (op.interrupted)
+          throw new LakeboxError('OPERATION_CANCELED', `Operation ${operationId} has been cancelled.`, {
+            sqlState: 'HY008',
+          });
+        throw e;
+      } finally {
+        s.running.delete(operationId);
+        conn.closeSync();
+      }
+      if (op.interrupted)
+        throw new LakeboxError('OPERATION_CANCELED', `Operation ${operationId} has been cancelled.`, {
+          sqlState: 'HY008',
+        });
       push({ result_complete: {} });
       if (reattachable) {
         this.sweep();
@@ -251,58 +296,108 @@ export class SparkConnectServer {
     for (const [id, o] of this.operations) if (now - o.createdAt > 15 * 60_000) this.operations.delete(id);
   }
 
-  private env(s: ConnectSession): CompileEnv {
+  private env(s: ConnectSession, conn?: DuckDBConnection): CompileEnv {
     const env: CompileEnv = {
       params: { ...s.viewParams },
       views: s.views,
       columns: async (sql, params) =>
-        (await this.sql(`SELECT * FROM (${sql}) AS _cols LIMIT 0`, s, params)).columns.map((c) => c.name),
+        (await this.sql(`SELECT * FROM (${sql}) AS _cols LIMIT 0`, s, params, conn)).columns.map((c) => c.name),
+      schema: async (sql, params) =>
+        (await this.sql(`SELECT * FROM (${sql}) AS _cols LIMIT 0`, s, params, conn)).columns,
+      rows: async (sql, params) => (await this.sql(sql, s, params, conn)).rows,
+      catalog: (c) => catalogSql(c, { session: s.sql, views: s.views, run: (text) => this.sql(text, s, {}, conn) }),
     };
     return env;
   }
 
-  private sql(text: string, s: ConnectSession, params: CompileEnv['params'] = {}): Promise<StatementResult> {
+  private sql(
+    text: string,
+    s: ConnectSession,
+    params: CompileEnv['params'] = {},
+    conn?: DuckDBConnection,
+  ): Promise<StatementResult> {
     this.opts.log?.debug?.({ sql: text }, 'spark connect: running');
-    return this.opts.engine.execute(text, { session: s.sql, params });
+    return this.opts.engine.execute(text, { session: s.sql, params, ...(conn ? { conn } : {}) });
   }
 
   /** Compile a relation to Spark SQL and run it. */
-  private async query(rel: Msg, s: ConnectSession, wrap?: (sql: string) => string): Promise<StatementResult> {
-    const env = this.env(s);
+  private async query(
+    rel: Msg,
+    s: ConnectSession,
+    wrap?: (sql: string) => string,
+    conn?: DuckDBConnection,
+  ): Promise<StatementResult> {
+    const env = this.env(s, conn);
     const sql = await new RelationCompiler(env).relation(rel);
-    return this.sql(wrap ? wrap(sql) : sql, s, env.params);
+    return this.sql(wrap ? wrap(sql) : sql, s, env.params, conn);
+  }
+
+  /**
+   * A result as Arrow batches of at most spark.sql.execution.arrow.maxRecordsPerBatch rows (and
+   * about 4 MiB), so that large results reach the client in several responses.
+   */
+  private batches(r: StatementResult, s?: ConnectSession): Msg[] {
+    const columns = r.columns.map((c) => ({ name: c.name, type: wireSparkType(c.type) }));
+    const conf = Number(s?.conf.get('spark.sql.execution.arrow.maxRecordsPerBatch') ?? 10_000);
+    const maxRows = Number.isFinite(conf) && conf > 0 ? conf : 10_000;
+    const out: Msg[] = [];
+    let start = 0;
+    do {
+      let n = Math.min(maxRows, r.rows.length - start);
+      let data = Buffer.from(arrowIpc(r.columns, r.rows.slice(start, start + n)));
+      while (data.length > 4 * 1024 * 1024 && n > 1) {
+        n = Math.ceil(n / 2);
+        data = Buffer.from(arrowIpc(r.columns, r.rows.slice(start, start + n)));
+      }
+      out.push({
+        arrow_batch: { row_count: String(n), data, start_offset: String(start) },
+        ...(start === 0 ? { schema: schemaProto(columns) } : {}),
+      });
+      start += n;
+    } while (start < r.rows.length);
+    return out;
   }
 
   private batch(r: StatementResult): Msg {
-    const columns = r.columns.map((c) => ({ name: c.name, type: wireSparkType(c.type) }));
-    return {
-      arrow_batch: { row_count: String(r.rows.length), data: Buffer.from(arrowIpc(r.columns, r.rows)) },
-      schema: schemaProto(columns),
-    };
+    return this.batches(r)[0];
   }
 
-  private async run(plan: Msg, s: ConnectSession, push: (m: Msg) => void): Promise<void> {
+  private async run(plan: Msg, s: ConnectSession, push: (m: Msg) => void, conn?: DuckDBConnection): Promise<void> {
     if (!plan) throw unsupported('an ExecutePlan request without a plan');
     if (plan.op_type === 'root') {
       const root = plan.root;
       if (root.rel_type === 'show_string') {
         const sh = root.show_string;
-        if (sh.vertical) throw unsupported('show(vertical=True)');
         const n = Number(sh.num_rows ?? 20);
-        const r = await this.query(sh.input, s, (q) => `SELECT * FROM (${q}) AS _show LIMIT ${n + 1}`);
-        const text = showString(r, n, Number(sh.truncate ?? 20));
+        const r = await this.query(sh.input, s, (q) => `SELECT * FROM (${q}) AS _show LIMIT ${n + 1}`, conn);
+        const text = showString(r, n, Number(sh.truncate ?? 20), !!sh.vertical);
         push(this.batch({ columns: [{ name: 'show_string', type: 'string' }], rows: [[text]] }));
         return;
       }
-      push(this.batch(await this.query(root, s)));
+      if (root.rel_type === 'html_string') {
+        const h = root.html_string;
+        const n = Number(h.num_rows ?? 20);
+        const r = await this.query(h.input, s, (q) => `SELECT * FROM (${q}) AS _show LIMIT ${n + 1}`, conn);
+        push(
+          this.batch({
+            columns: [{ name: 'html_string', type: 'string' }],
+            rows: [[htmlString(r, n, Number(h.truncate ?? 20))]],
+          }),
+        );
+        return;
+      }
+      for (const b of this.batches(await this.query(root, s, undefined, conn), s)) push(b);
       return;
     }
     const cmd = plan.command;
     switch (cmd?.command_type) {
       case 'sql_command':
-        return this.sqlCommand(cmd.sql_command, s, push);
+        return this.sqlCommand(cmd.sql_command, s, push, conn);
       case 'write_operation':
-        await this.write(cmd.write_operation, s);
+        await this.write(cmd.write_operation, s, conn);
+        return;
+      case 'write_operation_v2':
+        await this.writeV2(cmd.write_operation_v2, s, conn);
         return;
       case 'create_dataframe_view': {
         const v = cmd.create_dataframe_view;
@@ -314,10 +409,10 @@ export class SparkConnectServer {
             `Cannot create the temporary view \`${name}\` because it already exists.`,
             { sqlState: '42P07' },
           );
-        const env = this.env(s);
+        const env = this.env(s, conn);
         const sql = await new RelationCompiler(env).relation(v.input);
         // Resolve now, so a view that cannot run fails here as in Spark.
-        await this.sql(`SELECT * FROM (${sql}) AS _view LIMIT 0`, s, env.params);
+        await this.sql(`SELECT * FROM (${sql}) AS _view LIMIT 0`, s, env.params, conn);
         Object.assign(s.viewParams, env.params);
         s.views.set(key, sql);
         return;
@@ -327,7 +422,7 @@ export class SparkConnectServer {
     }
   }
 
-  private async sqlCommand(c: Msg, s: ConnectSession, push: (m: Msg) => void): Promise<void> {
+  private async sqlCommand(c: Msg, s: ConnectSession, push: (m: Msg) => void, conn?: DuckDBConnection): Promise<void> {
     const input: Msg =
       c.input ??
       ({
@@ -347,9 +442,9 @@ export class SparkConnectServer {
       push({ sql_command_result: { relation: input } });
       return;
     }
-    const env = this.env(s);
+    const env = this.env(s, conn);
     const sql = await new RelationCompiler(env).relation(input);
-    const r = await this.sql(sql, s, env.params);
+    const r = await this.sql(sql, s, env.params, conn);
     push({
       sql_command_result: {
         relation: { rel_type: 'local_relation', local_relation: { data: Buffer.from(arrowIpc(r.columns, r.rows)) } },
@@ -357,31 +452,205 @@ export class SparkConnectServer {
     });
   }
 
-  private async write(w: Msg, s: ConnectSession): Promise<void> {
-    if (w.save_type !== 'table') throw unsupported('DataFrameWriter.save() to a path (use saveAsTable)');
-    if ((w.partitioning_columns ?? []).length || w.bucket_by || (w.sort_column_names ?? []).length)
-      throw unsupported('partitionBy/bucketBy/sortBy in DataFrameWriter');
+  private async write(w: Msg, s: ConnectSession, conn?: DuckDBConnection): Promise<void> {
+    if (w.bucket_by || (w.sort_column_names ?? []).length) throw unsupported('bucketBy/sortBy in DataFrameWriter');
     const fmt = String(w.source ?? '').toLowerCase();
-    if (fmt && fmt !== 'delta') throw unsupported(`saveAsTable with format '${fmt}' (tables are Delta)`);
-    const name = quoteName(w.table.table_name);
-    const env = this.env(s);
+    const options = new Map(mapEntries(w.options).map(([k, v]) => [k.toLowerCase(), String(v)]));
+    const partitionBy = (w.partitioning_columns ?? []) as string[];
+    const env = this.env(s, conn);
     const q = await new RelationCompiler(env).relation(w.input);
     const mode = (w.mode ?? 'SAVE_MODE_UNSPECIFIED') as string;
+    if (w.save_type === 'path')
+      return this.writePath(String(w.path), fmt || 'delta', mode, q, env, s, options, partitionBy, conn);
+    if (w.save_type !== 'table') throw unsupported('DataFrameWriter.save() without a path or table');
+    if (fmt && fmt !== 'delta') throw unsupported(`saveAsTable with format '${fmt}' (tables are Delta)`);
+    const name = quoteName(w.table.table_name);
+    const partitioned = partitionBy.length ? ` PARTITIONED BY (${partitionBy.map(quoteIdent).join(', ')})` : '';
+    const replaceWhere = options.get('replacewhere');
+    const mergeSchema = /^true$/i.test(options.get('mergeschema') ?? '');
+    const exists = () =>
+      this.sql(`DESCRIBE TABLE ${name}`, s, {}, conn).then(
+        () => true,
+        (e: unknown) => {
+          if (e instanceof LakeboxError && /NOT_FOUND/.test(e.code)) return false;
+          throw e;
+        },
+      );
     let sql: string;
     if (w.table.save_method === 'TABLE_SAVE_METHOD_INSERT_INTO') {
       sql = `INSERT ${mode === 'SAVE_MODE_OVERWRITE' ? 'OVERWRITE' : 'INTO'} ${name} ${q}`;
-    } else if (mode === 'SAVE_MODE_OVERWRITE') sql = `CREATE OR REPLACE TABLE ${name} AS ${q}`;
-    else if (mode === 'SAVE_MODE_IGNORE') sql = `CREATE TABLE IF NOT EXISTS ${name} AS ${q}`;
+    } else if (mode === 'SAVE_MODE_OVERWRITE') {
+      sql = replaceWhere
+        ? `INSERT INTO ${name} REPLACE WHERE ${replaceWhere} ${q}`
+        : `CREATE OR REPLACE TABLE ${name}${partitioned} AS ${q}`;
+    } else if (mode === 'SAVE_MODE_IGNORE') sql = `CREATE TABLE IF NOT EXISTS ${name}${partitioned} AS ${q}`;
     else if (mode === 'SAVE_MODE_APPEND') {
-      const exists = await this.sql(
-        `SHOW TABLES LIKE ${JSON.stringify(String(w.table.table_name).split('.').pop())}`,
+      if (await exists()) {
+        if (mergeSchema) {
+          // New columns join the table's schema: a Delta write with mergeSchema at the table's location.
+          const detail = await this.sql(`DESCRIBE DETAIL ${name}`, s, {}, conn);
+          const loc = String(detail.rows[0]![detail.columns.findIndex((c) => c.name === 'location')]);
+          const full = String(
+            detail.rows[0]![detail.columns.findIndex((c) => c.name === 'name')] ?? w.table.table_name,
+          );
+          const lake = this.opts.engine.resolver;
+          if (lake instanceof Lakehouse) await lake.gov.require(s.sql, 'MODIFY', { type: 'TABLE', name: full });
+          await this.deltaWrite(loc, q, env, s, { mode: 'append', mergeSchema: true }, conn);
+          return;
+        }
+        sql = `INSERT INTO ${name} BY NAME ${q}`;
+      } else sql = `CREATE TABLE ${name}${partitioned} AS ${q}`;
+    } else sql = `CREATE TABLE ${name}${partitioned} AS ${q}`;
+    await this.sql(sql, s, env.params, conn);
+  }
+
+  /** Run a compiled query and write its rows to a Delta table at `location`. */
+  private async deltaWrite(
+    location: string,
+    q: string,
+    env: CompileEnv,
+    s: ConnectSession,
+    opts: Parameters<typeof writeToTable>[2],
+    conn?: DuckDBConnection,
+  ): Promise<void> {
+    const own = conn ?? (await this.opts.engine.connect());
+    try {
+      const ctx = { session: s.sql, params: env.params, conn: own };
+      const duck = await this.opts.engine.translateQuery(this.opts.engine.parse(q)[0]!.nodes, ctx);
+      await writeToTable(location, { sql: duck }, { ...opts, connection: own });
+    } finally {
+      if (!conn) own.closeSync();
+    }
+  }
+
+  /** DataFrameWriter.save(path): Delta through the Delta writer, Parquet/CSV/JSON files through DuckDB. */
+  private async writePath(
+    path: string,
+    fmt: string,
+    mode: string,
+    q: string,
+    env: CompileEnv,
+    s: ConnectSession,
+    options: Map<string, string>,
+    partitionBy: string[],
+    conn?: DuckDBConnection,
+  ): Promise<void> {
+    const lake = this.opts.engine.resolver;
+    if (lake instanceof Lakehouse) await lake.gov.requirePath(s.sql, path, true);
+    const exists = fs.existsSync(path);
+    if (fmt === 'delta') {
+      const replaceWhere = options.get('replacewhere');
+      const m: Record<string, 'append' | 'overwrite' | 'errorIfExists' | 'ignore'> = {
+        SAVE_MODE_APPEND: 'append',
+        SAVE_MODE_OVERWRITE: 'overwrite',
+        SAVE_MODE_IGNORE: 'ignore',
+      };
+      let cond: string | undefined;
+      if (replaceWhere)
+        cond = this.opts.engine.translateExpr(this.opts.engine.parse(replaceWhere)[0]!.nodes, {
+          session: s.sql,
+          params: {},
+        });
+      await this.deltaWrite(
+        path,
+        q,
+        env,
         s,
-      )
-        .then((r) => r.rows.length > 0)
-        .catch(() => false);
-      sql = exists ? `INSERT INTO ${name} ${q}` : `CREATE TABLE ${name} AS ${q}`;
-    } else sql = `CREATE TABLE ${name} AS ${q}`;
-    await this.sql(sql, s, env.params);
+        {
+          mode: m[mode] ?? 'errorIfExists',
+          ...(partitionBy.length ? { partitionBy } : {}),
+          ...(cond ? { replaceWhere: cond } : {}),
+          mergeSchema: /^true$/i.test(options.get('mergeschema') ?? ''),
+          overwriteSchema: /^true$/i.test(options.get('overwriteschema') ?? ''),
+        },
+        conn,
+      );
+      return;
+    }
+    if (!['parquet', 'csv', 'json'].includes(fmt)) throw unsupported(`writing format '${fmt}'`);
+    if (exists && (mode === 'SAVE_MODE_ERROR_IF_EXISTS' || mode === 'SAVE_MODE_UNSPECIFIED'))
+      throw new LakeboxError(
+        'PATH_ALREADY_EXISTS',
+        `Path ${path} already exists. Set mode as "overwrite" to overwrite the existing path.`,
+        {
+          sqlState: '42K04',
+        },
+      );
+    if (exists && mode === 'SAVE_MODE_IGNORE') return;
+    if (exists && mode === 'SAVE_MODE_OVERWRITE') fs.rmSync(path, { recursive: true, force: true });
+    fs.mkdirSync(path, { recursive: true });
+    const own = conn ?? (await this.opts.engine.connect());
+    try {
+      const ctx = { session: s.sql, params: env.params, conn: own };
+      const duck = await this.opts.engine.translateQuery(this.opts.engine.parse(q)[0]!.nodes, ctx);
+      const copts = [`FORMAT ${fmt === 'json' ? 'json' : fmt}`];
+      if (fmt === 'csv') {
+        copts.push(`HEADER ${/^true$/i.test(options.get('header') ?? 'false') ? 'true' : 'false'}`);
+        const sep = options.get('sep') ?? options.get('delimiter');
+        if (sep) copts.push(`DELIMITER '${sep.replaceAll("'", "''")}'`);
+      }
+      const lit = (x: string) => `'${x.replaceAll("'", "''")}'`;
+      if (partitionBy.length) {
+        copts.push(`PARTITION_BY (${partitionBy.map((c) => `"${c.replaceAll('"', '""')}"`).join(', ')})`);
+        copts.push('APPEND', `FILENAME_PATTERN ${lit(`part-{uuid}`)}`);
+        await own.run(`COPY (${duck}) TO ${lit(path)} (${copts.join(', ')})`);
+      } else {
+        const file = `${path.replace(/\/$/, '')}/part-00000-${randomUUID()}.${fmt === 'parquet' ? 'snappy.parquet' : fmt}`;
+        await own.run(`COPY (${duck}) TO ${lit(file)} (${copts.join(', ')})`);
+      }
+    } finally {
+      if (!conn) own.closeSync();
+    }
+  }
+
+  /** df.writeTo(table).create()/append()/overwrite(cond)/createOrReplace()/replace(). */
+  private async writeV2(w: Msg, s: ConnectSession, conn?: DuckDBConnection): Promise<void> {
+    const provider = String(w.provider ?? 'delta').toLowerCase();
+    if (provider !== 'delta') throw unsupported(`writeTo(...).using('${provider}') (tables are Delta)`);
+    const env = this.env(s, conn);
+    const compiler = new RelationCompiler(env);
+    const q = await compiler.relation(w.input);
+    const name = quoteName(w.table_name);
+    const parts = ((w.partitioning_columns ?? []) as Msg[]).map((e) => {
+      if (e.expr_type !== 'unresolved_attribute') throw unsupported('writeTo partitionedBy with transforms');
+      return quoteName(e.unresolved_attribute.unparsed_identifier);
+    });
+    const props = mapEntries(w.table_properties).map(
+      ([k, v]) => `'${k.replaceAll("'", "\\'")}' = '${String(v).replaceAll("'", "\\'")}'`,
+    );
+    const spec =
+      (parts.length ? ` PARTITIONED BY (${parts.join(', ')})` : '') +
+      (props.length ? ` TBLPROPERTIES (${props.join(', ')})` : '');
+    let sql: string;
+    switch (w.mode) {
+      case 'MODE_CREATE':
+        sql = `CREATE TABLE ${name}${spec} AS ${q}`;
+        break;
+      case 'MODE_CREATE_OR_REPLACE':
+        sql = `CREATE OR REPLACE TABLE ${name}${spec} AS ${q}`;
+        break;
+      case 'MODE_REPLACE':
+        await this.sql(`DESCRIBE TABLE ${name}`, s, {}, conn).catch((e: unknown) => {
+          if (e instanceof LakeboxError && /NOT_FOUND/.test(e.code))
+            throw new LakeboxError('TABLE_OR_VIEW_NOT_FOUND', `Table ${w.table_name} cannot be found.`, {
+              sqlState: '42P01',
+            });
+          throw e;
+        });
+        sql = `CREATE OR REPLACE TABLE ${name}${spec} AS ${q}`;
+        break;
+      case 'MODE_APPEND':
+        sql = `INSERT INTO ${name} BY NAME ${q}`;
+        break;
+      case 'MODE_OVERWRITE':
+        sql = w.overwrite_condition
+          ? `INSERT INTO ${name} REPLACE WHERE ${exprSql(w.overwrite_condition, compiler)} ${q}`
+          : `INSERT OVERWRITE ${name} ${q}`;
+        break;
+      default:
+        throw unsupported(`writeTo mode ${w.mode}`);
+    }
+    await this.sql(sql, s, env.params, conn);
   }
 
   // ---- AnalyzePlan -------------------------------------------------------------------------
@@ -416,6 +685,47 @@ export class SparkConnectServer {
       }
       case 'ddl_parse':
         return { ...base, ddl_parse: { parsed: ddlParse(req.ddl_parse.ddl_string) } };
+      case 'persist':
+        // Nothing to cache: every action recomputes from the latest snapshot (accepted, no-op).
+        return { ...base, persist: {} };
+      case 'unpersist':
+        return { ...base, unpersist: {} };
+      case 'get_storage_level':
+        return {
+          ...base,
+          get_storage_level: {
+            storage_level: {
+              use_disk: false,
+              use_memory: false,
+              use_off_heap: false,
+              deserialized: false,
+              replication: 1,
+            },
+          },
+        };
+      case 'same_semantics': {
+        const env = this.env(s);
+        const a = await new RelationCompiler(env).relation(req.same_semantics.target_plan?.root);
+        const b = await new RelationCompiler(this.env(s)).relation(req.same_semantics.other_plan?.root);
+        return { ...base, same_semantics: { result: a === b } };
+      }
+      case 'semantic_hash': {
+        const sql = await new RelationCompiler(this.env(s)).relation(req.semantic_hash.plan?.root);
+        let h = 0;
+        for (let i = 0; i < sql.length; i++) h = (Math.imul(31, h) + sql.charCodeAt(i)) | 0;
+        return { ...base, semantic_hash: { result: h } };
+      }
+      case 'input_files': {
+        const files: string[] = [];
+        const walk = (r: Msg) => {
+          if (!r || typeof r !== 'object') return;
+          if (r.rel_type === 'read' && r.read?.read_type === 'data_source')
+            files.push(...(r.read.data_source.paths ?? []));
+          for (const v of Object.values(r)) if (v && typeof v === 'object') walk(v);
+        };
+        walk(req.input_files.plan?.root);
+        return { ...base, input_files: { files } };
+      }
       default:
         throw unsupported(`AnalyzePlan ${req.analyze ?? '(empty)'}`);
     }

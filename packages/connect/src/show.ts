@@ -15,10 +15,8 @@ function cell(v: unknown, type: string): string {
   return String(v);
 }
 
-/** Spark's `Dataset.showString` table: `numRows` rows of `result` (which has up to numRows + 1). */
-export function showString(result: StatementResult, numRows: number, truncate: number): string {
-  const more = result.rows.length > numRows;
-  const rows = result.rows.slice(0, numRows).map((r) =>
+function cells(result: StatementResult, numRows: number, truncate: number): string[][] {
+  return result.rows.slice(0, numRows).map((r) =>
     r.map((v, i) => {
       const s = cell(v, result.columns[i]!.type);
       if (truncate > 0 && s.length > truncate)
@@ -26,7 +24,44 @@ export function showString(result: StatementResult, numRows: number, truncate: n
       return s;
     }),
   );
+}
+
+const escapeHtml = (s: string) =>
+  s
+    .replaceAll('&', '&amp;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;')
+    .replaceAll('"', '&quot;')
+    .replaceAll("'", '&#39;');
+
+/** Spark's `Dataset.htmlString` (what notebooks display for a DataFrame with eager evaluation). */
+export function htmlString(result: StatementResult, numRows: number, truncate: number): string {
+  const rows = cells(result, numRows, truncate);
+  let out = "<table border='1'>\n";
+  out += `<tr>${result.columns.map((c) => `<th>${escapeHtml(c.name)}</th>`).join('')}</tr>\n`;
+  for (const r of rows) out += `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>\n`;
+  out += '</table>\n';
+  if (result.rows.length > numRows) out += `only showing top ${numRows} ${numRows === 1 ? 'row' : 'rows'}\n`;
+  return out;
+}
+
+/** Spark's `Dataset.showString` table: `numRows` rows of `result` (which has up to numRows + 1). */
+export function showString(result: StatementResult, numRows: number, truncate: number, vertical = false): string {
+  const more = result.rows.length > numRows;
+  const rows = cells(result, numRows, truncate);
   const header = result.columns.map((c) => c.name);
+  if (vertical) {
+    const nameWidth = Math.max(0, ...header.map((h) => h.length));
+    const dataWidth = Math.max(0, ...rows.flat().map((c) => c.length));
+    let out = '';
+    rows.forEach((r, i) => {
+      out += `-RECORD ${i}`.padEnd(nameWidth + dataWidth + 5, '-') + '\n';
+      out += r.map((c, j) => ` ${header[j]!.padEnd(nameWidth)} | ${c.padEnd(dataWidth)} `).join('\n') + '\n';
+    });
+    if (!rows.length) out += '(0 rows)\n';
+    if (more) out += `only showing top ${numRows} ${numRows === 1 ? 'row' : 'rows'}\n`;
+    return out;
+  }
   const widths = header.map((h, i) => Math.max(3, h.length, ...rows.map((r) => r[i]!.length)));
   const pad = (s: string, w: number) => (truncate > 0 ? s.padStart(w) : s.padEnd(w));
   const sep = '+' + widths.map((w) => '-'.repeat(w)).join('+') + '+\n';

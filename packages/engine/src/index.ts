@@ -20,3 +20,5 @@ export { LineageAnalyzer, lineageStore, recordStatementLineage, systemLineageSql
 export type { EmbeddedSql } from './embedded.js';
 export { sqlStatementsFeature } from './statements-api.js';
 export type { StatementsApiOptions } from './statements-api.js';
+/** The Delta writer, for surfaces that write DataFrames by path (Spark Connect's DataFrameWriter.save). */
+export { writeToTable } from '@lakebox/delta';
