@@ -111,7 +111,7 @@ describe('Unity Catalog REST', () => {
       full_name: 'main.default.events',
       table_type: 'EXTERNAL',
       data_source_format: 'DELTA',
-      storage_location: '/tmp/somewhere/events',
+      storage_location: 'file:///tmp/somewhere/events',
       columns: [
         { name: 'id', type_text: 'bigint', type_name: 'LONG', position: 0, nullable: false },
         {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { LakeboxError } from '@lakebox/common';
@@ -94,6 +95,11 @@ export function typeNameOf(typeText: string): string {
   return TYPE_NAMES[base] ?? 'USER_DEFINED_TYPE';
 }
 
+/** Storage locations as URLs, as Unity Catalog gives them (`/data/t` -> `file:///data/t`). */
+export function locationUrl(loc: string): string {
+  return path.isAbsolute(loc) && !/^[a-z][a-z0-9+.-]*:/i.test(loc) ? pathToFileURL(loc).href : loc;
+}
+
 export function tableJson(t: TableInfo): Record<string, unknown> {
   return {
     name: t.name,
@@ -103,7 +109,7 @@ export function tableJson(t: TableInfo): Record<string, unknown> {
     table_id: t.id,
     table_type: t.tableType,
     data_source_format: t.dataSourceFormat ?? undefined,
-    storage_location: t.storageLocation ?? undefined,
+    storage_location: t.storageLocation ? locationUrl(t.storageLocation) : undefined,
     view_definition: t.viewDefinition ?? undefined,
     columns: t.columns.map((c, i) => ({
       name: c.name,
@@ -129,7 +135,7 @@ export function volumeJson(v: VolumeInfo): Record<string, unknown> {
     full_name: v.fullName,
     volume_id: v.id,
     volume_type: v.volumeType,
-    storage_location: v.storageLocation,
+    storage_location: locationUrl(v.storageLocation),
     comment: v.comment ?? undefined,
     ...audit(v),
   };
@@ -257,7 +263,7 @@ export function modelJson(m: UcModel): Record<string, unknown> {
     catalog_name: m.catalog,
     schema_name: m.schema,
     full_name: m.fullName,
-    storage_location: m.storageLocation,
+    storage_location: locationUrl(m.storageLocation),
     comment: m.comment ?? undefined,
     owner: m.owner,
     created_at: m.createdAt,
@@ -277,7 +283,7 @@ export function modelVersionJson(v: UcModelVersion): Record<string, unknown> {
     source: v.source,
     run_id: v.runId ?? undefined,
     status: v.status,
-    storage_location: v.storageLocation,
+    storage_location: locationUrl(v.storageLocation),
     comment: v.comment ?? undefined,
     created_at: v.createdAt,
     created_by: v.createdBy,
@@ -338,6 +344,17 @@ function credentialsFor(location: string): Record<string, unknown> {
 
 export const unityCatalogRoutes: FastifyPluginAsync<LakeboxPluginOptions> = async (app, opts) => {
   const ms = opts.metastore;
+  // Unity Catalog clients send `Content-Type: application/json` with an empty DELETE body.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    const text = String(body);
+    if (!text.trim()) return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(new LakeboxError('MALFORMED_REQUEST', 'the request body is not valid JSON'), undefined);
+    }
+  });
   const authorizer = new Authorizer(opts.db);
   const models = new UcModelStore(opts.db, ms);
   /** The authorization scope of this request (cached privileges for its lifetime). */
