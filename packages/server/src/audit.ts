@@ -306,7 +306,7 @@ function objectOf(request: FastifyRequest): { objectType: string | null; objectN
   const params = (request.params ?? {}) as Record<string, unknown>;
   const q = (request.query ?? {}) as Record<string, unknown>;
   const pick = (o: Record<string, unknown>) =>
-    ['full_name', 'name', 'id', 'token_id', 'experiment_id', 'table_name', 'securable_full_name']
+    ['full_name', 'full', 'name', 'id', 'token_id', 'experiment_id', 'table_name', 'securable_full_name']
       .map((k) => o[k])
       .find((v) => typeof v === 'string' && v !== '') as string | undefined;
   const name = pick(params) ?? pick(q) ?? null;

@@ -111,6 +111,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Failed-credential limiters (per IP for tokens and sessions; per IP and per user for logins). */
     lakeboxLimiters: { token: FailureLimiter; login: FailureLimiter };
+    /** Every route registered after authentication (method, url, public?): the security test walks them. */
+    lakeboxRoutes: Array<{ method: string; url: string; public: boolean }>;
   }
 }
 
@@ -125,6 +127,12 @@ export const authPlugin = fp(
     app.decorate('lakeboxLimiters', {
       token: new FailureLimiter(limits.tokenMaxFailures, limits.windowMs),
       login: new FailureLimiter(limits.loginMaxFailures, limits.windowMs),
+    });
+    app.decorate('lakeboxRoutes', []);
+    app.addHook('onRoute', (route) => {
+      const methods = Array.isArray(route.method) ? route.method : [route.method];
+      const isPublic = !!(route.config as { public?: boolean } | undefined)?.public;
+      for (const m of methods) app.lakeboxRoutes.push({ method: m, url: route.url, public: isPublic });
     });
     app.decorateRequest('lakebox', null);
     app.addHook('onRequest', async (request, reply) => {
