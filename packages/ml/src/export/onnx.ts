@@ -20,8 +20,9 @@ export interface OnnxExportOptions {
   inputName?: string;
 }
 
-const T_FLOAT = 1;
-const T_DOUBLE = 11;
+export const T_FLOAT = 1;
+export const T_INT64 = 7;
+export const T_DOUBLE = 11;
 const A_FLOAT = 1;
 const A_INT = 2;
 const A_STRING = 3;
@@ -29,7 +30,7 @@ const A_TENSOR = 4;
 const A_INTS = 7;
 const A_STRINGS = 8;
 
-type Attr =
+export type Attr =
   | { name: string; kind: 'int'; v: number }
   | { name: string; kind: 'float'; v: number }
   | { name: string; kind: 'string'; v: string }
@@ -37,7 +38,7 @@ type Attr =
   | { name: string; kind: 'strings'; v: string[] }
   | { name: string; kind: 'tensor'; v: ProtoWriter };
 
-function tensor(name: string, dataType: number, dims: number[], values: ArrayLike<number>): ProtoWriter {
+export function tensor(name: string, dataType: number, dims: number[], values: ArrayLike<number>): ProtoWriter {
   const t = new ProtoWriter();
   t.packedInts(1, dims);
   t.int(2, dataType);
@@ -74,7 +75,7 @@ function attribute(a: Attr): ProtoWriter {
   return w;
 }
 
-function node(
+export function node(
   opType: string,
   inputs: string[],
   outputs: string[],
@@ -92,7 +93,7 @@ function node(
   return w;
 }
 
-function valueInfo(name: string, elemType: number, dims: (number | string)[]): ProtoWriter {
+export function valueInfo(name: string, elemType: number, dims: (number | string)[]): ProtoWriter {
   const shape = new ProtoWriter();
   for (const d of dims) {
     const dim = new ProtoWriter();
@@ -213,11 +214,28 @@ export function toOnnx(model: TreeEnsembleModel, opts: OnnxExportOptions = {}): 
     outputs.push(valueInfo('label', T_DOUBLE, ['N']));
     outputs.push(valueInfo('probabilities', T_FLOAT, ['N', K]));
   }
+  return modelProto(
+    nodes,
+    inits,
+    valueInfo(inputName, T_DOUBLE, ['N', F]),
+    outputs,
+    opts.name ?? 'lakebox_tree_ensemble',
+  );
+}
+
+/** ModelProto bytes of a one-input graph (ONNX opset 17, ai.onnx.ml opset 3). */
+export function modelProto(
+  nodes: ProtoWriter[],
+  inits: ProtoWriter[],
+  input: ProtoWriter,
+  outputs: ProtoWriter[],
+  name: string,
+): Uint8Array {
   const graph = new ProtoWriter();
   for (const n of nodes) graph.message(1, n);
-  graph.string(2, opts.name ?? 'lakebox_tree_ensemble');
+  graph.string(2, name);
   for (const i of inits) graph.message(5, i);
-  graph.message(11, valueInfo(inputName, T_DOUBLE, ['N', F]));
+  graph.message(11, input);
   for (const o of outputs) graph.message(12, o);
 
   const m = new ProtoWriter();
