@@ -23,7 +23,7 @@ function classesFor(code: string, sqlState: string | undefined): string[] {
 }
 
 /**
- * A gRPC error as Spark's server sends it: status INTERNAL (UNAUTHENTICATED for bad tokens) with a
+ * A gRPC error as Spark's server sends it: status INTERNAL (UNAUTHENTICATED for bad tokens, PERMISSION_DENIED for missing privileges) with a
  * google.rpc.Status detail holding an ErrorInfo whose metadata names the exception classes, the
  * error class and the SQLSTATE, which PySpark turns into AnalysisException, ParseException, ...
  */
@@ -42,7 +42,12 @@ function encodeError(e: unknown): grpc.ServiceError {
       ? e
       : new LakeboxError('INTERNAL_ERROR', e instanceof Error ? e.message : String(e), { httpStatus: 500 });
   const sqlState = le.sqlState;
-  const code = le.code === 'UNAUTHENTICATED' ? grpc.status.UNAUTHENTICATED : grpc.status.INTERNAL;
+  const code =
+    le.code === 'UNAUTHENTICATED'
+      ? grpc.status.UNAUTHENTICATED
+      : le.code === 'PERMISSION_DENIED'
+        ? grpc.status.PERMISSION_DENIED
+        : grpc.status.INTERNAL;
   const classes = classesFor(le.code, sqlState);
   let message = le.message.startsWith('[') ? le.message : `[${le.code}] ${le.message}`;
   if (sqlState && !message.includes('SQLSTATE')) message += ` SQLSTATE: ${sqlState}`;

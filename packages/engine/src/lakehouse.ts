@@ -1298,8 +1298,7 @@ export class Lakehouse implements TableResolver, StatementHandler {
     }
     if (c.eat('SCHEMAS') || c.eat('DATABASES')) {
       const cat = c.eat('IN') || c.eat('FROM') ? c.ident() : session.catalog;
-      if (!(await this.gov.canSee(session, { type: 'CATALOG', name: cat })))
-        await this.gov.require(session, 'USE CATALOG', { type: 'CATALOG', name: cat });
+      await this.gov.require(session, 'USE CATALOG', { type: 'CATALOG', name: cat });
       const schemas = await this.metastore.listSchemas(cat).catch(async (e: unknown) => {
         throw await this.gov.scrub(e, session);
       });
@@ -1314,8 +1313,7 @@ export class Lakehouse implements TableResolver, StatementHandler {
         const p = c.name();
         [cat, sch] = p.length > 1 ? [p[0], p[1]] : [session.catalog, p[0]];
       }
-      if (!(await this.gov.canSee(session, { type: 'SCHEMA', name: `${cat}.${sch}` })))
-        await this.gov.require(session, 'USE SCHEMA', { type: 'SCHEMA', name: `${cat}.${sch}` });
+      await this.gov.require(session, 'USE SCHEMA', { type: 'SCHEMA', name: `${cat}.${sch}` });
       const listed = await this.metastore.listTables(cat, sch).catch(async (e: unknown) => {
         throw await this.gov.scrub(e, session);
       });

@@ -9,3 +9,4 @@ export { principalOf, requireAdmin, ServiceRegistry } from './context.js';
 export type { LakeboxFeature, LakeboxPluginOptions, LakeboxService, RequestContext } from './context.js';
 export { tokenFromRequest } from './auth.js';
 export { featureLoaders, loadFeatures } from './plugins.js';
+export { filesFeature } from './routes/files.js';

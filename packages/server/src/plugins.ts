@@ -12,6 +12,7 @@ export const featureLoaders: Array<() => Promise<LakeboxFeature>> = [
   () => import('@lakebox/engine').then((m) => m.sqlStatementsFeature()),
   () => import('@lakebox/connect').then((m) => m.sparkConnectFeature),
   () => import('@lakebox/mlflow').then((m) => m.mlflowFeature),
+  () => import('./routes/files.js').then((m) => m.filesFeature),
   () => import('@lakebox/web').then((m) => m.webFeature()),
 ];
 
