@@ -95,6 +95,43 @@ export function typeNameOf(typeText: string): string {
   return TYPE_NAMES[base] ?? 'USER_DEFINED_TYPE';
 }
 
+const SPARK_JSON_TYPES: Record<string, string> = {
+  int: 'integer',
+  bigint: 'long',
+  smallint: 'short',
+  tinyint: 'byte',
+  real: 'float',
+  dec: 'decimal',
+  numeric: 'decimal',
+};
+
+/** The Spark JSON type of a simple type text (`bigint` -> `long`); complex types keep their text. */
+function sparkJsonType(typeText: string): string {
+  const t = typeText.trim().toLowerCase();
+  return SPARK_JSON_TYPES[t] ?? t.replace(/^(dec|numeric)\(/, 'decimal(');
+}
+
+/** Unity Catalog's `type_json`: the column as a Spark StructField in JSON. */
+export function structFieldJson(c: {
+  name: string;
+  typeText: string;
+  typeJson?: string | null;
+  nullable?: boolean;
+  comment?: string | null;
+}): string {
+  const metadata = c.comment ? { comment: c.comment } : {};
+  if (c.typeJson) {
+    try {
+      const v = JSON.parse(c.typeJson) as unknown;
+      if (v && typeof v === 'object' && 'name' in v && 'type' in v) return c.typeJson;
+      return JSON.stringify({ name: c.name, type: v, nullable: c.nullable !== false, metadata });
+    } catch {
+      // fall through: derive it from the type text
+    }
+  }
+  return JSON.stringify({ name: c.name, type: sparkJsonType(c.typeText), nullable: c.nullable !== false, metadata });
+}
+
 /** Storage locations as URLs, as Unity Catalog gives them (`/data/t` -> `file:///data/t`). */
 export function locationUrl(loc: string): string {
   return path.isAbsolute(loc) && !/^[a-z][a-z0-9+.-]*:/i.test(loc) ? pathToFileURL(loc).href : loc;
@@ -115,7 +152,7 @@ export function tableJson(t: TableInfo): Record<string, unknown> {
       name: c.name,
       type_text: c.typeText,
       type_name: typeNameOf(c.typeText),
-      ...(c.typeJson ? { type_json: c.typeJson } : {}),
+      type_json: structFieldJson(c),
       position: i,
       nullable: c.nullable,
       ...(c.comment ? { comment: c.comment } : {}),
@@ -153,6 +190,7 @@ export function functionJson(f: FunctionInfo): Record<string, unknown> {
         name: p.name,
         type_text: p.typeText,
         type_name: typeNameOf(p.typeText),
+        type_json: structFieldJson(p),
         position: i,
         ...(p.defaultExpression ? { parameter_default: p.defaultExpression } : {}),
         ...(p.comment ? { comment: p.comment } : {}),
