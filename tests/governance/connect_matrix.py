@@ -19,6 +19,14 @@ def run_case(spark, op, arg):
         return spark.table(arg).collect()
     if op == "table_filter":
         return spark.table(arg).where("id > 0").select("id", "secret").collect()
+    if op == "table_sorted":
+        return spark.table(arg).orderBy("id").collect()
+    if op == "group_region":
+        return spark.table(arg).groupBy("region").count().orderBy("region").collect()
+    if op == "where_ssn":
+        from pyspark.sql import functions as F
+
+        return spark.table(arg).where(F.col("ssn") == "222-22-2222").select("id").collect()
     if op == "append":
         spark.createDataFrame([(7, "x")], "id INT, secret STRING").write.mode("append").saveAsTable(arg)
         return []
