@@ -197,4 +197,21 @@ describe('row filters and column masks', () => {
     await run('admin', 'ALTER TABLE sales.raw.orders ALTER COLUMN ssn DROP MASK');
     expect((await rows('alice', q))[1]).toEqual([2, 'US', '222-22-2222']);
   });
+
+  it('UPDATE and DELETE touch only the rows the row filter shows; MERGE is refused', async () => {
+    await run('admin', 'CREATE TABLE sales.raw.d (id BIGINT, region STRING)');
+    await run('admin', "INSERT INTO sales.raw.d VALUES (1, 'EU'), (2, 'US'), (3, 'EU')");
+    await run('admin', 'ALTER TABLE sales.raw.d SET ROW FILTER sales.raw.eu_only ON (region)');
+    await run('admin', 'GRANT SELECT, MODIFY ON TABLE sales.raw.d TO alice');
+    await run('alice', "UPDATE sales.raw.d SET region = 'XX' WHERE id = 2");
+    await run('alice', 'DELETE FROM sales.raw.d');
+    await run('admin', 'ALTER TABLE sales.raw.d DROP ROW FILTER');
+    expect(await rows('admin', 'SELECT id, region FROM sales.raw.d ORDER BY id')).toEqual([[2, 'US']]);
+    await run('admin', 'ALTER TABLE sales.raw.d SET ROW FILTER sales.raw.eu_only ON (region)');
+    const e = await fails(
+      'alice',
+      'MERGE INTO sales.raw.d t USING (SELECT 9 AS id) s ON t.id = s.id WHEN NOT MATCHED THEN INSERT *',
+    );
+    expect(e.code).toBe('UNSUPPORTED_FEATURE');
+  });
 });

@@ -284,6 +284,40 @@ export class Governance {
     return `SELECT ${cols.join(', ')} FROM (${scan}) AS __p${where}`;
   }
 
+  /**
+   * UPDATE and DELETE touch only rows the caller's row filter lets through (as in Databricks):
+   * the filter joins the statement's condition.
+   */
+  async dmlCondition(
+    info: TableInfo | undefined,
+    cond: string | undefined,
+    ctx: ExecContext,
+  ): Promise<string | undefined> {
+    if (!info) return cond;
+    const pol = await this.policies.get(info.id);
+    if (!pol.rowFilter) return cond;
+    await this.defineGroupMacros(ctx.session, ctx.conn);
+    const [c, s, f] = pol.rowFilter.functionName.split('.');
+    const fn = await this.metastore.getFunction(c, s, f);
+    const name = `__lbx_policy_${pol.rowFilter.functionName.replace(/[^a-z0-9_]/gi, '_')}`;
+    await this.lakehouse.defineMacro({ ...fn, name }, ctx);
+    const filter = `(${sqlIdent(name)}(${pol.rowFilter.columns.map((x) => sqlIdent(x)).join(', ')}) IS TRUE)`;
+    return cond ? `(${cond}) AND ${filter}` : filter;
+  }
+
+  /** MERGE into a table with a row filter or column masks is refused rather than half-enforced. */
+  async refuseMergeWithPolicies(info: TableInfo | undefined): Promise<void> {
+    if (!info) return;
+    const pol = await this.policies.get(info.id);
+    if (pol.rowFilter || pol.masks.size) {
+      throw new LakeboxError(
+        'UNSUPPORTED_FEATURE',
+        `MERGE INTO ${info.fullName}: the table has a row filter or column masks; use UPDATE, DELETE and INSERT`,
+        { sqlState: '0A000' },
+      );
+    }
+  }
+
   /** `[catalog.]information_schema.<view>`: rows of what the caller can see. */
   async informationSchemaSql(parts: [string, string, string], session: Session): Promise<string | undefined> {
     const [c, s, v] = parts.map((x) => x.toLowerCase());

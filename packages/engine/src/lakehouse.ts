@@ -719,7 +719,7 @@ export class Lakehouse implements TableResolver, StatementHandler {
   }
 
   private async update(c: Cursor, ctx: ExecContext): Promise<StatementResult> {
-    const { location, parts } = await this.target(c, ctx.session, ['SELECT', 'MODIFY']);
+    const { location, parts, info } = await this.target(c, ctx.session, ['SELECT', 'MODIFY']);
     const aliases = this.tableAliases(c, parts);
     c.expect('SET');
     const assigns = c.until('WHERE');
@@ -731,18 +731,18 @@ export class Lakehouse implements TableResolver, StatementHandler {
       set[col] = await this.exprWithRefs(this.unqualify(a.slice(eq + 1), aliases), ctx);
     }
     const cond = c.eat('WHERE') ? await this.exprWithRefs(this.unqualify(c.rest(), aliases), ctx) : undefined;
-    const r = await updateTable(location, set, cond, { connection: ctx.conn });
+    const r = await updateTable(location, set, await this.gov.dmlCondition(info, cond, ctx), { connection: ctx.conn });
     const n = r.metrics.numUpdatedRows ?? 0;
     return { columns: [{ name: 'num_affected_rows', type: 'bigint' }], rows: [[n]], numAffectedRows: n };
   }
 
   private async delete(c: Cursor, ctx: ExecContext): Promise<StatementResult> {
     c.expect('FROM');
-    const { location, parts } = await this.target(c, ctx.session, ['SELECT', 'MODIFY']);
+    const { location, parts, info } = await this.target(c, ctx.session, ['SELECT', 'MODIFY']);
     const aliases = this.tableAliases(c, parts);
     const cond = c.eat('WHERE') ? await this.exprWithRefs(this.unqualify(c.rest(), aliases), ctx) : undefined;
     c.end();
-    const r = await deleteFromTable(location, cond, { connection: ctx.conn });
+    const r = await deleteFromTable(location, await this.gov.dmlCondition(info, cond, ctx), { connection: ctx.conn });
     const n = r.metrics.numDeletedRows ?? 0;
     return { columns: [{ name: 'num_affected_rows', type: 'bigint' }], rows: [[n]], numAffectedRows: n };
   }
@@ -750,7 +750,8 @@ export class Lakehouse implements TableResolver, StatementHandler {
   private async merge(c: Cursor, ctx: ExecContext): Promise<StatementResult> {
     c.eat('WITH', 'SCHEMA', 'EVOLUTION');
     c.expect('INTO');
-    const { location, parts } = await this.target(c, ctx.session, ['SELECT', 'MODIFY']);
+    const { location, parts, info } = await this.target(c, ctx.session, ['SELECT', 'MODIFY']);
+    await this.gov.refuseMergeWithPolicies(info);
     const tAliases = this.tableAliases(c, parts);
     const targetAlias = tAliases[tAliases.length - 1];
     c.expect('USING');
