@@ -607,10 +607,10 @@ function localRelationSql(lr: Msg): string {
   const fields = table.schema.fields;
   const types = fields.map((f) => sparkTypeOfArrow(f.type));
   const cols = fields.map((f) => quoteIdent(f.name));
+  if (!fields.length) return 'SELECT 1 AS `_empty` WHERE false';
   if (table.numRows === 0) {
     return `SELECT ${fields.map((_, i) => `CAST(NULL AS ${types[i]}) AS ${cols[i]}`).join(', ')} WHERE false`;
   }
-  if (!fields.length) throw unsupported('createDataFrame rows without columns');
   const rows: string[] = [];
   const columns = fields.map((_, i) => table.getChildAt(i)!);
   for (let r = 0; r < table.numRows; r++) {
@@ -949,7 +949,7 @@ export class RelationCompiler implements Compiler {
     const u = `(pmod(hash(__lbx_rn, ${seed}L), 1000003) / 1000003.0D)`;
     const key = exprSql(sb.col, this);
     const whens = ((sb.fractions ?? []) as Msg[])
-      .map((f) => `WHEN ${literalSql(f.stratum)} THEN ${u} < ${Number(f.fraction)}D`)
+      .map((f) => `WHEN ${literalSql(f.stratum)} THEN ${u} < ${Number(f.fraction ?? 0)}D`)
       .join(' ');
     return `SELECT ${cols} FROM (SELECT *, row_number() OVER (ORDER BY 1) AS __lbx_rn FROM (${inner}) AS ${this.aliasFor(sb.input)}) AS _sb WHERE CASE ${key} ${whens} ELSE false END`;
   }
@@ -1147,7 +1147,9 @@ export class RelationCompiler implements Compiler {
 
   private async approxQuantile(a: Msg): Promise<string> {
     const inner = await this.relation(a.input);
-    const probs = ((a.probabilities ?? []) as number[]).map((p) => `${Number(p)}D`);
+    const probs = ((a.probabilities ?? []) as number[]).map((p) =>
+      Number.isInteger(Number(p)) ? Number(p).toFixed(1) : String(Number(p)),
+    );
     const per = ((a.cols ?? []) as string[]).map(
       (c) =>
         `array(${probs.map((p) => `percentile_approx(CAST(${quoteName(c)} AS DOUBLE), ${p}, 1000000)`).join(', ')})`,

@@ -180,7 +180,93 @@ describe('PySpark (Spark Connect) against lakebox start', () => {
       type: 'UnsupportedOperationException',
       error_class: 'UNSUPPORTED_FEATURE',
     });
-    expect(out.err_unsupported.message).toContain('relation sample');
+    expect(out.err_unsupported.message).toContain('relation transpose');
+    // relations beyond projections
+    expect(out.sample_same_seed).toBe(true);
+    expect(out.random_split).toEqual([100, 0]);
+    expect(out.tail).toEqual([[3], [4]]);
+    expect(out.hint_repartition).toBe(4);
+    expect(out.fillna).toEqual([
+      [1, 100],
+      [2, 80],
+      [3, 70],
+      [4, 0],
+    ]);
+    expect(out.fillna_str).toEqual([
+      ['ann', 'dev'],
+      ['bob', 'dev'],
+      ['cid', 'ops'],
+      ['dee', 'ops'],
+    ]);
+    expect([out.dropna, out.dropna_thresh]).toEqual([3, 3]);
+    expect(out.describe).toEqual([
+      ['count', '3'],
+      ['mean', '83.33333333333333'],
+      ['stddev', '15.275252316519465'],
+      ['min', '70.0'],
+      ['max', '100.0'],
+    ]);
+    expect(out.summary).toEqual(['count', 'mean', 'stddev', 'min', '25%', '50%', '75%', 'max']);
+    expect(out.corr_cov).toEqual([-0.981981, -15]);
+    expect(out.crosstab).toEqual([
+      ['eng', 1, 0],
+      ['ops', 0, 1],
+    ]);
+    expect(out.freq_items).toEqual(['eng', 'ops']);
+    expect(out.approx_quantile).toEqual([
+      [1, 4],
+      [70, 100],
+    ]);
+    expect(out.sample_by).toBe(2);
+    expect(out.unpivot).toEqual([
+      [1, 'name', 'ann'],
+      [1, 'dept', 'eng'],
+    ]);
+    expect(out.to_schema).toEqual([
+      ['name', 'string'],
+      ['id', 'string'],
+    ]);
+    expect(out.union_by_name).toEqual([
+      [1, 'x', null],
+      [2, null, 'y'],
+    ]);
+    expect(out.drop_duplicates_subset).toBe(2);
+    expect(out.pivot).toEqual([
+      ['eng', 100, null],
+      ['ops', null, 70],
+    ]);
+    expect(out.show_vertical).toBe('-RECORD 0---\n id   | 1   \n name | ann \n');
+    expect(out.nested_create).toEqual([[[1, 2, 3], { a: 1 }, { p: 5, q: 's' }]]);
+    expect(out.lambdas).toEqual([[[2, 4, 6], [2, 3], 6, true, true, [2, 4, 6], { a: 1 }]]);
+    expect(out.empty_with_schema).toEqual([
+      ['a', 'int'],
+      ['b', 'string'],
+    ]);
+    // spark.catalog
+    expect(out.cat_current).toEqual(['main', 'default']);
+    expect(out.cat_dbs).toBe(true);
+    expect(out.cat_tables).toEqual(['dv', 'people', 'rich']);
+    expect(out.cat_columns).toEqual(out.schema);
+    expect(out.cat_exists).toEqual([true, false]);
+    expect(out.cat_cached).toBe(false);
+    expect(out.cat_drop_view).toEqual([true, false]);
+    expect(out.cat_create).toEqual([['k', 'bigint']]);
+    expect(out.cat_set_db).toBe('other');
+    // writing by path and writeTo
+    expect(out.path_counts).toEqual([4, 4, 4]);
+    expect(out.delta_merge_schema).toEqual([5, ['dept', 'extra', 'id', 'name']]);
+    expect(out.delta_replace_where).toEqual([
+      [1, 'ANN'],
+      [2, 'BOB'],
+      [3, 'cid'],
+      [4, 'dee'],
+    ]);
+    expect(out.write_to).toBe(5);
+    expect(out.write_to_overwrite).toEqual([1, 1, 3, 4]);
+    // several Arrow batches; Interrupt cancels the running query
+    expect(out.batches).toEqual([25000, 624975000]);
+    expect(out.interrupted_ids).toBe(1);
+    expect(out.interrupt).toMatchObject({ alive: false, error: expect.stringContaining('OPERATION_CANCELED') });
     expect(out.after_errors).toEqual([[2]]);
     expect(out.err_token).toMatchObject({ error_class: 'UNAUTHENTICATED' });
   }, 200_000);

@@ -14,6 +14,29 @@ export interface FunctionSpec {
 }
 
 const p = (s: string) => `(${s})`;
+
+/**
+ * The body of a translated lambda (`lambda "x", "y": body`) with its parameters replaced by
+ * expressions: DuckDB cannot call a lambda inline, so two-argument Spark lambdas over zipped lists
+ * or map entries become one-argument lambdas over the pair.
+ */
+export function applyLambda(lambda: string, args: string[]): string {
+  const m = /^lambda\s+((?:"(?:[^"]|"")*"\s*,?\s*)+):\s*([\s\S]*)$/.exec(lambda.trim());
+  if (!m)
+    throw new LakeboxError('INVALID_LAMBDA_FUNCTION_CALL', 'a lambda function (x, y) -> ... is expected here', {
+      sqlState: '42K0D',
+    });
+  const params = [...m[1]!.matchAll(/"(?:[^"]|"")*"/g)].map((x) => x[0]);
+  let body = m[2]!;
+  params.forEach((name, i) => {
+    const arg = `(${args[i] ?? 'NULL'})`;
+    body = body.split(name).join(arg);
+    const bare = name.slice(1, -1);
+    // The translator may also print a plain parameter name unquoted.
+    if (/^[A-Za-z_]\w*$/.test(bare)) body = body.replace(new RegExp(`(?<![\\w."'])${bare}(?![\\w"'])`, 'g'), arg);
+  });
+  return `(${body})`;
+}
 const n = (args: string[], i: number, d: string) => args[i] ?? d;
 
 /** Java/Spark datetime pattern -> strftime. */
@@ -566,7 +589,22 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
   transform: { status: 'supported', emit: 'list_transform' },
   zip_with: {
     status: 'supported',
-    emit: (a) => `list_transform(list_zip(${a[0]}, ${a[1]}), lambda z: (${a[2]})(z[1], z[2]))`,
+    emit: (a) => `list_transform(list_zip(${a[0]}, ${a[1]}), lambda __z: ${applyLambda(a[2]!, ['__z[1]', '__z[2]'])})`,
+  },
+  map_filter: {
+    status: 'supported',
+    emit: (a) =>
+      `map_from_entries(list_filter(map_entries(${a[0]}), lambda __e: ${applyLambda(a[1]!, ['__e.key', '__e.value'])}))`,
+  },
+  transform_values: {
+    status: 'supported',
+    emit: (a) =>
+      `map_from_entries(list_transform(map_entries(${a[0]}), lambda __e: {'key': __e.key, 'value': ${applyLambda(a[1]!, ['__e.key', '__e.value'])}}))`,
+  },
+  transform_keys: {
+    status: 'supported',
+    emit: (a) =>
+      `map_from_entries(list_transform(map_entries(${a[0]}), lambda __e: {'key': ${applyLambda(a[1]!, ['__e.key', '__e.value'])}, 'value': __e.value}))`,
   },
   array_reverse: { status: 'supported', emit: 'list_reverse' },
   // maps and structs

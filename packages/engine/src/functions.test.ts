@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import { FUNCTIONS, applyLambda } from './functions.js';
+
+describe('two-argument Spark lambdas over pairs', () => {
+  it('substitutes quoted and plain parameter names, not field names or strings', () => {
+    expect(applyLambda('lambda "x", "y": ("x" + y)', ['z[1]', 'z[2]'])).toBe('(((z[1]) + (z[2])))');
+    expect(applyLambda('lambda "k": (s.k = \'k\')', ['e.key'])).toBe("((s.k = 'k'))");
+  });
+
+  it('builds zip_with and map_filter from DuckDB list functions', () => {
+    const zip = FUNCTIONS.zip_with!.emit as (a: string[]) => string;
+    expect(zip(['a', 'b', 'lambda "x", "y": ("x" * "y")'])).toBe(
+      'list_transform(list_zip(a, b), lambda __z: (((__z[1]) * (__z[2]))))',
+    );
+    const mf = FUNCTIONS.map_filter!.emit as (a: string[]) => string;
+    expect(mf(['m', 'lambda "k", "v": ("v" > 0)'])).toBe(
+      'map_from_entries(list_filter(map_entries(m), lambda __e: (((__e.value) > 0))))',
+    );
+  });
+});
