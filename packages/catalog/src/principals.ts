@@ -101,6 +101,15 @@ function toRecord(r: PrincipalsTable, groups: string[]): PrincipalRecord {
   };
 }
 
+/**
+ * Principal ids are 16-digit numbers (as strings), like Databricks' SCIM ids: clients such as the
+ * Databricks SDK read `created_by_id` / `owner_id` as int64. Below 2^53, so exact in JSON.
+ */
+export function newPrincipalId(): string {
+  const n = randomBytes(8).readBigUInt64BE() % 8_000_000_000_000_000n;
+  return (1_000_000_000_000_000n + n).toString();
+}
+
 function hasControlChars(s: string): boolean {
   for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) < 0x20 || s.charCodeAt(i) === 0x7f) return true;
   return false;
@@ -214,7 +223,7 @@ export class PrincipalStore {
     const kind = opts.kind ?? 'user';
     if (!KINDS.includes(kind)) throw new LakeboxError('INVALID_PARAMETER_VALUE', `unknown principal kind '${kind}'`);
     const row: PrincipalsTable = {
-      id: randomUUID(),
+      id: newPrincipalId(),
       name,
       kind,
       is_admin: 0,

@@ -154,7 +154,7 @@ describe('SCIM 2.0', () => {
     expect(me.userName).toBe(sp.applicationId);
     const all = (await call('GET', `/api/2.0/token-management/tokens?created_by_id=${sp.id}`, admin())).json();
     expect(all.token_infos).toEqual([
-      expect.objectContaining({ comment: 'etl', created_by_id: sp.id, owner_id: sp.id }),
+      expect.objectContaining({ comment: 'etl', created_by_id: Number(sp.id), owner_id: Number(sp.id) }),
     ]);
     const id = all.token_infos[0].token_id;
     expect((await call('GET', `/api/2.0/token-management/tokens/${id}`, admin())).json().token_info.token_id).toBe(id);

@@ -212,6 +212,7 @@ function patchChanges(kind: Kind, body: Record<string, unknown>): Changes {
     const o = obj(raw, 'an operation');
     const op = typeof o.op === 'string' ? o.op.toLowerCase() : '';
     if (op !== 'add' && op !== 'replace' && op !== 'remove') throw bad(`unknown PATCH op '${String(o.op)}'`);
+    if (op !== 'remove' && o.value === undefined) throw bad(`the ${op} operation needs a value`);
     if (o.path === undefined || o.path === null || o.path === '') {
       if (op === 'remove') throw bad('a remove operation needs a path');
       for (const [k, v] of Object.entries(obj(o.value, 'the operation value'))) applyAttr(kind, c, op, attrKey(k), v);

@@ -79,7 +79,9 @@ export const tokenRoutes: FastifyPluginAsync<LakeboxPluginOptions> = async (app,
 
   const managed = async (t: TokenInfo) => {
     const owner = await opts.principals.getRecord(t.principal);
-    return { ...tokenInfoJson(t), created_by_id: owner?.id ?? null, owner_id: owner?.id ?? null };
+    // Databricks' ids are int64; principals created before numeric ids (UUIDs) have none to show.
+    const id = owner && /^\d{1,16}$/.test(owner.id) ? Number(owner.id) : undefined;
+    return { ...tokenInfoJson(t), ...(id !== undefined ? { created_by_id: id, owner_id: id } : {}) };
   };
 
   app.get('/api/2.0/token-management/tokens', async (request) => {
