@@ -1,6 +1,6 @@
 import { lazy, Suspense, useEffect, useState, useSyncExternalStore } from 'react';
 import { Link, Redirect, Route, Switch, useLocation } from 'wouter';
-import { api, getToken, setToken } from './api';
+import { SESSION, api, getToken, setToken, signOut } from './api';
 import { SignIn } from './SignIn';
 import { Explorer } from './explorer/Explorer';
 import { Spinner } from './ui';
@@ -57,7 +57,7 @@ function TopBar() {
           {me}
         </span>
       )}
-      <button className="btn small ghost" onClick={() => setToken(null)}>
+      <button className="btn small ghost" onClick={() => void signOut()}>
         Sign out
       </button>
     </header>
@@ -66,6 +66,16 @@ function TopBar() {
 
 export function App() {
   const token = useSyncExternalStore(subscribe, getToken);
+  // A session cookie from an earlier password sign-in (e.g. another tab) signs this tab in too.
+  const [probed, setProbed] = useState(!!token);
+  useEffect(() => {
+    if (token || probed) return;
+    fetch('/api/2.0/preview/scim/v2/Me', { credentials: 'same-origin' })
+      .then((r) => r.ok && setToken(SESSION))
+      .catch(() => {})
+      .finally(() => setProbed(true));
+  }, [token, probed]);
+  if (!token && !probed) return <Spinner label="Connecting to Lakebox…" />;
   if (!token) return <SignIn />;
   return (
     <div className="app">

@@ -2,6 +2,8 @@
 // signed-in token, and every failure becomes an ApiError carrying the server's own message.
 
 const TOKEN_KEY = 'lakebox.token';
+/** The stored credential when the user signed in with a password: the session cookie does the rest. */
+export const SESSION = 'session';
 
 export class ApiError extends Error {
   constructor(
@@ -13,8 +15,36 @@ export class ApiError extends Error {
   }
 }
 
+/** An access token, SESSION (signed in with a password: cookie + CSRF header), or null. */
 export function getToken(): string | null {
   return sessionStorage.getItem(TOKEN_KEY);
+}
+
+function cookie(name: string): string | undefined {
+  const m = document.cookie.split(/;\s*/).find((c) => c.startsWith(`${name}=`));
+  return m ? decodeURIComponent(m.slice(name.length + 1)) : undefined;
+}
+
+/** The headers that authenticate a request: a bearer token, or the session's CSRF token for writes. */
+export function authHeaders(method = 'GET'): Record<string, string> {
+  const token = getToken();
+  if (!token) return {};
+  if (token === SESSION) {
+    const csrf = cookie('lakebox_csrf');
+    return method !== 'GET' && method !== 'HEAD' && csrf ? { 'x-csrf-token': csrf } : {};
+  }
+  return { authorization: `Bearer ${token}` };
+}
+
+/** End the session (password sign-in) and forget the credential. */
+export async function signOut(): Promise<void> {
+  if (getToken() === SESSION)
+    await fetch('/api/2.0/lakebox/logout', {
+      method: 'POST',
+      headers: authHeaders('POST'),
+      credentials: 'same-origin',
+    }).catch(() => {});
+  setToken(null);
 }
 export function setToken(token: string | null): void {
   if (token) sessionStorage.setItem(TOKEN_KEY, token);
@@ -50,14 +80,14 @@ export interface RequestOptions {
 export async function request<T = any>(path: string, opts: RequestOptions = {}): Promise<T> {
   const url = new URL(path, window.location.origin);
   for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
-  const headers: Record<string, string> = {};
+  const method = opts.method ?? (opts.body !== undefined ? 'POST' : 'GET');
   const token = getToken();
-  if (token) headers.authorization = `Bearer ${token}`;
+  const headers: Record<string, string> = authHeaders(method);
   if (opts.body !== undefined) headers['content-type'] = 'application/json';
   let res: Response;
   try {
     res = await fetch(url, {
-      method: opts.method ?? (opts.body !== undefined ? 'POST' : 'GET'),
+      method,
       headers,
       body: opts.body !== undefined ? JSON.stringify(opts.body) : undefined,
       signal: opts.signal,

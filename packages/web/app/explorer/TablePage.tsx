@@ -8,28 +8,35 @@ import type { TableInfo } from './Explorer';
 
 type Tab = 'columns' | 'sample' | 'details' | 'history' | 'permissions' | 'lineage';
 
-/** A JSON object/array string shown as readable `key: value` lines (never as raw JSON). */
-export function KeyValues({ value }: { value: unknown }) {
-  let v = value;
-  if (typeof v === 'string' && /^[[{]/.test(v.trim())) {
+function parsed(value: unknown): unknown {
+  if (typeof value === 'string' && /^[[{]/.test(value.trim())) {
     try {
-      v = JSON.parse(v);
+      return JSON.parse(value);
     } catch {
-      /* shown as text */
+      return value;
     }
   }
+  return value;
+}
+
+/** A JSON object/array (or a string holding one) shown as readable `key value` pairs, never as raw JSON. */
+export function KeyValues({ value }: { value: unknown }) {
+  const v = parsed(value);
   if (v === null || v === undefined || v === '') return <span className="muted">—</span>;
   if (Array.isArray(v))
-    return <span>{v.length ? v.map((x) => (typeof x === 'object' ? '…' : String(x))).join(', ') : '—'}</span>;
+    return v.length ? (
+      <span>{v.map((x) => (typeof x === 'object' && x !== null ? '…' : String(x))).join(', ')}</span>
+    ) : (
+      <span className="muted">none</span>
+    );
   if (typeof v === 'object') {
     const entries = Object.entries(v as Record<string, unknown>);
-    if (!entries.length) return <span className="muted">—</span>;
+    if (!entries.length) return <span className="muted">none</span>;
     return (
       <span className="kv">
         {entries.map(([k, x]) => (
           <span key={k} className="kv-pair">
-            <span className="kv-key">{k}</span>{' '}
-            {typeof x === 'object' && x !== null ? <KeyValues value={x} /> : String(x)}
+            <span className="kv-key">{k}</span> <KeyValues value={x} />
           </span>
         ))}
       </span>
@@ -185,7 +192,7 @@ function History({ full, onShow }: { full: string; onShow: (v: number) => void }
             <td className="num">{h.version}</td>
             <td className="nowrap">{formatTime(h.timestamp)}</td>
             <td>{h.operation}</td>
-            <td>{h.userName ?? h.userId ?? ''}</td>
+            <td>{h.userName ?? h.userId ?? <span className="muted">—</span>}</td>
             <td className="small">
               <KeyValues value={h.operationParameters} />
             </td>
