@@ -270,3 +270,36 @@ describe('Spark Connect relations beyond projections', () => {
     expect(to).toBe('SELECT CAST(`n` AS bigint) AS `n` FROM (SELECT * FROM `t`) AS _p1');
   });
 });
+
+describe('joins under a select', () => {
+  it('keep the joined relations and their aliases visible (df.alias, df1.col)', async () => {
+    const aliased = (name: string, id: string, inner: unknown) => ({
+      common: { plan_id: id },
+      rel_type: 'subquery_alias',
+      subquery_alias: { alias: name, input: inner },
+    });
+    const join = {
+      common: { plan_id: '9' },
+      rel_type: 'join',
+      join: {
+        left: aliased('a', '3', table('t', '1')),
+        right: table('u', '2'),
+        join_type: 'JOIN_TYPE_INNER',
+        join_condition: fn('==', col('a.k'), col('k', '2')),
+      },
+    };
+    const sql = await compiler().relation({
+      rel_type: 'project',
+      project: { input: join, expressions: [col('a.k'), col('v', '2')] },
+    });
+    expect(sql).toBe(
+      'SELECT `a`.`k`, _p2.`v` FROM (SELECT * FROM (SELECT * FROM `t`) AS `a`) AS `a` INNER JOIN (SELECT * FROM `u`) AS _p2 ON (`a`.`k` = _p2.`k`)',
+    );
+  });
+
+  it('reads global_temp.v from the session views', () => {
+    expect(withViews('SELECT * FROM global_temp.v', new Map([['v', 'SELECT 1 AS a']]))).toBe(
+      'WITH `v` AS (SELECT 1 AS a) SELECT * FROM `v`',
+    );
+  });
+});

@@ -178,6 +178,12 @@ export function withViews(query: string, views: Map<string, string> | undefined)
     new RegExp(`(^|\\W)${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|\\W)`, 'i').test(query),
   );
   if (!used.length) return query;
+  // global_temp.v names a global temporary view, kept with the session's views.
+  for (const [name] of used)
+    query = query.replace(
+      new RegExp(`\\bglobal_temp\\s*\\.\\s*(\`?)${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\1(?=$|\\W)`, 'gi'),
+      quoteIdent(name),
+    );
   const ctes = used.map(([name, sql]) => `${quoteIdent(name)} AS (${sql})`).join(', ');
   const m = /^\s*WITH\s+(RECURSIVE\s+)?/i.exec(query);
   if (m) return `WITH ${m[1] ?? ''}${ctes}, ${query.slice(m[0].length)}`;
@@ -664,6 +670,26 @@ export class RelationCompiler implements Compiler {
     return alias;
   }
 
+  /**
+   * The FROM clause for an input: a join stays inline, so that the relations it joins (and their
+   * aliases, `df.alias("a")`) stay visible to the select, filter or aggregate above it.
+   */
+  private async fromOf(rel: Msg): Promise<string> {
+    if (rel?.rel_type === 'join') return this.joinFrom(rel.join);
+    return this.sub(rel);
+  }
+
+  private async joinFrom(j: Msg): Promise<string> {
+    const left = await this.fromOf(j.left);
+    const right = await this.sub(j.right);
+    const type = JOIN[j.join_type ?? 'JOIN_TYPE_UNSPECIFIED'];
+    if (!type) throw unsupported(`join type ${j.join_type}`);
+    if (j.using_columns?.length)
+      return `${left} ${type} ${right} USING (${j.using_columns.map(quoteIdent).join(', ')})`;
+    if (j.join_condition) return `${left} ${type} ${right} ON ${exprSql(j.join_condition, this)}`;
+    return `${left} CROSS JOIN ${right}`;
+  }
+
   private async schemaOf(sql: string): Promise<{ name: string; type: string }[]> {
     if (this.env.schema) return this.env.schema(sql, this.env.params);
     return (await this.env.columns(sql, this.env.params)).map((name) => ({ name, type: 'string' }));
@@ -711,12 +737,14 @@ export class RelationCompiler implements Compiler {
       }
       case 'project': {
         const p = rel.project;
-        if (!p.input) return `SELECT ${this.exprs(p.expressions)}`;
-        const from = await this.sub(p.input);
-        return `SELECT ${this.exprs(p.expressions)} FROM ${from}`;
+        // select() of no columns (isEmpty): SQL needs one, so a placeholder stands in.
+        const list = () => ((p.expressions ?? []).length ? this.exprs(p.expressions) : '1 AS `_empty`');
+        if (!p.input) return `SELECT ${list()}`;
+        const from = await this.fromOf(p.input);
+        return `SELECT ${list()} FROM ${from}`;
       }
       case 'filter': {
-        const from = await this.sub(rel.filter.input);
+        const from = await this.fromOf(rel.filter.input);
         return `SELECT * FROM ${from} WHERE ${exprSql(rel.filter.condition, this)}`;
       }
       case 'sort': {
@@ -724,7 +752,7 @@ export class RelationCompiler implements Compiler {
         if (input?.rel_type === 'project' && input.project.input) {
           // select(...).orderBy(c): Spark sorts by input columns the projection dropped too, so the
           // sort shares the projection's SELECT (ORDER BY sees output aliases and input columns).
-          const from = await this.sub(input.project.input);
+          const from = await this.fromOf(input.project.input);
           const order = (rel.sort.order ?? []).map((o: Msg) =>
             exprSql({ expr_type: 'sort_order', sort_order: o }, this),
           );
@@ -798,7 +826,7 @@ export class RelationCompiler implements Compiler {
         return this.env.catalog(rel.catalog);
       case 'aggregate': {
         const a = rel.aggregate;
-        const from = await this.sub(a.input);
+        const from = await this.fromOf(a.input);
         const keys = (a.grouping_expressions ?? []) as Msg[];
         const items = [...keys, ...((a.aggregate_expressions ?? []) as Msg[])];
         const keySql = keys.map((k) => exprSql(k, this)).join(', ');
@@ -821,18 +849,8 @@ export class RelationCompiler implements Compiler {
             throw unsupported(`aggregate ${a.group_type}`);
         }
       }
-      case 'join': {
-        const j = rel.join;
-        const left = await this.sub(j.left);
-        const right = await this.sub(j.right);
-        const type = JOIN[j.join_type ?? 'JOIN_TYPE_UNSPECIFIED'];
-        if (!type) throw unsupported(`join type ${j.join_type}`);
-        let on = '';
-        if (j.using_columns?.length) on = ` USING (${j.using_columns.map(quoteIdent).join(', ')})`;
-        else if (j.join_condition) on = ` ON ${exprSql(j.join_condition, this)}`;
-        else if (type !== 'CROSS JOIN') return `SELECT * FROM ${left} CROSS JOIN ${right}`;
-        return `SELECT * FROM ${left} ${type} ${right}${on}`;
-      }
+      case 'join':
+        return `SELECT * FROM ${await this.joinFrom(rel.join)}`;
       case 'set_op': {
         const s = rel.set_op;
         const op =
