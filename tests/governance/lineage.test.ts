@@ -156,6 +156,7 @@ describe('lineage of a three-step pipeline', () => {
         path.join(REPO_ROOT, 'tests', 'peers', 'uc_lineage_pyspark.py'),
         `sc://localhost:${scPort}/;token=${token}`,
         'p',
+        path.join(dir, 'out'),
       ],
       { timeout: 180_000, maxBuffer: 16 * 1024 * 1024 },
     );
@@ -169,8 +170,20 @@ describe('lineage of a three-step pipeline', () => {
       ['main.default.p_cleaned', 'main.default.p_agg', 'SPARK_CONNECT_SESSION', out.session_id, 'admin'],
       ['main.default.p_raw', 'main.default.p_cleaned', 'SPARK_CONNECT_SESSION', out.session_id, 'admin'],
     ]);
+    // save(path): the Delta location is a PATH node downstream of the aggregate
+    const written = path.join(dir, 'out', 'avg_by_country');
+    const { rows } =
+      await sql(`SELECT source_table_name, source_column_name, target_path, target_type, target_column_name
+      FROM system.access.column_lineage WHERE target_type = 'PATH' ORDER BY 2`);
+    expect(rows).toEqual([
+      ['p_agg', 'country', written, 'PATH', 'country'],
+      ['p_agg', 'n', written, 'PATH', 'avg_eur'],
+      ['p_agg', 'total', written, 'PATH', 'avg_eur'],
+    ]);
     const t = await api('GET', '/api/2.0/lineage-tracking/table-lineage?table_name=main.default.p_agg');
     expect(t.upstreams.map((u: any) => u.tableInfo.name)).toEqual(['p_cleaned']);
-    expect(t.downstreams).toEqual([]);
+    expect(t.downstreams).toEqual([
+      { fileInfo: { path: written, securable_type: 'PATH', lineage_timestamp: expect.any(String) } },
+    ]);
   });
 });

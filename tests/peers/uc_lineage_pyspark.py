@@ -1,7 +1,7 @@
 """A three-step DataFrame pipeline through the real PySpark Spark Connect client (unchanged):
 raw -> cleaned -> aggregate, written with saveAsTable, for the lineage test.
 
-Usage: uc_lineage_pyspark.py sc://localhost:<port>/;token=<token> <table prefix>
+Usage: uc_lineage_pyspark.py sc://localhost:<port>/;token=<token> <table prefix> <a directory for a path write>
 Prints one JSON object: the Spark Connect session id and the rows of the aggregate.
 """
 
@@ -11,7 +11,7 @@ import sys
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
-url, prefix = sys.argv[1], sys.argv[2]
+url, prefix, out_dir = sys.argv[1], sys.argv[2], sys.argv[3]
 spark = SparkSession.builder.remote(url).getOrCreate()
 t = lambda name: f"main.default.{prefix}_{name}"  # noqa: E731
 
@@ -36,6 +36,11 @@ agg = (
     .agg(F.sum("amount_eur").alias("total"), F.count("*").alias("n"))
 )
 agg.write.mode("overwrite").saveAsTable(t("agg"))
+
+# a DataFrame written to a Delta location (no table): lineage into a PATH node
+spark.table(t("agg")).select("country", (F.col("total") / F.col("n")).alias("avg_eur")).write.format("delta").mode(
+    "overwrite"
+).save(f"{out_dir}/avg_by_country")
 
 rows = sorted([list(r) for r in spark.table(t("agg")).collect()])
 print(json.dumps({"session_id": spark.client._session_id, "agg": rows}))

@@ -3,7 +3,15 @@ import * as fs from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { LakeboxError } from '@lakebox/common';
 import type { Principal, PrincipalStore } from '@lakebox/catalog';
-import { Lakehouse, isQuery, writeToTable, type Session, type SqlEngine, type StatementResult } from '@lakebox/engine';
+import {
+  Lakehouse,
+  isQuery,
+  recordQueryLineage,
+  writeToTable,
+  type Session,
+  type SqlEngine,
+  type StatementResult,
+} from '@lakebox/engine';
 import { catalogSql } from './catalog.js';
 import { arrowIpc } from './arrow.js';
 import { SPARK_DEFAULTS, isModifiable } from './config.js';
@@ -518,6 +526,8 @@ export class SparkConnectServer {
       const ctx = { session: s.sql, params: env.params, conn: own };
       const duck = await this.opts.engine.translateQuery(this.opts.engine.parse(q)[0]!.nodes, ctx);
       await writeToTable(location, { sql: duck }, { ...opts, connection: own });
+      const lake = this.opts.engine.resolver;
+      if (lake instanceof Lakehouse) await recordQueryLineage(lake, q, location, ctx);
     } finally {
       if (!conn) own.closeSync();
     }

@@ -16,7 +16,13 @@ export { sparkTypeName, translateType } from './types.js';
 export { Lakehouse, nodesText, columnInfos } from './lakehouse.js';
 export { extractPredicate } from './predicate.js';
 export { openEmbedded } from './embedded.js';
-export { LineageAnalyzer, lineageStore, recordStatementLineage, systemLineageSql } from './lineage.js';
+export {
+  LineageAnalyzer,
+  lineageStore,
+  recordQueryLineage,
+  recordStatementLineage,
+  systemLineageSql,
+} from './lineage.js';
 export type { EmbeddedSql } from './embedded.js';
 export { sqlStatementsFeature } from './statements-api.js';
 export type { StatementsApiOptions } from './statements-api.js';

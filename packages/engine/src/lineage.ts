@@ -326,6 +326,59 @@ export async function recordStatementLineage(
   }
 }
 
+/**
+ * Lineage of a write that did not go through a SQL statement (a DataFrame written to a Delta
+ * location, e.g. Spark Connect's `save(path)` or an append with mergeSchema): the Spark SQL query
+ * that produced the rows and the location written. A location that is a catalog table's storage
+ * names that table; any other is a PATH node. Output columns map to target columns by name.
+ * Never throws (see recordStatementLineage).
+ */
+export async function recordQueryLineage(
+  lakehouse: Lakehouse,
+  query: string,
+  location: string,
+  ctx: ExecContext,
+): Promise<void> {
+  try {
+    const st = lakehouse.engine.parse(query)[0];
+    if (!st) return;
+    const a = await new LineageAnalyzer(lakehouse, ctx).query(st.nodes);
+    const row = await lakehouse.metastore.db
+      .selectFrom('tables')
+      .innerJoin('schemas', 'schemas.id', 'tables.schema_id')
+      .innerJoin('catalogs', 'catalogs.id', 'schemas.catalog_id')
+      .select(['tables.name as t', 'schemas.name as s', 'catalogs.name as c'])
+      .where('tables.storage_location', '=', location)
+      .executeTakeFirst();
+    const target: LineageNode = row
+      ? { fullName: `${row.c}.${row.s}.${row.t}`, type: 'TABLE' }
+      : { fullName: null, path: location, type: 'PATH' };
+    const lookup = new Map([...a.nodes.values()].map((n) => [keyOf(n), n]));
+    const columns: LineageEvent['columns'] = a.outputs
+      .map((o) => ({
+        target: o.name,
+        sources: [...o.src].map((x) => {
+          const [k, column] = x.split('\u0000') as [string, string];
+          return { table: lookup.get(k)!, column };
+        }),
+      }))
+      .filter((c) => c.sources.length);
+    const sources = [...a.nodes.values()];
+    if (!sources.length) return;
+    const session = ctx.session as LineageSession;
+    await storeFor(lakehouse).record({
+      sources,
+      target,
+      columns,
+      createdBy: session.user,
+      entity: session.entity ?? null,
+      statementId: session.statementId ?? null,
+    });
+  } catch (e) {
+    if (process.env.LAKEBOX_LINEAGE_DEBUG) console.error('lineage:', e);
+  }
+}
+
 async function targetNode(lakehouse: Lakehouse, parts: string[], session: Session): Promise<LineageNode> {
   if (parts.length === 2 && /^delta$/i.test(parts[0]!) && parts[1]!.includes('/'))
     return { fullName: null, path: parts[1]!, type: 'PATH' };
