@@ -168,7 +168,8 @@ export class Governance {
     if (!this.authz) return;
     const scope = this.authz.scope(s.principal ?? s.user);
     this.scopes.set(s, scope);
-    s.invokerGroups = (await this.authz.scope(s.user).principal()).groups;
+    const invoker = s.principal === undefined || s.principal === s.user ? scope : this.authz.scope(s.user);
+    s.invokerGroups = (await invoker.principal()).groups;
   }
 
   scope(session: Session): AuthzScope | undefined {
