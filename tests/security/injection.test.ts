@@ -18,7 +18,7 @@ function failsSafely(r: Res, what: string, statuses: number[] = [400, 403, 404])
   expect(statuses, `${what} -> ${r.statusCode} ${r.body.slice(0, 300)}`).toContain(r.statusCode);
   expect(r.body, what).not.toMatch(PASSWD);
   expect(r.body, what).not.toMatch(/\n\s+at .*\(.*:\d+:\d+\)/); // no stack trace
-  if (r.body.startsWith('{')) expect(typeof r.json().error_code ?? r.json().detail, what).toBe('string');
+  if (r.body.startsWith('{')) expect(typeof (r.json().error_code ?? r.json().detail), what).toBe('string');
 }
 
 const as = (token: string) => ({ authorization: `Bearer ${token}` });
