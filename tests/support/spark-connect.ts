@@ -27,6 +27,8 @@ export interface SparkConnectOptions {
   warehouse?: string;
   /** Extra --conf settings. */
   conf?: Record<string, string>;
+  /** Driver memory (default 1g, or LAKEBOX_SPARK_CONNECT_MEMORY). */
+  memory?: string;
   timeoutMs?: number;
 }
 
@@ -85,7 +87,7 @@ export async function startSparkConnect(opts: SparkConnectOptions = {}): Promise
     '--master',
     'local[2]',
     '--driver-memory',
-    process.env.LAKEBOX_SPARK_CONNECT_MEMORY ?? '1g',
+    opts.memory ?? process.env.LAKEBOX_SPARK_CONNECT_MEMORY ?? '1g',
     '--class',
     'org.apache.spark.sql.connect.service.SparkConnectServer',
     '--jars',

@@ -109,6 +109,7 @@ describe('Lakebox sessions forwarded to a real Spark Connect server', () => {
       ['ops', 2, 70, 70, 'dee'],
     ]);
     expect(embedded.delta_count).toBe(8);
+    expect(embedded.big).toEqual([300000, 89999700000]);
     // Lakebox on the embedded engine reads the Delta table Spark wrote.
     const back = await script(base, 'again', path.join(dir, 'data', 'warehouse', 'forwarded_saved'));
     expect(back.other_delta).toEqual(embedded.delta_by_dept);
