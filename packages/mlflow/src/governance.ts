@@ -1,3 +1,4 @@
+import type { Kysely } from 'kysely';
 import type { Principal } from '@lakebox/catalog';
 import { Authorizer, type AuthzScope, type Privilege, type Securable } from '@lakebox/catalog/authz';
 import { LakeboxError } from '@lakebox/common';
@@ -34,17 +35,20 @@ export class MlflowGuard {
   readonly authz: Authorizer;
   private readonly needs: Map<string, Need>;
 
+  private readonly db: Kysely<any>;
+  private readonly runExperiments = new Map<string, string>();
+
   constructor(
     db: unknown,
     private readonly store: MlflowStore,
   ) {
+    this.db = db as Kysely<any>;
     this.authz = new Authorizer(db as never);
     const s = store;
     const run = async (a: Args) => {
       const id = str(a.run_id) ?? str(a.run_uuid);
       if (!id) return undefined;
-      const r = (await s.getRun({ run_id: id })) as { run: { info: { experiment_id: string } } };
-      return String(r.run.info.experiment_id);
+      return this.runExperiment(id);
     };
     const exp = async (a: Args) =>
       str(a.experiment_id) ?? (a.experiment_id !== undefined ? String(a.experiment_id) : undefined);
@@ -148,6 +152,23 @@ export class MlflowGuard {
       ['/model-versions/set-tag', m('MODIFY')],
       ['/model-versions/delete-tag', m('MODIFY')],
     ]);
+  }
+
+  /** The experiment of a run (one indexed lookup, remembered: a run never moves). */
+  private async runExperiment(runId: string): Promise<string> {
+    const known = this.runExperiments.get(runId);
+    if (known !== undefined) return known;
+    const r = (await this.db
+      .selectFrom('mlflow_runs')
+      .select('experiment_id')
+      .where('run_uuid', '=', runId)
+      .executeTakeFirst()) as { experiment_id: unknown } | undefined;
+    if (!r) {
+      throw new LakeboxError('RESOURCE_DOES_NOT_EXIST', `Run '${runId}' not found`, { httpStatus: 404 });
+    }
+    if (this.runExperiments.size > 100_000) this.runExperiments.clear();
+    this.runExperiments.set(runId, String(r.experiment_id));
+    return String(r.experiment_id);
   }
 
   private async requireExperiment(p: Principal, privilege: Privilege, id: string): Promise<void> {
