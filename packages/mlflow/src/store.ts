@@ -351,6 +351,26 @@ export class MlflowStore {
     if (!r) throw notFound(`Run '${id}' not found`);
     return r;
   }
+  private readonly runExperiments = new Map<string, string>();
+  /**
+   * The experiment a run belongs to (never changes, so remembered): for permission checks before
+   * a run-scoped call. RESOURCE_DOES_NOT_EXIST when the run does not exist.
+   */
+  async runExperimentId(runId: string): Promise<string> {
+    const known = this.runExperiments.get(runId);
+    if (known !== undefined) return known;
+    const r = await this.d
+      .selectFrom('mlflow_runs')
+      .select('experiment_id')
+      .where('run_uuid', '=', runId)
+      .executeTakeFirst();
+    if (!r) throw notFound(`Run '${runId}' not found`);
+    const id = String(r.experiment_id);
+    if (this.runExperiments.size > 100_000) this.runExperiments.clear();
+    this.runExperiments.set(runId, id);
+    return id;
+  }
+
   private async activeRun(a: Args): Promise<Row> {
     const r = await this.runRow(a);
     if (r.lifecycle_stage !== 'active')
