@@ -98,7 +98,13 @@ def run_doctests(modname):
         res["examples"] += len(t.examples)
         if failed:
             res["fail"] += 1
-            res["failures"][t.name] = first_line(buf.getvalue())
+            text = buf.getvalue()
+            src = re.search(r"Failed example:\n((?:    .*\n)+)", text)
+            example = " ".join(l.strip() for l in src.group(1).splitlines())[:200] if src else ""
+            if "Exception raised:" in text or "Timeout" in text or not src:
+                res["failures"][t.name] = first_line(text) + " | " + example
+            else:
+                res["failures"][t.name] = "OUTPUT_DIFFERS | " + example
         else:
             res["pass"] += 1
     spark.stop()
@@ -153,6 +159,38 @@ if src:
             summary["suites"][m] = {"error": traceback.format_exc()[-2000:]}
         summary["suites"][m]["seconds"] = round(time.time() - t0)
 
+# The function coverage table of docs/compat/spark-connect.md: every public function of
+# pyspark.sql.functions, whether the engine maps it (spark.catalog.listFunctions) and its doctest.
+try:
+    import inspect
+
+    import pyspark.sql.connect.functions.builtin as cfb
+    from pyspark.sql import SparkSession
+
+    spark = SparkSession.builder.remote(remote).getOrCreate()
+    engine = {f.name for f in spark.catalog.listFunctions()}
+    spark.stop()
+    doc = summary["doctests"].get("pyspark.sql.connect.functions.builtin", {})
+    fails = {k.rsplit(".", 1)[1] for k in doc.get("failures", {})}
+    names = sorted(
+        n for n, v in vars(cfb).items()
+        if not n.startswith("_") and inspect.isfunction(v) and v.__module__ == cfb.__name__
+    )
+    lines = ["| function | engine | doctest |", "|---|---|---|"]
+    for n in names:
+        has_doc = bool((getattr(cfb, n).__doc__ or "").count(">>>"))
+        d = ("fails" if n in fails else "passes") if has_doc else "-"
+        lines.append(f"| `{n}` | {'yes' if n.lower() in engine else 'no'} | {d} |")
+    with open(os.path.join(out_dir, "functions.md"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+    summary["functions"] = {
+        "total": len(names),
+        "engine": sum(1 for n in names if n.lower() in engine),
+        "doctest_pass": sum(1 for l in lines[2:] if l.endswith("passes |")),
+    }
+except Exception:  # noqa: BLE001
+    summary["functions"] = {"error": traceback.format_exc()[-1000:]}
+
 with open(os.path.join(out_dir, "summary.json"), "w") as f:
     json.dump(summary, f, indent=1)
 
@@ -168,11 +206,12 @@ for kind in ("doctests", "suites"):
         total["skip"] += r.get("skip", 0)
         print(f"{name}: pass {r['pass']} fail {r['fail']} skip {r.get('skip', 0)} ({r['seconds']}s)")
         for msg in r["failures"].values():
-            m = re.search(r"\[([A-Z_][A-Z0-9_.]+)\]", msg)
-            cats[m.group(1) if m else msg.split(":")[0][:60]] += 1
+            m = re.search(r"\[([A-Z_][A-Z0-9_.]+)\]", msg.split(" | ")[0])
+            cats[m.group(1) if m else msg.split(" | ")[0].split(":")[0][:60]] += 1
 print(f"total: pass {total['pass']} fail {total['fail']} skip {total['skip']}")
 print("top failure categories:")
 for k, n in cats.most_common(25):
     print(f"  {n:4d}  {k}")
-print(f"details: {os.path.join(out_dir, 'summary.json')}")
+print(f"functions: {summary.get('functions')}")
+print(f"details: {os.path.join(out_dir, 'summary.json')}, function table: {os.path.join(out_dir, 'functions.md')}")
 PY

@@ -20,6 +20,11 @@ const p = (s: string) => `(${s})`;
  * expressions: DuckDB cannot call a lambda inline, so two-argument Spark lambdas over zipped lists
  * or map entries become one-argument lambdas over the pair.
  */
+/** DuckDB's approx_quantile takes FLOAT (or FLOAT[]) constants; Spark passes doubles. */
+function quantileArg(p: string): string {
+  return /^\(?\s*(\[|list_value\(|array_value\()/i.test(p) ? `CAST(${p} AS FLOAT[])` : `CAST(${p} AS FLOAT)`;
+}
+
 export function applyLambda(lambda: string, args: string[]): string {
   const m = /^lambda\s+((?:"(?:[^"]|"")*"\s*,?\s*)+):\s*([\s\S]*)$/.exec(lambda.trim());
   if (!m)
@@ -411,7 +416,7 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
   },
   approx_percentile: {
     status: 'different',
-    emit: (a) => `approx_quantile(${a[0]}, ${a[1]})`,
+    emit: (a) => `approx_quantile(${a[0]}, ${quantileArg(a[1]!)})`,
     note: 'different sketch: estimates may differ',
   },
   array_agg: { status: 'supported', emit: (a) => `coalesce(list(${a[0]}) FILTER (WHERE ${a[0]} IS NOT NULL), [])` },
@@ -469,7 +474,7 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
   percentile: { status: 'supported', emit: (a) => `quantile_cont(${a[0]}, ${a[1]})` },
   percentile_approx: {
     status: 'different',
-    emit: (a) => `approx_quantile(${a[0]}, ${a[1]})`,
+    emit: (a) => `approx_quantile(${a[0]}, ${quantileArg(a[1]!)})`,
     note: 'different sketch: estimates may differ',
   },
   product: { status: 'supported', emit: 'product' },
@@ -644,6 +649,14 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
   monotonically_increasing_id: { status: 'supported', emit: () => '(row_number() OVER () - 1)' },
   spark_partition_id: { status: 'supported', emit: () => '0' },
   typeof: { status: 'different', emit: 'typeof', note: 'DuckDB type names' },
+  // cast functions: float('NaN'), int(x), string(x), ...
+  float: { status: 'supported', emit: (a) => `CAST(${a[0]} AS FLOAT)`, args: [1, 1] },
+  double: { status: 'supported', emit: (a) => `CAST(${a[0]} AS DOUBLE)`, args: [1, 1] },
+  int: { status: 'supported', emit: (a) => `CAST(${a[0]} AS INTEGER)`, args: [1, 1] },
+  bigint: { status: 'supported', emit: (a) => `CAST(${a[0]} AS BIGINT)`, args: [1, 1] },
+  smallint: { status: 'supported', emit: (a) => `CAST(${a[0]} AS SMALLINT)`, args: [1, 1] },
+  tinyint: { status: 'supported', emit: (a) => `CAST(${a[0]} AS TINYINT)`, args: [1, 1] },
+  string: { status: 'supported', emit: (a) => `CAST(${a[0]} AS VARCHAR)`, args: [1, 1] },
   version: { status: 'different', emit: () => "'lakebox'" },
   greatest_: { status: 'supported', emit: 'greatest' },
   try_cast: { status: 'supported', emit: 'try_cast' },
