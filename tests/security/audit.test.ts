@@ -120,6 +120,24 @@ describe('system.access.audit', () => {
       }),
     );
 
+    // nobody rewrites history through SQL, not even an administrator
+    for (const st of [
+      'DELETE FROM system.access.audit',
+      'TRUNCATE TABLE system.access.audit',
+      "INSERT INTO system.access.audit (event_id, event_time, event_date, service_name, action_name, allowed) VALUES ('x', current_timestamp(), current_date(), 'forged', 'forged', true)",
+      "UPDATE system.access.audit SET allowed = true WHERE user_identity.email = 'ursula'",
+      'DROP TABLE system.access.audit',
+    ]) {
+      const w = await sql(t.adminToken, st);
+      expect(w.state, st).toBe('FAILED');
+      expect(w.error?.message, st).toMatch(/reserved and read-only/);
+    }
+    const after = await sql(
+      t.adminToken,
+      "SELECT count(*) FROM system.access.audit WHERE user_identity.email = 'ursula' AND NOT allowed",
+    );
+    expect(Number(after.rows[0]![0])).toBeGreaterThanOrEqual(2);
+
     // a non-admin cannot read the audit log
     const peek = await sql(ursula, 'SELECT * FROM system.access.audit');
     expect(peek.state).toBe('FAILED');

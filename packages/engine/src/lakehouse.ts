@@ -315,6 +315,12 @@ export class Lakehouse implements TableResolver, StatementHandler {
     const write = need.some((p) => p !== 'SELECT' && p !== 'BROWSE');
     if (isPath) await this.gov.requirePath(session, parts[1], write);
     else await this.gov.require(session, need, { type: 'TABLE', name: this.qualify(parts, session).join('.') });
+    // The system catalog (the audit log, ...) is written by Lakebox only, not even by admins' SQL.
+    if (write && !isPath && this.qualify(parts, session)[0].toLowerCase() === 'system') {
+      throw new LakeboxError('INVALID_PARAMETER_VALUE', 'The catalog `system` is reserved and read-only.', {
+        sqlState: '42000',
+      });
+    }
     const r = await this.location(parts, session, isPath);
     return { ...r, parts };
   }
