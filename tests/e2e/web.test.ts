@@ -84,6 +84,10 @@ beforeAll(async () => {
   );
   await sql("INSERT INTO main.default.trips VALUES (1, 'Oslo', 10.5), (2, 'Lima', 7.0), (3, 'Oslo', 3.25)");
   await sql("INSERT INTO main.default.trips VALUES (4, 'Pune', 5.5), (5, 'Lima', 12.0)");
+  // a table built from it, for lineage
+  await sql(
+    'CREATE TABLE main.default.city_totals AS SELECT city, sum(fare) AS total FROM main.default.trips GROUP BY city',
+  );
 
   // an experiment with two runs (params, metrics over steps, an artifact) and a registered model
   const { experiment_id } = await call('POST', '/api/2.0/mlflow/experiments/create', { name: 'trip-fares' });
@@ -124,6 +128,11 @@ beforeAll(async () => {
     run_id: run.ids[1],
   });
 
+  // a second user to grant privileges to
+  await call('POST', '/api/2.0/preview/scim/v2/Users', {
+    schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+    userName: 'ana',
+  });
   // the administrator gets a password, to sign in the way people do
   const me = await call('GET', '/api/2.0/preview/scim/v2/Me');
   await call('PATCH', `/api/2.0/preview/scim/v2/Users/${me.id}`, {
@@ -206,8 +215,26 @@ describe('web workspace in a real browser', () => {
     await expect.poll(() => page.getByTestId('sample-grid').getByTestId('row-count').innerText()).toBe('3 rows');
     expect(await page.getByTestId('sample-grid').innerText()).not.toContain('Pune');
 
+    // permissions: grant SELECT to ana, then revoke it
+    await page.getByRole('tab', { name: 'Permissions' }).click();
+    await page.getByPlaceholder('user or group').fill('ana');
+    await page.getByRole('button', { name: 'Grant' }).click();
+    const perms = page.getByTestId('permissions');
+    await expect.poll(() => perms.innerText()).toMatch(/ana\s+SELECT/);
+    const granted = await call('GET', '/api/2.1/unity-catalog/permissions/table/main.default.trips');
+    expect(granted.privilege_assignments).toContainEqual({ principal: 'ana', privileges: ['SELECT'] });
+    await shot('05b-table-permissions');
+    await perms.getByRole('button', { name: 'Revoke SELECT from ana' }).click();
+    await page.getByText('No grants on this table').waitFor();
+
+    // lineage: city_totals was built from trips
     await page.getByRole('tab', { name: 'Lineage' }).click();
-    await page.locator('.empty-state').waitFor();
+    await expect.poll(() => page.locator('svg.lineage').textContent()).toContain('main.default.city_totals');
+    await shot('05c-table-lineage');
+    await page.locator('svg.lineage .lin-node', { hasText: 'city_totals' }).click();
+    await page.getByTestId('table-title').filter({ hasText: 'city_totals' }).waitFor();
+    await page.getByRole('tab', { name: 'Lineage' }).click();
+    await expect.poll(() => page.locator('svg.lineage').textContent()).toContain('main.default.trips');
     expectNoRawErrors(await visibleText());
   });
 
@@ -283,6 +310,14 @@ describe('web workspace in a real browser', () => {
     await page.keyboard.press('ControlOrMeta+Enter');
     await expect.poll(() => page.getByRole('alert').innerText()).toMatch(/The statement failed: .*nope/i);
     expectNoRawErrors(await visibleText());
+
+    // a long statement can be canceled
+    await page.getByTestId('editor').locator('.cm-content').click();
+    await page.keyboard.press('ControlOrMeta+a');
+    await page.keyboard.type('SELECT count(*) FROM range(100000000000)');
+    await page.keyboard.press('ControlOrMeta+Enter');
+    await page.getByRole('button', { name: 'Cancel', exact: true }).click();
+    await expect.poll(() => page.getByRole('alert').innerText()).toMatch(/Canceled/);
   });
 
   it('shows 100,000 rows in a virtualised grid', async () => {

@@ -53,7 +53,8 @@ export async function runStatement(
   progress('PENDING', {});
   let st = await api.post<StatementView>(BASE, {
     statement,
-    wait_timeout: '5s',
+    // answer at once and poll: the statement id is known right away, so Cancel works at any moment
+    wait_timeout: '0s',
     format: 'JSON_ARRAY',
     disposition: 'INLINE',
     ...(opts.rowLimit ? { row_limit: opts.rowLimit } : {}),
@@ -61,7 +62,7 @@ export async function runStatement(
   });
   handle.id = st.statement_id;
   if (handle.canceled) await handle.cancel();
-  let delay = 200;
+  let delay = 60;
   while (st.status.state === 'PENDING' || st.status.state === 'RUNNING') {
     progress(st.status.state, {});
     await sleep(delay);

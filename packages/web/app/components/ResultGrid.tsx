@@ -7,7 +7,8 @@ const NUMERIC = /^(TINYINT|SMALLINT|INT|INTEGER|BIGINT|LONG|SHORT|BYTE|FLOAT|DOU
 const ROW_H = 28;
 
 function widthOf(c: Column, rows: (string | null)[][], i: number): number {
-  let w = Math.max(c.name.length + 3, c.type.length);
+  // header: name, a gap, the type in a smaller font, room for the sort arrow
+  let w = c.name.length + c.type.length * 0.8 + 4;
   for (let r = 0; r < Math.min(rows.length, 50); r++) w = Math.max(w, (rows[r]![i] ?? 'NULL').length);
   return Math.min(Math.max(w * 7.5 + 24, 80), 360);
 }
@@ -33,7 +34,7 @@ export function ResultGrid({
   const [copied, setCopied] = useState('');
   const scrollRef = useRef<HTMLDivElement>(null);
   const widths = useMemo(() => columns.map((c, i) => widthOf(c, rows, i)), [columns, rows]);
-  const template = `56px ${widths.map((w) => `${w}px`).join(' ')}`;
+  const template = `${String(rows.length).length * 8 + 24}px ${widths.map((w) => `${w}px`).join(' ')}`;
   const order = useMemo(() => {
     const idx = rows.map((_, i) => i);
     if (!sort) return idx;

@@ -248,8 +248,9 @@ function Permissions({ full }: { full: string }) {
     }
   };
   const list = perms.data?.privilege_assignments ?? [];
+  const privName = (p: unknown) => (typeof p === 'string' ? p : (p as { privilege: string }).privilege);
   return (
-    <div>
+    <div data-testid="permissions">
       {list.length === 0 ? (
         <Empty title="No grants on this table">
           Only its owner and administrators can use it. Grant a privilege below.
@@ -268,18 +269,13 @@ function Permissions({ full }: { full: string }) {
                 <td>{a.principal}</td>
                 <td>
                   {a.privileges.map((p) => (
-                    <span key={p} className="chip">
-                      {typeof p === 'string' ? p : (p as { privilege: string }).privilege}
+                    <span key={privName(p)} className="chip">
+                      {privName(p)}
                       <button
                         className="chip-x"
                         title="Revoke"
-                        onClick={() =>
-                          void change(
-                            a.principal,
-                            [],
-                            [typeof p === 'string' ? p : (p as { privilege: string }).privilege],
-                          )
-                        }
+                        aria-label={`Revoke ${privName(p)} from ${a.principal}`}
+                        onClick={() => void change(a.principal, [], [privName(p)])}
                       >
                         ×
                       </button>
@@ -292,14 +288,20 @@ function Permissions({ full }: { full: string }) {
         </table>
       )}
       <form
-        className="row gap"
+        className="row gap grant-form"
         onSubmit={(e) => {
           e.preventDefault();
-          if (principal.trim()) void change(principal.trim(), [privilege], []);
+          if (!principal.trim()) return setError(new Error('Type the user or group to grant to.'));
+          void change(principal.trim(), [privilege], []).then(() => setPrincipal(''));
         }}
       >
-        <input placeholder="user or group" value={principal} onChange={(e) => setPrincipal(e.target.value)} />
-        <select value={privilege} onChange={(e) => setPrivilege(e.target.value)}>
+        <input
+          aria-label="Grantee"
+          placeholder="user or group"
+          value={principal}
+          onChange={(e) => setPrincipal(e.target.value)}
+        />
+        <select aria-label="Privilege" value={privilege} onChange={(e) => setPrivilege(e.target.value)}>
           {['SELECT', 'MODIFY', 'ALL PRIVILEGES'].map((p) => (
             <option key={p}>{p}</option>
           ))}
@@ -313,6 +315,7 @@ function Permissions({ full }: { full: string }) {
 
 interface LineageEntry {
   tableInfo?: { catalog_name?: string; schema_name?: string; name?: string };
+  fileInfo?: { path?: string };
 }
 
 function LineageGraph({ center, up, down }: { center: string; up: string[]; down: string[] }) {
@@ -323,7 +326,9 @@ function LineageGraph({ center, up, down }: { center: string; up: string[]; down
     <g
       key={key}
       className={main ? 'lin-node main' : 'lin-node'}
-      onClick={() => !main && navigate(`/${label.split('.').map(encodeURIComponent).join('/')}`)}
+      onClick={() =>
+        !main && !label.includes('/') && navigate(`/${label.split('.').map(encodeURIComponent).join('/')}`)
+      }
     >
       <rect x={x} y={y} width={220} height={36} rx={6} />
       <text x={x + 110} y={y + 22} textAnchor="middle">
@@ -374,7 +379,9 @@ function Lineage({ full }: { full: string }) {
     );
   if (lin.error) return <ErrorBox error={lin.error} />;
   const name = (e: LineageEntry) =>
-    [e.tableInfo?.catalog_name, e.tableInfo?.schema_name, e.tableInfo?.name].filter(Boolean).join('.');
+    e.tableInfo
+      ? [e.tableInfo.catalog_name, e.tableInfo.schema_name, e.tableInfo.name].filter(Boolean).join('.')
+      : (e.fileInfo?.path ?? '');
   const up = (lin.data?.upstreams ?? []).map(name).filter(Boolean);
   const down = (lin.data?.downstreams ?? []).map(name).filter(Boolean);
   if (!up.length && !down.length)
