@@ -157,6 +157,32 @@ describe('GRANT, REVOKE, SHOW GRANTS', () => {
   });
 });
 
+describe('reading outside the catalog', () => {
+  it('files by path and engine functions that reach files or the environment are for admins', async () => {
+    const f = path.join(dir, 'outside.csv');
+    fs.writeFileSync(f, 'a,b\nSECRET,1\n');
+    await run('admin', 'GRANT USE CATALOG, USE SCHEMA, SELECT, MODIFY ON CATALOG sales TO hank');
+    for (const sql of [
+      `SELECT * FROM read_files('${f}', format => 'csv')`,
+      `SELECT * FROM read_csv('${f}')`,
+      `SELECT * FROM read_text('${f}')`,
+      `SELECT * FROM glob('${dir}/*')`,
+      `SELECT * FROM csv.\`${f}\``,
+      `SELECT * FROM delta.\`${dir}/w/sales/raw/orders\``,
+      "SELECT getenv('HOME')",
+      `SELECT count(*) FROM sales.raw.orders WHERE id IN (SELECT 1 FROM read_csv('${f}'))`,
+      `DELETE FROM sales.raw.orders WHERE id IN (SELECT 1 FROM read_text('${f}'))`,
+    ]) {
+      const e = await fails('hank', sql);
+      expect(e.code, `${sql}: ${e.message}`).toBe('PERMISSION_DENIED');
+      expect(e.message).not.toContain('SECRET');
+    }
+    expect(await rows('admin', `SELECT count(*) FROM read_files('${f}', format => 'csv', header => true)`)).toEqual([
+      [1],
+    ]);
+  });
+});
+
 describe('row filters and column masks', () => {
   it('filter rows and mask columns for every reader, by current_user() and group membership', async () => {
     await run(

@@ -128,6 +128,34 @@ const INFO_COLUMNS: Record<InformationSchemaView, string[]> = {
   ],
 };
 
+/** DuckDB functions that reach outside the catalog (files, environment, settings, attached databases). */
+const ENGINE_FUNCTIONS = new Set([
+  'read_files',
+  'read_csv',
+  'read_csv_auto',
+  'read_parquet',
+  'parquet_scan',
+  'parquet_metadata',
+  'parquet_schema',
+  'parquet_file_metadata',
+  'read_json',
+  'read_json_auto',
+  'read_json_objects',
+  'read_ndjson',
+  'read_ndjson_auto',
+  'read_ndjson_objects',
+  'read_text',
+  'read_blob',
+  'glob',
+  'delta_scan',
+  'iceberg_scan',
+  'query',
+  'query_table',
+  'getenv',
+  'current_setting',
+  'which_secret',
+]);
+
 /** Securable keywords after ON in GRANT / REVOKE / SHOW GRANTS. */
 const SECURABLE_WORDS: Record<string, SecurableType> = {
   METASTORE: 'METASTORE',
@@ -213,6 +241,26 @@ export class Governance {
       'PERMISSION_DENIED',
       `User does not have permission to ${write ? 'write' : 'read'} files by path; use a table or a volume.`,
       { httpStatus: 403, sqlState: '42501' },
+    );
+  }
+
+  /**
+   * DuckDB functions that read files or the process's state by name (`read_csv('/any/path')`,
+   * `glob`, `getenv`, `duckdb_settings()`, ...) would bypass the catalog: admins only. Volumes'
+   * files are read through the Files API or tables.
+   */
+  async checkEngineFunction(session: Session, name: string): Promise<void> {
+    const n = name.toLowerCase();
+    if (!ENGINE_FUNCTIONS.has(n) && !/^(duckdb_|pragma_|sqlite_|postgres_|mysql_)/.test(n)) return;
+    const scope = this.scope(session);
+    if (!scope || (await scope.isAdmin())) return;
+    throw new LakeboxError(
+      'PERMISSION_DENIED',
+      `User does not have permission to call ${n}(): it reads files or engine state directly.`,
+      {
+        httpStatus: 403,
+        sqlState: '42501',
+      },
     );
   }
 

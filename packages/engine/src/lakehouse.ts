@@ -597,6 +597,7 @@ export class Lakehouse implements TableResolver, StatementHandler {
         await this.gov.defineGroupMacros(ctx.session, ctx.conn);
         continue;
       }
+      await this.gov.checkEngineFunction(ctx.session, n);
       const [fc, fs] = [ctx.session.catalog, ctx.session.schema];
       if (
         await (this.metastore as any).getFunction(fc, fs, n).then(
@@ -712,8 +713,9 @@ export class Lakehouse implements TableResolver, StatementHandler {
   }
 
   private async exprWithRefs(nodes: Node[], ctx: ExecContext): Promise<string> {
-    const tctx: TranslateContext = { refs: [], params: ctx.params, ctes: new Set() };
+    const tctx: TranslateContext = { refs: [], params: ctx.params, ctes: new Set(), unknownFunctions: new Set() };
     const sql = new Translator(tctx).expr(nodes);
+    if (tctx.unknownFunctions!.size) await this.prepareFunctions(tctx.unknownFunctions!, ctx);
     return this.engine.resolveRefs(sql, tctx.refs, ctx);
   }
 

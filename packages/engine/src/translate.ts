@@ -916,6 +916,8 @@ export class Translator {
       const a = this.expr(args[0]);
       return `(SELECT unnest(range(len(${a}))) AS pos, unnest(${a}) AS col)`;
     }
+    // governance: table functions that read files or the engine's state are checked before running
+    this.ctx.unknownFunctions?.add(name);
     if (name === 'read_files') return this.readFiles(args);
     return `${name}(${args.map((x) => this.expr(x)).join(', ')})`;
   }
