@@ -161,7 +161,7 @@ describe('reading outside the catalog', () => {
   it('files by path and engine functions that reach files or the environment are for admins', async () => {
     const f = path.join(dir, 'outside.csv');
     fs.writeFileSync(f, 'a,b\nSECRET,1\n');
-    await run('admin', 'GRANT USE CATALOG, USE SCHEMA, SELECT, MODIFY ON CATALOG sales TO hank');
+    await run('admin', 'GRANT USE CATALOG, USE SCHEMA, SELECT, MODIFY, CREATE TABLE ON CATALOG sales TO hank');
     for (const sql of [
       `SELECT * FROM read_files('${f}', format => 'csv')`,
       `SELECT * FROM read_csv('${f}')`,
@@ -172,11 +172,16 @@ describe('reading outside the catalog', () => {
       "SELECT getenv('HOME')",
       `SELECT count(*) FROM sales.raw.orders WHERE id IN (SELECT 1 FROM read_csv('${f}'))`,
       `DELETE FROM sales.raw.orders WHERE id IN (SELECT 1 FROM read_text('${f}'))`,
+      `CREATE TABLE sales.raw.stolen (id BIGINT) LOCATION '${dir}/w/sales/raw/orders'`,
     ]) {
       const e = await fails('hank', sql);
       expect(e.code, `${sql}: ${e.message}`).toBe('PERMISSION_DENIED');
       expect(e.message).not.toContain('SECRET');
     }
+    await run('hank', 'CREATE TABLE sales.raw.hanks (id BIGINT)'); // a managed table is fine
+    expect((await fails('hank', `CREATE TABLE sales.raw.x (id BIGINT) LOCATION '${dir}/elsewhere'`)).message).toContain(
+      'by path',
+    );
     expect(await rows('admin', `SELECT count(*) FROM read_files('${f}', format => 'csv', header => true)`)).toEqual([
       [1],
     ]);

@@ -452,6 +452,8 @@ export class Lakehouse implements TableResolver, StatementHandler {
       });
     const [cat, sch, name] = this.qualify(parts, session);
     await this.gov.require(session, 'CREATE TABLE', { type: 'SCHEMA', name: `${cat}.${sch}` });
+    // an external table's LOCATION could point at another table's files: paths are for admins (or volumes)
+    if (location) await this.gov.requirePath(session, location, true);
     const configuration = { ...props, ...constraints };
     const exists = await this.metastore.tableExists(cat, sch, name);
     if (exists && orReplace) await this.gov.requireManage(session, { type: 'TABLE', name: `${cat}.${sch}.${name}` });
