@@ -811,7 +811,7 @@ export class MlflowStore {
     const offset = decodePageToken(optStr(a, 'page_token'));
     let q = this.d
       .selectFrom('mlflow_metrics')
-      .selectAll()
+      .select(['key', 'value', 'is_nan', 'timestamp', 'step'])
       .where('run_uuid', '=', r.run_uuid)
       .where('key', '=', key)
       .orderBy('step')
@@ -845,11 +845,17 @@ export class MlflowStore {
     const end = optInt(a, 'end_step');
     const out: Row[] = [];
     for (const id of runIds) {
-      let q = this.d.selectFrom('mlflow_metrics').selectAll().where('run_uuid', '=', id).where('key', '=', key);
-      if (start !== undefined) q = q.where('step', '>=', start);
-      if (end !== undefined) q = q.where('step', '<=', end);
-      const rows = await q.orderBy('step').orderBy('timestamp').execute();
-      const steps = [...new Set(rows.map((x) => Number(x.step)))];
+      // the distinct steps come from the (run, key, step, timestamp) index alone; only the
+      // points of the sampled steps are read
+      let sq = this.d
+        .selectFrom('mlflow_metrics')
+        .select('step')
+        .distinct()
+        .where('run_uuid', '=', id)
+        .where('key', '=', key);
+      if (start !== undefined) sq = sq.where('step', '>=', start);
+      if (end !== undefined) sq = sq.where('step', '<=', end);
+      const steps = (await sq.orderBy('step').execute()).map((x) => Number(x.step));
       let keep = steps;
       if (steps.length > max) {
         const pick = new Set<number>([steps[0]!, steps[steps.length - 1]!]);
@@ -857,16 +863,24 @@ export class MlflowStore {
           pick.add(steps[Math.round((i * (steps.length - 1)) / (max - 1))]!);
         keep = steps.filter((s) => pick.has(s));
       }
-      const ks = new Set(keep);
+      if (!keep.length) continue;
+      const rows = await this.d
+        .selectFrom('mlflow_metrics')
+        .select(['value', 'is_nan', 'timestamp', 'step'])
+        .where('run_uuid', '=', id)
+        .where('key', '=', key)
+        .where('step', 'in', keep)
+        .orderBy('step')
+        .orderBy('timestamp')
+        .execute();
       for (const m of rows)
-        if (ks.has(Number(m.step)))
-          out.push({
-            key,
-            value: jsonNumber(fromStored(m.value), m.is_nan),
-            timestamp: Number(m.timestamp),
-            step: Number(m.step),
-            run_id: id,
-          });
+        out.push({
+          key,
+          value: jsonNumber(fromStored(m.value), m.is_nan),
+          timestamp: Number(m.timestamp),
+          step: Number(m.step),
+          run_id: id,
+        });
     }
     return { metrics: out };
   }
