@@ -173,8 +173,14 @@ describe('Unity Catalog REST', () => {
     expect(v.json().storage_location).toContain(['volumes', 'main', 'default', 'landing'].join('/'));
     expect((await call('GET', '/volumes?catalog_name=main&schema_name=default')).json().volumes).toHaveLength(1);
     expect((await call('GET', '/volumes/main.default.landing')).json().name).toBe('landing');
-    expect((await call('DELETE', '/volumes/main.default.landing')).statusCode).toBe(200);
-    const gone = await call('GET', '/volumes/main.default.landing');
+    const renamed = await call('PATCH', '/volumes/main.default.landing', { new_name: 'inbox', comment: 'renamed' });
+    expect(renamed.json()).toMatchObject({ full_name: 'main.default.inbox', comment: 'renamed', updated_by: 'alice' });
+    expect((await call('GET', '/volumes/main.default.landing')).statusCode).toBe(404);
+    await call('POST', '/volumes', { catalog_name: 'main', schema_name: 'default', name: 'other' });
+    expect((await call('PATCH', '/volumes/main.default.other', { new_name: 'inbox' })).statusCode).toBe(409);
+    expect((await call('DELETE', '/volumes/main.default.other')).statusCode).toBe(200);
+    expect((await call('DELETE', '/volumes/main.default.inbox')).statusCode).toBe(200);
+    const gone = await call('GET', '/volumes/main.default.inbox');
     expect(gone.json().error_code).toBe('VOLUME_NOT_FOUND');
   });
 

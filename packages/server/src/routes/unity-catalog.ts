@@ -14,6 +14,7 @@ import type {
   TableType,
   VolumeInfo,
 } from '@lakebox/catalog';
+import { normalizeName } from '@lakebox/catalog';
 import { principalOf } from '../context.js';
 import type { LakeboxPluginOptions } from '../context.js';
 import { UcModelStore, type UcModel, type UcModelVersion } from './uc-models.js';
@@ -629,6 +630,32 @@ export const unityCatalogRoutes: FastifyPluginAsync<LakeboxPluginOptions> = asyn
     return volumeJson(
       await visible(request, { type: 'VOLUME', name: request.params.full }, () => ms.getVolume(c!, s!, v!)),
     );
+  });
+  app.patch<{ Params: { full: string } }>('/volumes/:full', async (request) => {
+    const [c, s, v] = splitFullName(request.params.full, 3, 'volume');
+    const b = obj(request.body);
+    const newName = optString(b, 'new_name');
+    const comment = optString(b, 'comment');
+    const owner = optString(b, 'owner');
+    await authz(request).requireManage({ type: 'VOLUME', name: request.params.full });
+    const current = await ms.getVolume(c!, s!, v!);
+    const name = newName !== undefined ? normalizeName(newName, 'volume') : current.name;
+    if (name !== current.name && (await ms.listVolumes(c!, s!)).some((x) => x.name === name))
+      throw new LakeboxError('VOLUME_ALREADY_EXISTS', `Volume '${c}.${s}.${name}' already exists.`, {
+        httpStatus: 409,
+      });
+    await opts.db
+      .updateTable('volumes')
+      .set({
+        name,
+        ...(comment !== undefined ? { comment } : {}),
+        ...(owner !== undefined ? { owner } : {}),
+        updated_at: Date.now(),
+        updated_by: principalOf(request).name,
+      })
+      .where('id', '=', current.id)
+      .execute();
+    return volumeJson(await ms.getVolume(current.catalog, current.schema, name));
   });
   app.delete<{ Params: { full: string } }>('/volumes/:full', async (request) => {
     const [c, s, v] = splitFullName(request.params.full, 3, 'volume');
