@@ -27,6 +27,8 @@ def run_case(spark, op, arg):
         from pyspark.sql import functions as F
 
         return spark.table(arg).where(F.col("ssn") == "222-22-2222").select("id").collect()
+    if op == "list_tables":
+        return [(t.name, t.namespace) for t in spark.catalog.listTables(arg)]
     if op == "append":
         spark.createDataFrame([(7, "x")], "id INT, secret STRING").write.mode("append").saveAsTable(arg)
         return []

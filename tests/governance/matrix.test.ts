@@ -169,6 +169,13 @@ const SQL_OPS: Array<Omit<Op, 'surface' | 'run'> & { sql: string; connect?: bool
     sql: 'DROP TABLE mx.s.dt_{k}',
   },
   { name: 'grant', needs: [UC, US, ['MANAGE', 'TABLE', T]], sql: `GRANT SELECT ON TABLE ${T} TO \`matrix-sink\`` },
+  {
+    name: 'describe table',
+    needs: [['SELECT', 'TABLE', T]],
+    sql: `DESCRIBE TABLE ${T}`,
+    expect: 'secret',
+    connect: true,
+  },
   { name: 'describe history', needs: [UC, US, ['SELECT', 'TABLE', T]], sql: `DESCRIBE HISTORY ${T}` },
   { name: 'show tables', needs: [UC, US], sql: 'SHOW TABLES IN mx.s', never: ['hidden_tbl'], connect: true },
   { name: 'show catalogs', needs: [], sql: 'SHOW CATALOGS', never: ['hiddencat'] },
@@ -215,6 +222,13 @@ const OPS: Op[] = [
     name: 'saveAsTable append',
     needs: [UC, US, ['MODIFY', 'TABLE', 'mx.s.w']],
     py: { op: 'append', arg: 'mx.s.w' },
+  },
+  {
+    surface: 'spark-connect',
+    name: 'spark.catalog.listTables',
+    needs: [UC, US],
+    py: { op: 'list_tables', arg: 'mx.s' },
+    never: ['hidden_tbl'],
   },
   // MLflow tracking and registry
   {
