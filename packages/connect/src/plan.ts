@@ -740,6 +740,14 @@ export class RelationCompiler implements Compiler {
         // select() of no columns (isEmpty): SQL needs one, so a placeholder stands in.
         const list = () => ((p.expressions ?? []).length ? this.exprs(p.expressions) : '1 AS `_empty`');
         if (!p.input) return `SELECT ${list()}`;
+        if (p.input.rel_type === 'sort' && p.input.sort.input?.rel_type === 'join') {
+          // join(...).sort(...).select(...): one SELECT, so that the join's aliases stay visible.
+          const from = await this.fromOf(p.input.sort.input);
+          const order = (p.input.sort.order ?? []).map((o: Msg) =>
+            exprSql({ expr_type: 'sort_order', sort_order: o }, this),
+          );
+          return `SELECT ${list()} FROM ${from} ORDER BY ${order.join(', ')}`;
+        }
         const from = await this.fromOf(p.input);
         return `SELECT ${list()} FROM ${from}`;
       }
@@ -758,7 +766,7 @@ export class RelationCompiler implements Compiler {
           );
           return `SELECT ${this.exprs(input.project.expressions)} FROM ${from} ORDER BY ${order.join(', ')}`;
         }
-        const from = await this.sub(rel.sort.input);
+        const from = await this.fromOf(rel.sort.input);
         return `SELECT * FROM ${from} ORDER BY ${(rel.sort.order ?? []).map((o: Msg) => exprSql({ expr_type: 'sort_order', sort_order: o }, this)).join(', ')}`;
       }
       case 'limit':
