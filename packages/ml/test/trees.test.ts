@@ -10,9 +10,9 @@ import { accuracy, auc, logLoss, readXY, rmse, runTreesPeer, type XY } from './t
  * bundled datasets (75/25 stratified split, exported by tests/peers/ml_trees.py) and on a 100k-row
  * sample of flights-3m (delay > 15 min). Tolerances (documented in docs/benchmarks.md):
  * - GBT vs LightGBM (100 trees, 31 leaves, lr 0.1, min_data_in_leaf 20): binary AUC within 0.005;
- *   multiclass accuracy within 3 test rows (1%) and log loss within 0.1 of LightGBM's (LightGBM
- *   is more confident on the tiny iris / wine sets: 0.07 vs 0.14 and 0.002 vs 0.02); regression
- *   RMSE within 3%.
+ *   multiclass accuracy within 3 test rows (1%) and log loss within 0.03 of LightGBM's (iris
+ *   0.087 vs 0.071, wine 0.006 vs 0.002 since minDataInLeaf is checked against counts estimated
+ *   from hessians as LightGBM does); regression RMSE within 3%.
  * - Random forest (100 trees) and decision tree (depth 6) vs scikit-learn: accuracy within 3 test
  *   rows (or 3%), binary AUC within 0.01 (forest), RMSE within 5% (forest) / 10% (tree; sklearn
  *   splits on exact values, Lakebox on up to 255 quantile bins).
@@ -97,7 +97,7 @@ describe('gradient boosting vs LightGBM', () => {
       }
       console.log(msg);
       expect(acc).toBeGreaterThanOrEqual(accL - rowsTol(y.length, 3, 0.01));
-      expect(ll).toBeLessThanOrEqual(llL + 0.1);
+      expect(ll).toBeLessThanOrEqual(llL + 0.03);
     });
   }
 });

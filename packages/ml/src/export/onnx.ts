@@ -118,6 +118,14 @@ export function toOnnx(model: TreeEnsembleModel, opts: OnnxExportOptions = {}): 
   const C = s.numChannels;
   const inputName = opts.inputName ?? 'input';
   if (s.trees.length === 0) throw new LakeboxError('ML_INVALID_MODEL', 'cannot export a model without trees');
+  if (s.trees.some((t) => t.leftCategories?.some((c) => c !== null))) {
+    // TreeEnsembleRegressor has no set-membership node; a chain of BRANCH_EQ nodes per split would
+    // be needed (not done yet)
+    throw new LakeboxError(
+      'ML_UNSUPPORTED_OPERATION',
+      'ONNX export of trees with categorical splits (categoricalFeatures) is not supported; train without categoricalFeatures (e.g. one-hot encode) to export',
+    );
+  }
 
   const treeIds: number[] = [];
   const nodeIds: number[] = [];

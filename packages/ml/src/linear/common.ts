@@ -28,26 +28,70 @@ export function readTraining(
   return { x, y, n, d };
 }
 
-export function standardize(x: Float64Array, n: number, d: number, center: boolean, shared = false): Design {
+/**
+ * Row weights from `weightCol` ('' = none: null). Weights must be finite and >= 0 with a positive
+ * sum (ML_INVALID_WEIGHT otherwise, as for the trees); a row of weight 0 is as if it were absent.
+ */
+export function readWeights(frame: Frame, weightCol: string, stage: string): Float64Array | null {
+  if (!weightCol) return null;
+  const w = frame.numeric(weightCol);
+  let sum = 0;
+  for (let i = 0; i < w.length; i++) {
+    const v = w[i];
+    if (!Number.isFinite(v) || v < 0) {
+      throw mlError(
+        'ML_INVALID_WEIGHT',
+        `${stage}: weight column '${weightCol}' has ${Number.isNaN(v) ? 'NaN' : v} at row ${i}; weights must be finite and >= 0`,
+        { row: i },
+      );
+    }
+    sum += v;
+  }
+  if (!(sum > 0)) {
+    throw mlError('ML_INVALID_WEIGHT', `${stage}: the weights in column '${weightCol}' sum to 0`);
+  }
+  return w;
+}
+
+/** Sum of the weights (n when there are none). */
+export function weightSum(weights: Float64Array | null, n: number): number {
+  if (!weights) return n;
+  let s = 0;
+  for (let i = 0; i < n; i++) s += weights[i];
+  return s;
+}
+
+/** Mean and spread are weighted by `weights` when given (as Spark does with weightCol). */
+export function standardize(
+  x: Float64Array,
+  n: number,
+  d: number,
+  center: boolean,
+  shared = false,
+  weights: Float64Array | null = null,
+): Design {
   const mean = new Float64Array(d);
   const m2 = new Float64Array(d);
+  const sw = weightSum(weights, n);
   for (let i = 0; i < n; i++) {
     const o = i * d;
-    for (let j = 0; j < d; j++) mean[j] += x[o + j];
+    const wi = weights ? weights[i] : 1;
+    for (let j = 0; j < d; j++) mean[j] += wi * x[o + j];
   }
-  for (let j = 0; j < d; j++) mean[j] /= n;
+  for (let j = 0; j < d; j++) mean[j] /= sw;
   for (let i = 0; i < n; i++) {
     const o = i * d;
+    const wi = weights ? weights[i] : 1;
     for (let j = 0; j < d; j++) {
       const t = x[o + j] - mean[j];
-      m2[j] += t * t;
+      m2[j] += wi * t * t;
     }
   }
   const std = new Float64Array(d);
   const inv = new Float64Array(d);
   const shift = new Float64Array(d);
   for (let j = 0; j < d; j++) {
-    std[j] = Math.sqrt(m2[j] / n);
+    std[j] = Math.sqrt(m2[j] / sw);
     if (!Number.isFinite(std[j]) || !Number.isFinite(mean[j])) {
       throw mlError(
         MlErrors.INVALID_DATA,

@@ -1,6 +1,6 @@
 /**
  * Loss and gradient of logistic regression over a row range [lo, hi) of the standardised design
- * (sum over rows, no 1/n and no penalty). Run on the main thread and inside worker threads
+ * (sum over rows, each times its weight `sw[i]` when there are weights; no 1/n and no penalty). Run on the main thread and inside worker threads
  * (parallel-worker.mjs) on SharedArrayBuffer-backed arrays.
  */
 
@@ -12,6 +12,7 @@ export interface PartialLoss {
 export function binaryChunk(
   xs: Float64Array,
   y: Float64Array,
+  sw: Float64Array | null,
   d: number,
   fitIntercept: boolean,
   w: Float64Array,
@@ -39,8 +40,9 @@ export function binaryChunk(
       pr = e / (1 + e);
     }
     const yi = y[i];
-    loss += l - yi * m;
-    const r = pr - yi;
+    const wi = sw ? sw[i] : 1;
+    loss += wi * (l - yi * m);
+    const r = wi * (pr - yi);
     gb += r;
     for (let j = 0; j < d; j++) g[j] += r * xs[o + j];
   }
@@ -51,6 +53,7 @@ export function binaryChunk(
 export function multinomialChunk(
   xs: Float64Array,
   y: Float64Array,
+  sw: Float64Array | null,
   d: number,
   K: number,
   fitIntercept: boolean,
@@ -79,9 +82,10 @@ export function multinomialChunk(
       z += m[k];
     }
     const yi = y[i];
-    loss += Math.log(z) - Math.log(m[yi]);
+    const wi = sw ? sw[i] : 1;
+    loss += wi * (Math.log(z) - Math.log(m[yi]));
     for (let k = 0; k < K; k++) {
-      const r = m[k] / z - (k === yi ? 1 : 0);
+      const r = wi * (m[k] / z - (k === yi ? 1 : 0));
       if (fitIntercept) g[nw + k] += r;
       const wo = k * d;
       for (let j = 0; j < d; j++) g[wo + j] += r * xs[o + j];
@@ -94,6 +98,7 @@ export function multinomialChunk(
 export function chunk(
   xs: Float64Array,
   y: Float64Array,
+  sw: Float64Array | null,
   d: number,
   K: number,
   multinomial: boolean,
@@ -103,6 +108,6 @@ export function chunk(
   hi: number,
 ): PartialLoss {
   return multinomial
-    ? multinomialChunk(xs, y, d, K, fitIntercept, w, lo, hi)
-    : binaryChunk(xs, y, d, fitIntercept, w, lo, hi);
+    ? multinomialChunk(xs, y, sw, d, K, fitIntercept, w, lo, hi)
+    : binaryChunk(xs, y, sw, d, fitIntercept, w, lo, hi);
 }

@@ -16,7 +16,7 @@ import {
 import { minimize, type Objective } from './optim.js';
 import { binaryChunk, multinomialChunk, type PartialLoss } from './logistic-kernels.js';
 import { defaultParallelism, sharedPool } from '../parallel.js';
-import { readPredict, readTraining, standardize } from './common.js';
+import { readPredict, readTraining, readWeights, standardize, weightSum } from './common.js';
 
 export interface LogisticRegressionParams {
   featuresCol: string;
@@ -39,6 +39,8 @@ export interface LogisticRegressionParams {
   threshold: number;
   /** Threads for the loss/gradient: 0 = automatic (all cores for large data), 1 = main thread only. */
   parallelism: number;
+  /** Row weights column ('' = every row weighs 1): the loss is the weighted mean. */
+  weightCol: string;
 }
 
 const specs: ParamSpecs<LogisticRegressionParams> = {
@@ -60,6 +62,7 @@ const specs: ParamSpecs<LogisticRegressionParams> = {
   },
   threshold: { doc: 'binary decision threshold on P(class 1)', default: 0.5, validate: V.inRange(0, 1) },
   parallelism: { doc: 'threads for the gradient: 0 = automatic, 1 = none', default: 0, validate: V.int(0, 256) },
+  weightCol: { doc: "row weights column (finite, >= 0; '' = all 1)", default: '' },
 };
 
 export interface TrainingSummary {
@@ -71,7 +74,8 @@ export interface TrainingSummary {
 /**
  * Logistic regression minimising
  *   mean_i logloss_i + lambda * (alpha * ||w||_1 + (1 - alpha) / 2 * ||w||_2^2)
- * (Spark MLlib's objective; the intercept is not penalised). With standardization = false this is
+ * (Spark MLlib's objective; the intercept is not penalised; with weightCol the mean is weighted:
+ * sum_i w_i logloss_i / sum_i w_i). With standardization = false this is
  * scikit-learn's LogisticRegression(C) objective for lambda = 1 / (C * n), alpha = 0.
  * L-BFGS for L2 / no penalty, OWL-QN when alpha * lambda > 0. Features are standardised internally
  * for conditioning; coefficients are reported on the original scale.
@@ -85,6 +89,7 @@ export class LogisticRegression extends Estimator<LogisticRegressionParams, Logi
   async fit(frame: Frame): Promise<LogisticRegressionModel> {
     const p = this.params;
     const { x, y, n, d } = readTraining(frame, p.featuresCol, p.labelCol, 'LogisticRegression');
+    const weights = readWeights(frame, p.weightCol, 'LogisticRegression');
     const numClasses = classLabels(y, 'LogisticRegression');
     const multinomial = p.family === 'multinomial' || (p.family === 'auto' && numClasses > 2);
     if (p.family === 'binomial' && numClasses > 2) {
@@ -95,9 +100,14 @@ export class LogisticRegression extends Estimator<LogisticRegressionParams, Logi
     }
     const K = multinomial ? numClasses : 1;
     const threads = Math.min(n, p.parallelism > 0 ? p.parallelism : n * d * K >= 2_000_000 ? defaultParallelism() : 1);
-    const des = standardize(x, n, d, p.fitIntercept, threads > 1);
+    const des = standardize(x, n, d, p.fitIntercept, threads > 1, weights);
     const ys = des.shared ? new Float64Array(new SharedArrayBuffer(n * 8)) : y;
     if (ys !== y) ys.set(y);
+    let sw = weights;
+    if (sw && des.shared) {
+      sw = new Float64Array(new SharedArrayBuffer(n * 8));
+      sw.set(weights!);
+    }
     const nb = p.fitIntercept ? K : 0;
     const nw = K * d;
     const lambda2 = p.regParam * (1 - p.elasticNetParam);
@@ -112,12 +122,12 @@ export class LogisticRegression extends Estimator<LogisticRegressionParams, Logi
         l1[k * d + j] = p.standardization ? lambda1 : lambda1 / s;
       }
     }
-    const obj = objective(des.xs, ys, n, d, K, multinomial, p.fitIntercept, l2, threads);
+    const obj = objective(des.xs, ys, sw, n, d, K, multinomial, p.fitIntercept, l2, threads);
     const w0 = new Float64Array(nw + nb);
     if (p.fitIntercept) {
       // Start the intercepts at the log-odds of the class frequencies.
       const counts = new Float64Array(numClasses);
-      for (let i = 0; i < n; i++) counts[y[i]]++;
+      for (let i = 0; i < n; i++) counts[y[i]] += weights ? weights[i] : 1;
       if (multinomial) {
         let meanLog = 0;
         for (let k = 0; k < K; k++) meanLog += Math.log(Math.max(counts[k], 0.5)) / K;
@@ -162,6 +172,7 @@ const kernelsUrl = new URL('./logistic-kernels.ts', import.meta.url).href;
 function objective(
   xs: Float64Array,
   y: Float64Array,
+  sw: Float64Array | null,
   n: number,
   d: number,
   K: number,
@@ -174,24 +185,36 @@ function objective(
   const local = new Float64Array(l2.length);
   const bounds = Array.from({ length: threads + 1 }, (_, t) => Math.floor((t * n) / threads));
   const pool = threads > 1 ? sharedPool() : undefined;
+  const total = weightSum(sw, n);
   return async (w, g) => {
     const remote = pool
       ? bounds
           .slice(1, -1)
           .map((lo, t) =>
-            pool.run<PartialLoss>(kernelsUrl, 'chunk', [xs, y, d, K, multinomial, fitIntercept, w, lo, bounds[t + 2]]),
+            pool.run<PartialLoss>(kernelsUrl, 'chunk', [
+              xs,
+              y,
+              sw,
+              d,
+              K,
+              multinomial,
+              fitIntercept,
+              w,
+              lo,
+              bounds[t + 2],
+            ]),
           )
       : [];
     const own = multinomial
-      ? multinomialChunk(xs, y, d, K, fitIntercept, w, 0, bounds[1], local)
-      : binaryChunk(xs, y, d, fitIntercept, w, 0, bounds[1], local);
+      ? multinomialChunk(xs, y, sw, d, K, fitIntercept, w, 0, bounds[1], local)
+      : binaryChunk(xs, y, sw, d, fitIntercept, w, 0, bounds[1], local);
     let loss = own.loss;
     g.set(own.grad);
     for (const r of await Promise.all(remote)) {
       loss += r.loss;
       for (let t = 0; t < g.length; t++) g[t] += r.grad[t];
     }
-    const inv = 1 / n;
+    const inv = 1 / total;
     loss *= inv;
     for (let t = 0; t < g.length; t++) g[t] *= inv;
     for (let t = 0; t < nw; t++) {

@@ -9,7 +9,7 @@ import {
   type Predictor,
   type SavedData,
 } from '../core.js';
-import { readPredict, readTraining, standardize } from './common.js';
+import { readPredict, readTraining, readWeights, standardize, weightSum } from './common.js';
 
 export interface LinearRegressionParams {
   featuresCol: string;
@@ -26,6 +26,8 @@ export interface LinearRegressionParams {
   maxIter: number;
   /** Coordinate descent stops when the largest coefficient change is below tol * max |w|. */
   tol: number;
+  /** Row weights column ('' = every row weighs 1): weighted least squares. */
+  weightCol: string;
 }
 
 const specs: ParamSpecs<LinearRegressionParams> = {
@@ -38,12 +40,14 @@ const specs: ParamSpecs<LinearRegressionParams> = {
   standardization: { doc: 'penalise standardised coefficients', default: true },
   maxIter: { doc: 'maximum coordinate-descent sweeps', default: 1000, validate: V.int(1) },
   tol: { doc: 'coordinate-descent tolerance', default: 1e-10, validate: V.gte(0) },
+  weightCol: { doc: "row weights column (finite, >= 0; '' = all 1)", default: '' },
 };
 
 /**
  * Linear regression minimising
  *   1/(2n) * ||y - X w - b||^2 + lambda * (alpha * ||w||_1 + (1 - alpha) / 2 * ||w||_2^2)
- * (Spark MLlib's objective). With standardization = false this equals scikit-learn's
+ * (Spark MLlib's objective; with weightCol, 1/(2 sum w) * sum w_i (y_i - x_i w - b)^2). With
+ * standardization = false this equals scikit-learn's
  * ElasticNet(alpha = lambda, l1_ratio = alpha), Lasso(alpha = lambda), Ridge(alpha = lambda * n)
  * and LinearRegression (lambda = 0).
  * Solved on the Gram matrix (one pass over the data): Cholesky for OLS / ridge, coordinate descent
@@ -62,11 +66,13 @@ export class LinearRegression extends Estimator<LinearRegressionParams, LinearRe
   fitSync(frame: Frame): LinearRegressionModel {
     const p = this.params;
     const { x, y, n, d } = readTraining(frame, p.featuresCol, p.labelCol, 'LinearRegression');
-    const des = standardize(x, n, d, p.fitIntercept);
+    const weights = readWeights(frame, p.weightCol, 'LinearRegression');
+    const sw = weightSum(weights, n);
+    const des = standardize(x, n, d, p.fitIntercept, false, weights);
     let ymean = 0;
     if (p.fitIntercept) {
-      for (let i = 0; i < n; i++) ymean += y[i];
-      ymean /= n;
+      for (let i = 0; i < n; i++) ymean += (weights ? weights[i] : 1) * y[i];
+      ymean /= sw;
     }
     // Gram matrix G = Xs'Xs / n and c = Xs'(y - ymean) / n.
     const G = new Float64Array(d * d);
@@ -74,19 +80,22 @@ export class LinearRegression extends Estimator<LinearRegressionParams, LinearRe
     const xs = des.xs;
     for (let i = 0; i < n; i++) {
       const o = i * d;
+      const wi = weights ? weights[i] : 1;
+      if (wi === 0) continue;
       const yi = y[i] - ymean;
       for (let j = 0; j < d; j++) {
         const v = xs[o + j];
         if (v === 0) continue;
-        c[j] += v * yi;
+        c[j] += wi * v * yi;
         const gj = j * d;
-        for (let k = j; k < d; k++) G[gj + k] += v * xs[o + k];
+        const wv = wi * v;
+        for (let k = j; k < d; k++) G[gj + k] += wv * xs[o + k];
       }
     }
     for (let j = 0; j < d; j++) {
-      c[j] /= n;
+      c[j] /= sw;
       for (let k = j; k < d; k++) {
-        G[j * d + k] /= n;
+        G[j * d + k] /= sw;
         G[k * d + j] = G[j * d + k];
       }
     }

@@ -12,6 +12,39 @@ export interface BinMapper {
   readonly numBins: number;
   /** Whether NaN values were seen when the bins were built. */
   readonly hasMissing: boolean;
+  /**
+   * Categorical feature: the category value of each bin (most frequent first; `upper` is then
+   * unused). NaN, values that are not non-negative integers, categories beyond the `maxBin` most
+   * frequent ones and categories unseen in training all share the missing bin.
+   */
+  readonly categories?: Float64Array;
+}
+
+/** A value a categorical feature can hold as a category: a non-negative integer (as LightGBM). */
+export function isCategoryValue(v: number): boolean {
+  return v >= 0 && Number.isInteger(v);
+}
+
+export function buildCategoricalMapper(
+  values: Float64Array,
+  rows: ArrayLike<number> | null,
+  maxBin: number,
+): BinMapper {
+  const n = rows ? rows.length : values.length;
+  const counts = new Map<number, number>();
+  for (let i = 0; i < n; i++) {
+    const v = rows ? values[rows[i]] : values[i];
+    if (isCategoryValue(v)) counts.set(v, (counts.get(v) ?? 0) + 1);
+  }
+  const cats = [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, maxBin);
+  const categories = Float64Array.from(cats, (c) => c[0]);
+  // upper: one placeholder per bin so that upper.length is the bin count as for numeric features
+  return {
+    upper: new Float64Array(categories.length).fill(NaN),
+    numBins: categories.length,
+    hasMissing: true,
+    categories,
+  };
 }
 
 export interface BinningOptions {
@@ -20,6 +53,8 @@ export interface BinningOptions {
   /** Rows sampled to find the bin bounds (all rows when fewer). */
   sampleRows?: number;
   seed?: number;
+  /** Indices of the features binned as categories (see BinMapper.categories). */
+  categorical?: readonly number[];
 }
 
 /** A split threshold strictly between a and b (a < b), representable in float32 when possible. */
@@ -82,6 +117,10 @@ export function buildBinMapper(values: Float64Array, rows: ArrayLike<number> | n
 
 /** Bin code of one value (NaN goes to the missing bin). */
 export function binOf(mapper: BinMapper, v: number): number {
+  if (mapper.categories) {
+    const b = mapper.categories.indexOf(v);
+    return b >= 0 ? b : mapper.numBins;
+  }
   if (Number.isNaN(v)) return mapper.numBins;
   const up = mapper.upper;
   let lo = 0;
@@ -97,6 +136,12 @@ export function binOf(mapper: BinMapper, v: number): number {
 export function binColumn(mapper: BinMapper, values: Float64Array): Uint8Array {
   const n = values.length;
   const out = new Uint8Array(n);
+  if (mapper.categories) {
+    const pos = new Map<number, number>();
+    mapper.categories.forEach((c, b) => pos.set(c, b));
+    for (let i = 0; i < n; i++) out[i] = pos.get(values[i]) ?? mapper.numBins;
+    return out;
+  }
   const up = mapper.upper;
   const nb = mapper.numBins;
   for (let i = 0; i < n; i++) {
@@ -134,7 +179,10 @@ export function fitBins(columns: readonly Float64Array[], numRows: number, opts:
   if (numRows > sampleRows) {
     rows = new Rng(opts.seed ?? 1).sampleWithoutReplacement(numRows, sampleRows);
   }
-  const mappers = columns.map((c) => buildBinMapper(c, rows, maxBin));
+  const cat = new Set(opts.categorical ?? []);
+  const mappers = columns.map((c, j) =>
+    cat.has(j) ? buildCategoricalMapper(c, rows, maxBin) : buildBinMapper(c, rows, maxBin),
+  );
   const bins = columns.map((c, j) => binColumn(mappers[j], c));
   return { mappers, bins, numRows };
 }

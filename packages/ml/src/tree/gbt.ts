@@ -34,6 +34,12 @@ export interface GBTParams {
   seed: number;
   /** Threads for histogram building (1: this thread only; 2: one worker thread as well). */
   numThreads: number;
+  /**
+   * Indices of categorical features (values: non-negative integer category codes, e.g. from
+   * StringIndexer). Split natively on sets of categories, as LightGBM does; NaN, other values and
+   * categories not seen in training (or beyond the maxBin most frequent) go right at such splits.
+   */
+  categoricalFeatures: number[];
 }
 
 export const GBT_DEFAULTS: GBTParams = {
@@ -54,6 +60,7 @@ export const GBT_DEFAULTS: GBTParams = {
   earlyStoppingRounds: 0,
   seed: 42,
   numThreads: 1,
+  categoricalFeatures: [],
 };
 
 export interface GBTFitOptions {
@@ -92,6 +99,10 @@ function checkParams(p: GBTParams): void {
   numParam('featureFraction', p.featureFraction, 0, 1, true);
   intParam('earlyStoppingRounds', p.earlyStoppingRounds, 0);
   intParam('numThreads', p.numThreads, 1, 2);
+  if (!Array.isArray(p.categoricalFeatures)) {
+    throw new LakeboxError('ML_INVALID_PARAM', 'categoricalFeatures must be an array of feature indices');
+  }
+  for (const f of p.categoricalFeatures) intParam('categoricalFeatures[]', f, 0);
 }
 
 /**
@@ -150,7 +161,12 @@ export class GBTEstimator {
       } else valY = val.label;
     }
     const rng = new Rng(p.seed);
-    const binned = fitBins(d.columns, n, { maxBin: p.maxBin, seed: p.seed });
+    for (const f of p.categoricalFeatures) {
+      if (f >= F) {
+        throw new LakeboxError('ML_INVALID_PARAM', `categoricalFeatures: feature ${f} does not exist (${F} features)`);
+      }
+    }
+    const binned = fitBins(d.columns, n, { maxBin: p.maxBin, seed: p.seed, categorical: p.categoricalFeatures });
     const grower = new TreeGrower(binned, 1, p.numThreads, true);
     try {
       return this.boost(p, d, task, classes, K, y, yClass, val, valY, rng, binned, grower);
@@ -177,7 +193,7 @@ export class GBTEstimator {
     const F = d.columns.length;
     const w = d.weight;
 
-    // initial scores (boost from average)
+    // initial scores (boost from average / class priors)
     const base = new Array<number>(K).fill(0);
     let wsum = 0;
     for (let i = 0; i < n; i++) wsum += w[i];
@@ -190,6 +206,12 @@ export class GBTEstimator {
       for (let i = 0; i < n; i++) s += w[i] * y[i];
       const pm = Math.min(Math.max(s / wsum, 1e-15), 1 - 1e-15);
       base[0] = Math.log(pm / (1 - pm));
+    } else {
+      // multiclass: log of the class priors (softmax of them = the priors), as LightGBM starts
+      const yc = yClass!;
+      const prior = new Float64Array(K);
+      for (let i = 0; i < n; i++) prior[yc[i]] += w[i];
+      for (let c = 0; c < K; c++) base[c] = Math.log(Math.max(prior[c] / wsum, 1e-15));
     }
     const score = new Float64Array(n * K);
     for (let i = 0; i < n; i++) for (let c = 0; c < K; c++) score[i * K + c] = base[c];
@@ -220,6 +242,7 @@ export class GBTEstimator {
     const mcFactor = K > 1 ? K / (K - 1) : 1;
     let valBins: Uint8Array[] | null = null;
     const uppers = binned.mappers.map((m) => m.upper);
+    const categories = binned.mappers.map((m) => m.categories);
 
     for (let it = 0; it < p.numIterations; it++) {
       if (bagging && it % p.baggingFreq === 0) {
@@ -270,7 +293,7 @@ export class GBTEstimator {
                 else for (let i = start; i < end; i++) score[rows[i] * K + c] += v;
               },
         );
-        if (bagging) addBinnedTree(tree, binned.bins, uppers, score, K, c);
+        if (bagging) addBinnedTree(tree, binned.bins, uppers, categories, score, K, c);
         trees.push(tree);
         treeChannel.push(task === 'multiclass' ? c : 0);
       }
@@ -278,7 +301,7 @@ export class GBTEstimator {
         if (it === 0) valBins = applyBins(binned.mappers, val.columns);
         for (let c = 0; c < K; c++) {
           const tree = trees[trees.length - K + c];
-          addBinnedTree(tree, valBins!, uppers, valScore, K, c);
+          addBinnedTree(tree, valBins!, uppers, categories, valScore, K, c);
         }
         const loss = lossOf(task, valScore, valY!, val.weight, K);
         losses.push(loss);
@@ -310,16 +333,27 @@ function addBinnedTree(
   t: Tree,
   bins: Uint8Array[],
   uppers: Float64Array[],
+  categories: (Float64Array | undefined)[],
   score: Float64Array,
   K: number,
   c: number,
 ): void {
-  // Translate each split threshold back to the bin index (threshold = upper[bin]).
+  // Translate each split threshold back to the bin index (threshold = upper[bin]), and each
+  // categorical split to a mask over the bins.
   const m = t.feature.length;
   const binThr = new Int32Array(m);
+  const masks: (Uint8Array | null)[] = new Array<Uint8Array | null>(m).fill(null);
   for (let i = 0; i < m; i++) {
     const f = t.feature[i];
     if (f < 0) continue;
+    const left = t.leftCategories?.[i];
+    if (left) {
+      const cats = categories[f]!;
+      const mask = new Uint8Array(cats.length + 1);
+      for (let b = 0; b < cats.length; b++) if (left.includes(cats[b])) mask[b] = 1;
+      masks[i] = mask;
+      continue;
+    }
     const up = uppers[f];
     let b = 0;
     while (up[b] !== t.threshold[i]) b++;
@@ -333,7 +367,9 @@ function addBinnedTree(
     while (feature[i] >= 0) {
       const f = feature[i];
       const b = bins[f][r];
-      if (b === missing[f]) i = defaultLeft[i] ? left[i] : right[i];
+      const mask = masks[i];
+      if (mask) i = mask[b] ? left[i] : right[i];
+      else if (b === missing[f]) i = defaultLeft[i] ? left[i] : right[i];
       else i = b <= binThr[i] ? left[i] : right[i];
     }
     score[r * K + c] += value[i];

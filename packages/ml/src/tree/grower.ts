@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { LakeboxError } from '@lakebox/common';
 import type { Rng } from '../data/rng.js';
 import type { BinnedData } from './binning.js';
-import { buildHistogram, partitionSegment } from './hist-kernel.mjs';
+import { buildHistogram, partitionByMask, partitionSegment } from './hist-kernel.mjs';
 import type { Tree } from './tree.js';
 
 /**
@@ -49,7 +49,18 @@ interface Split {
   feature: number;
   bin: number;
   defaultLeft: boolean;
+  /** Categorical split: 1 for the bins going left (the missing bin always goes right). */
+  catMask?: Uint8Array;
 }
+
+// Categorical splits, as LightGBM: up to CAT_ONE_HOT categories are tried one against the rest;
+// with more, the categories (with at least CAT_SMOOTH rows) are sorted by gradient / (hessian +
+// CAT_SMOOTH) and prefixes of up to CAT_MAX_LEFT of them, from either end, are tried, with CAT_L2
+// added to the L2 regularisation of the split gain.
+const CAT_ONE_HOT = 4;
+const CAT_SMOOTH = 10;
+const CAT_MAX_LEFT = 32;
+const CAT_L2 = 10;
 
 interface Leaf {
   node: number;
@@ -79,6 +90,8 @@ export class TreeGrower {
   private gh: Float64Array;
   private readonly thresholds: Float64Array[];
   private readonly hasMissing: boolean[];
+  /** Category value of each bin of a categorical feature (undefined for numeric ones). */
+  private readonly categories: (Float64Array | undefined)[];
   private worker: Worker | null = null;
   private ctrl: Int32Array | null = null;
   private workerHist: Float64Array | null = null;
@@ -109,6 +122,7 @@ export class TreeGrower {
     this.stride = numOutputs === 1 && countFromHessian ? 2 : numOutputs + 2;
     this.thresholds = data.mappers.map((m) => m.upper);
     this.hasMissing = data.mappers.map((m) => m.hasMissing);
+    this.categories = data.mappers.map((m) => (numOutputs === 1 ? m.categories : undefined));
     this.rowsBuf = new Uint32Array(data.numRows);
     this.tmpBuf = new Uint32Array(data.numRows);
     this.og = new Float64Array(numOutputs > 1 ? data.numRows * numOutputs : 0);
@@ -336,6 +350,7 @@ export class TreeGrower {
     const nDefaultLeft: number[] = [];
     const nCover: number[] = [];
     const nGain: number[] = [];
+    const nCats: (Float64Array | null)[] = [];
     const nValue: number[][] = [];
     const newNode = (cover: number, value: number[]): number => {
       nFeature.push(-1);
@@ -345,6 +360,7 @@ export class TreeGrower {
       nDefaultLeft.push(0);
       nCover.push(cover);
       nGain.push(0);
+      nCats.push(null);
       nValue.push(value);
       return nFeature.length - 1;
     };
@@ -368,7 +384,15 @@ export class TreeGrower {
     root.hist = this.takeHist();
     this.buildHist(root.hist, idx, 0, n, grad, hess, allowed, rows === null);
     // root sums from the first allowed feature's histogram (or directly when none)
-    {
+    if (allowed.length > 0) {
+      const S = this.stride;
+      const f0 = allowed[0];
+      const h0 = root.hist;
+      for (let b = 0, o = this.offsets[f0] * S; b < this.numBins[f0]; b++, o += S) {
+        for (let c = 0; c < K; c++) root.sumG[c] += h0[o + c];
+        root.sumH += h0[o + K];
+      }
+    } else {
       for (let i = 0; i < n; i++) {
         const r = idx[i];
         for (let c = 0; c < K; c++) root.sumG[c] += grad[r * K + c];
@@ -403,10 +427,16 @@ export class TreeGrower {
       const missingBin = this.numBins[f] - 1;
       const thr = split.bin;
       const dl = split.defaultLeft;
-      const nl =
-        this.worker && leaf.count >= PARALLEL_MIN_ROWS
-          ? this.partitionParallel(idx, leaf.start, leaf.count, f, thr, dl ? missingBin : -1)
-          : partitionRows(idx, this.tmpBuf, leaf.start, leaf.count, col, thr, dl ? missingBin : -1);
+      let nl: number;
+      if (split.catMask) {
+        nl = partitionByMask(idx, this.tmpBuf, 0, leaf.start, leaf.count, col, split.catMask);
+        idx.set(this.tmpBuf.subarray(0, leaf.count - nl), leaf.start + nl);
+      } else {
+        nl =
+          this.worker && leaf.count >= PARALLEL_MIN_ROWS
+            ? this.partitionParallel(idx, leaf.start, leaf.count, f, thr, dl ? missingBin : -1)
+            : partitionRows(idx, this.tmpBuf, leaf.start, leaf.count, col, thr, dl ? missingBin : -1);
+      }
       const nr = leaf.count - nl;
 
       const left: Leaf = {
@@ -442,7 +472,13 @@ export class TreeGrower {
       this.sumsFromHist(left, right, f, thr, dl);
       const node = leaf.node;
       nFeature[node] = f;
-      nThreshold[node] = this.thresholds[f][thr];
+      if (split.catMask) {
+        const cats = this.categories[f]!;
+        const leftCats: number[] = [];
+        for (let b = 0; b < cats.length; b++) if (split.catMask[b]) leftCats.push(cats[b]);
+        nCats[node] = Float64Array.from(leftCats.sort((a, b) => a - b));
+        nThreshold[node] = 0;
+      } else nThreshold[node] = this.thresholds[f][thr];
       nDefaultLeft[node] = dl ? 1 : 0;
       nGain[node] = split.gain;
       left.node = newNode(left.sumH, leafValue(left.sumG, left.sumH));
@@ -480,6 +516,7 @@ export class TreeGrower {
       value,
       cover: Float64Array.from(nCover),
       gain: Float64Array.from(nGain),
+      ...(nCats.some((c) => c !== null) ? { leftCategories: nCats } : {}),
     };
   }
 
@@ -547,6 +584,67 @@ export class TreeGrower {
     }
   }
 
+  /** Best categorical split of feature f (histogram at `base`) better than `minGain`, or null. */
+  private categoricalSplit(
+    h: Float64Array,
+    base: number,
+    nb: number,
+    f: number,
+    G: number,
+    H: number,
+    C: number,
+    opts: GrowOptions,
+    minGain: number,
+  ): Split | null {
+    const S = this.stride;
+    const exact = S === 3;
+    const cntFactor = H > 0 ? C / H : 0;
+    const count = (o: number): number => (exact ? h[o + 2] : Math.round(h[o + 1] * cntFactor));
+    const used: number[] = [];
+    for (let b = 0; b < nb - 1; b++) if (h[base + b * S + 1] > 0) used.push(b);
+    if (used.length < 2) return null;
+    const minData = opts.minDataInLeaf;
+    const minHess = opts.minSumHessianInLeaf;
+    let best: Split | null = null;
+    let bestGain = minGain;
+    const tryLeft = (bins: readonly number[], lambda: number): void => {
+      let lg = 0;
+      let lh = 0;
+      let lc = 0;
+      for (const b of bins) {
+        const o = base + b * S;
+        lg += h[o];
+        lh += h[o + 1];
+        if (exact) lc += h[o + 2];
+      }
+      if (!exact) lc = Math.round(lh * cntFactor);
+      const rh = H - lh;
+      const rc = C - lc;
+      if (lc < minData || rc < minData || lh < minHess || rh < minHess) return;
+      const rg = G - lg;
+      const gain = (lg * lg) / (lh + lambda) + (rg * rg) / (rh + lambda) - (G * G) / (H + lambda);
+      if (gain > bestGain) {
+        bestGain = gain;
+        const catMask = new Uint8Array(nb);
+        for (const b of bins) catMask[b] = 1;
+        best = { gain, feature: f, bin: -1, defaultLeft: false, catMask };
+      }
+    };
+    if (used.length <= CAT_ONE_HOT) {
+      for (const b of used) tryLeft([b], opts.lambdaL2);
+      return best;
+    }
+    const ratio = (b: number): number => h[base + b * S] / (h[base + b * S + 1] + CAT_SMOOTH);
+    const sorted = used.filter((b) => count(base + b * S) >= CAT_SMOOTH).sort((a, b) => ratio(a) - ratio(b));
+    const maxLeft = Math.min(CAT_MAX_LEFT, (sorted.length + 1) >> 1);
+    const lambda = opts.lambdaL2 + CAT_L2;
+    for (let k = 1; k <= maxLeft; k++) {
+      tryLeft(sorted.slice(0, k), lambda);
+      tryLeft(sorted.slice(sorted.length - k), lambda);
+    }
+    return best;
+  }
+
   private findSplit(leaf: Leaf, allowed: readonly number[], opts: GrowOptions, rng: Rng): Split | null {
     if (leaf.count < 2 * opts.minDataInLeaf || leaf.count < 2) return null;
     if (leaf.sumH < 2 * opts.minSumHessianInLeaf) return null;
@@ -575,6 +673,14 @@ export class TreeGrower {
       const nb = this.numBins[f];
       const mo = base + (nb - 1) * S; // missing bin
       const mH = h[mo + K];
+      if (K === 1 && this.categories[f]) {
+        const s = this.categoricalSplit(h, base, nb, f, G[0], H, C, opts, bestGain);
+        if (s) {
+          best = s;
+          bestGain = s.gain;
+        }
+        continue;
+      }
       if (K === 1) {
         // stride 3: exact counts; stride 2: counts estimated from hessians (LightGBM's way)
         const exact = S === 3;

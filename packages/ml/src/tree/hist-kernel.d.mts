@@ -21,3 +21,13 @@ export function partitionSegment(
   thr: number,
   dlBin: number,
 ): number;
+
+export function partitionByMask(
+  idx: Uint32Array,
+  tmp: Uint32Array,
+  tmpStart: number,
+  start: number,
+  count: number,
+  col: Uint8Array,
+  mask: Uint8Array,
+): number;

@@ -64,6 +64,25 @@ export function buildHistogram(hist, bins, offs, stride, idx, gh, start, count, 
 }
 
 /**
+ * Partition idx[start..start+count) on a categorical split: rows whose bin has mask[bin] = 1 stay
+ * in idx, in order, from `start`; the others go, in order, to tmp[tmpStart..]. Returns #lefts.
+ */
+export function partitionByMask(idx, tmp, tmpStart, start, count, col, mask) {
+  const end = start + count;
+  let wl = start;
+  let wr = tmpStart;
+  for (let i = start; i < end; i++) {
+    const r = idx[i];
+    const goLeft = mask[col[r]];
+    idx[wl] = r;
+    tmp[wr] = r;
+    wl += goLeft;
+    wr += 1 - goLeft;
+  }
+  return wl - start;
+}
+
+/**
  * Partition idx[start..start+count) on one feature: rows whose bin is <= thr or equals dlBin
  * stay in idx, in order, from `start`; the others go, in order, to tmp[tmpStart..]. Branch-free:
  * each row is written to both sides and the side it belongs to advances. Returns the number of

@@ -5,6 +5,7 @@ import { binOf, fitBins } from './binning.js';
 import { TreeEnsembleModel } from './ensemble.js';
 import { DecisionTreeEstimator, RandomForestEstimator } from './forest.js';
 import { GBTEstimator } from './gbt.js';
+import { toOnnx } from '../export/onnx.js';
 import { numLeaves, treeDepth, type Tree } from './tree.js';
 
 function synth(
@@ -46,7 +47,10 @@ function condExp(t: Tree, x: number[], inS: (f: number) => boolean, channel: num
   const f = t.feature[i];
   if (inS(f)) {
     const v = x[f];
-    const goLeft = v <= t.threshold[i] || (Number.isNaN(v) && t.defaultLeft[i] === 1);
+    const cats = t.leftCategories?.[i];
+    const goLeft = cats
+      ? Array.from(cats).some((c) => c === v)
+      : v <= t.threshold[i] || (Number.isNaN(v) && t.defaultLeft[i] === 1);
     return condExp(t, x, inS, channel, goLeft ? t.left[i] : t.right[i]);
   }
   const cl = t.cover[t.left[i]];
@@ -409,5 +413,93 @@ describe('bad input', () => {
     expectError(() => new GBTEstimator({ learningRate: 0 }), 'ML_INVALID_PARAM');
     expectError(() => new GBTEstimator({ maxBin: 300 }), 'ML_INVALID_PARAM');
     expectError(() => new RandomForestEstimator({ maxFeatures: 2 }), 'ML_INVALID_PARAM');
+  });
+});
+
+describe('categorical features (GBT)', () => {
+  // feature 0: 40 categories, each with its own random effect (not monotone in the code);
+  // feature 1: numeric
+  function catData(n: number, seed: number): { columns: Float64Array[]; y: Float64Array } {
+    const fixed = new Rng(99);
+    const effect = Array.from({ length: 40 }, () => fixed.normal() * 2);
+    const rng = new Rng(seed);
+    const columns = [new Float64Array(n), new Float64Array(n)];
+    const y = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const c = rng.nextInt(40);
+      columns[0][i] = c;
+      columns[1][i] = rng.normal();
+      const z = effect[c] + columns[1][i] + 0.5 * rng.normal();
+      y[i] = z > 0 ? 1 : 0;
+    }
+    return { columns, y };
+  }
+  function logLoss(m: TreeEnsembleModel, columns: Float64Array[], y: Float64Array): number {
+    const p = m.predictProba(columns);
+    let s = 0;
+    for (let i = 0; i < y.length; i++) s -= Math.log(Math.max(1e-15, p[i * 2 + (y[i] === 1 ? 1 : 0)]));
+    return s / y.length;
+  }
+  const train = catData(6000, 1);
+  const test = catData(3000, 2);
+  const params = { objective: 'binary' as const, numIterations: 30, numLeaves: 4, minDataInLeaf: 20 };
+
+  it('splits on category sets: better than the same trees on the codes as numbers', () => {
+    const cat = new GBTEstimator({ ...params, categoricalFeatures: [0] }).fit({
+      columns: train.columns,
+      label: train.y,
+    });
+    const num = new GBTEstimator(params).fit({ columns: train.columns, label: train.y });
+    expect(cat.spec.trees.some((t) => t.leftCategories?.some((c) => c !== null && c.length > 1))).toBe(true);
+    const lc = logLoss(cat, test.columns, test.y);
+    const ln = logLoss(num, test.columns, test.y);
+    expect(lc).toBeLessThan(ln - 0.02);
+  });
+
+  it('sends NaN, unseen and invalid categories right, like each other; save/load keeps the splits', () => {
+    const m = new GBTEstimator({ ...params, categoricalFeatures: [0] }).fit({ columns: train.columns, label: train.y });
+    const x1 = Float64Array.from([0.3, -1, 2]);
+    const raw = (c: number): Float64Array => m.predictRaw([Float64Array.from([c, c, c]), x1]);
+    const nan = raw(NaN);
+    expect(Array.from(raw(999))).toEqual(Array.from(nan));
+    expect(Array.from(raw(-3))).toEqual(Array.from(nan));
+    expect(Array.from(raw(2.5))).toEqual(Array.from(nan));
+    // a seen category follows its own path
+    let differs = false;
+    for (let c = 0; c < 40 && !differs; c++) differs = raw(c)[0] !== nan[0];
+    expect(differs).toBe(true);
+    const loaded = TreeEnsembleModel.load(m.save());
+    expect(Array.from(loaded.predictRaw(test.columns))).toEqual(Array.from(m.predictRaw(test.columns)));
+  });
+
+  it('ONNX export refuses categorical splits with a clear error (documented limitation)', () => {
+    const m = new GBTEstimator({ ...params, categoricalFeatures: [0] }).fit({ columns: train.columns, label: train.y });
+    expectError(() => toOnnx(m), 'ML_UNSUPPORTED_OPERATION');
+  });
+
+  it('TreeSHAP matches brute force and sums to the raw prediction', () => {
+    const m = new GBTEstimator({ ...params, numIterations: 4, categoricalFeatures: [0] }).fit({
+      columns: train.columns,
+      label: train.y,
+    });
+    const rows = [0, 5, 9];
+    const cols = train.columns.map((c) => Float64Array.from(rows, (r) => c[r]));
+    cols[0][2] = 77; // unseen category
+    const shap = m.shapValues(cols);
+    const raw = m.predictRaw(cols);
+    rows.forEach((_, r) => {
+      const x = cols.map((c) => c[r]);
+      const phi = bruteShap(m, x, 0);
+      expect(shap[r * 3] + shap[r * 3 + 1] + shap[r * 3 + 2]).toBeCloseTo(raw[r], 9);
+      for (let f = 0; f < 2; f++) expect(shap[r * 3 + f]).toBeCloseTo(phi[f], 9);
+    });
+  });
+
+  it('rejects categoricalFeatures that do not exist', () => {
+    expectError(
+      () => new GBTEstimator({ ...params, categoricalFeatures: [5] }).fit({ columns: train.columns, label: train.y }),
+      'ML_INVALID_PARAM',
+    );
+    expectError(() => new GBTEstimator({ ...params, categoricalFeatures: [-1] }), 'ML_INVALID_PARAM');
   });
 });

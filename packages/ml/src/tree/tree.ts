@@ -6,6 +6,8 @@ import { LakeboxError } from '@lakebox/common';
  * `defaultLeft[i]`), else to `right[i]`. Leaf i has feature[i] = -1 and its `numOutputs` values at
  * `value[i * numOutputs ...]`. `cover[i]` is the (weighted) number of training rows that reached
  * node i, used by TreeSHAP; `gain[i]` the loss reduction of the split.
+ * Categorical split (node i with `leftCategories[i]` set): goes left when x[feature[i]] is one of
+ * those category values, else right; so NaN and categories unseen in training go right.
  */
 export interface Tree {
   readonly numOutputs: number;
@@ -17,6 +19,16 @@ export interface Tree {
   readonly value: Float64Array;
   readonly cover: Float64Array;
   readonly gain: Float64Array;
+  /** Per node: the category values going left (categorical splits), null for other nodes. */
+  readonly leftCategories?: (Float64Array | null)[];
+}
+
+/** Whether value v of node i's split feature goes to the left child. */
+export function goesLeft(t: Tree, i: number, v: number): boolean {
+  const cats = t.leftCategories?.[i];
+  if (cats) return v === v && cats.includes(v);
+  if (v <= t.threshold[i]) return true;
+  return v !== v && t.defaultLeft[i] === 1;
 }
 
 export function numNodes(t: Tree): number {
@@ -38,6 +50,10 @@ export function treeDepth(t: Tree): number {
 export function leafIndex(t: Tree, columns: readonly Float64Array[], r: number): number {
   const feature = t.feature;
   let i = 0;
+  if (t.leftCategories) {
+    while (feature[i] >= 0) i = goesLeft(t, i, columns[feature[i]][r]) ? t.left[i] : t.right[i];
+    return i;
+  }
   while (feature[i] >= 0) {
     const v = columns[feature[i]][r];
     if (v <= t.threshold[i]) i = t.left[i];
@@ -61,6 +77,14 @@ export function addTreePrediction(
 ): void {
   const k = t.numOutputs;
   const { feature, threshold, left, right, defaultLeft, value } = t;
+  if (t.leftCategories) {
+    for (let r = 0; r < numRows; r++) {
+      const i = leafIndex(t, columns, r);
+      const o = r * stride + offset;
+      for (let c = 0; c < k; c++) out[o + c] += scale * value[i * k + c];
+    }
+    return;
+  }
   for (let r = 0; r < numRows; r++) {
     let i = 0;
     while (feature[i] >= 0) {
@@ -102,7 +126,7 @@ export function treeShapRow(
   scale = 1,
 ): void {
   const k = t.numOutputs;
-  const { feature, threshold, left, right, defaultLeft, cover, value } = t;
+  const { feature, left, right, cover, value } = t;
   // path element arrays, copied per recursion level (paths are as long as the tree is deep)
   const recurse = (
     j: number,
@@ -140,7 +164,7 @@ export function treeShapRow(
     const x = columns[f][r];
     let hot: number;
     let cold: number;
-    if (x <= threshold[j] || (x !== x && defaultLeft[j])) {
+    if (goesLeft(t, j, x)) {
       hot = left[j];
       cold = right[j];
     } else {
@@ -225,6 +249,8 @@ export interface TreeJson {
   value: number[];
   cover: number[];
   gain: number[];
+  /** Categorical splits only: per node the category values going left, or null. */
+  leftCategories?: (number[] | null)[];
 }
 
 export function treeToJson(t: Tree): TreeJson {
@@ -238,6 +264,7 @@ export function treeToJson(t: Tree): TreeJson {
     value: Array.from(t.value),
     cover: Array.from(t.cover),
     gain: Array.from(t.gain),
+    ...(t.leftCategories ? { leftCategories: t.leftCategories.map((c) => (c ? Array.from(c) : null)) } : {}),
   };
 }
 
@@ -253,6 +280,11 @@ export function treeFromJson(j: TreeJson, numFeatures: number): Tree {
     if (!Array.isArray(j[key]) || j[key].length !== n) bad(`${key} has the wrong length`);
   }
   if (!Array.isArray(j.value) || j.value.length !== n * k) bad('value has the wrong length');
+  if (j.leftCategories !== undefined) {
+    if (!Array.isArray(j.leftCategories) || j.leftCategories.length !== n) bad('leftCategories has the wrong length');
+    for (const c of j.leftCategories)
+      if (c !== null && (!Array.isArray(c) || !c.every(isFiniteNumber))) bad('leftCategories');
+  }
   for (let i = 0; i < n; i++) {
     const f = j.feature[i];
     if (f >= numFeatures) bad(`feature index ${f} out of range`);
@@ -269,5 +301,10 @@ export function treeFromJson(j: TreeJson, numFeatures: number): Tree {
     value: Float64Array.from(j.value),
     cover: Float64Array.from(j.cover),
     gain: Float64Array.from(j.gain),
+    ...(j.leftCategories ? { leftCategories: j.leftCategories.map((c) => (c ? Float64Array.from(c) : null)) } : {}),
   };
+}
+
+function isFiniteNumber(v: unknown): boolean {
+  return typeof v === 'number' && Number.isFinite(v);
 }
