@@ -95,7 +95,7 @@ async function http(who: Who, method: string, url: string, body?: unknown, raw?:
 async function sqlEngine(who: Who, sql: string): Promise<Outcome> {
   try {
     const r = await engine.execute(sql, { session: { catalog: 'main', schema: 'default', user: who.name } });
-    return { ok: true, text: JSON.stringify(r.rows) };
+    return { ok: true, text: JSON.stringify({ columns: r.columns, rows: r.rows }) };
   } catch (e) {
     if (!(e instanceof LakeboxError)) throw e;
     return { ok: false, code: e.code, status: e.httpStatus, text: e.message };
@@ -169,6 +169,12 @@ const SQL_OPS: Array<Omit<Op, 'surface' | 'run'> & { sql: string; connect?: bool
     sql: 'DROP TABLE mx.s.dt_{k}',
   },
   { name: 'grant', needs: [UC, US, ['MANAGE', 'TABLE', T]], sql: `GRANT SELECT ON TABLE ${T} TO \`matrix-sink\`` },
+  {
+    name: 'call function',
+    needs: [UC, US, ['EXECUTE', 'FUNCTION', 'mx.s.fn']],
+    sql: 'USE mx.s; SELECT fn(41) AS answer_from_fn',
+    expect: 'answer_from_fn',
+  },
   {
     name: 'describe table',
     needs: [['SELECT', 'TABLE', T]],
@@ -545,6 +551,7 @@ beforeAll(async () => {
     'CREATE VIEW mx.s.v AS SELECT * FROM mx.s.t',
     'CREATE TABLE mx.s.w (id INT, secret STRING)',
     'CREATE TABLE mx.s.hidden_tbl (x INT)',
+    'CREATE FUNCTION mx.s.fn(x INT) RETURNS INT RETURN x + 1',
   ])
     await adminSql(s);
   state.tableId = (await cat.metastore.getTable('mx', 's', 't')).id;
