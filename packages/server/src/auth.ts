@@ -51,7 +51,25 @@ export function readCookie(request: FastifyRequest, name: string): string | unde
 
 /** Whether the request came over TLS (directly, or as reported by a trusted proxy). */
 export function isTls(request: FastifyRequest): boolean {
-  return request.protocol === 'https';
+  // A TLS-terminating proxy says so in X-Forwarded-Proto; trusting it here only adds `Secure`.
+  return request.protocol === 'https' || request.headers['x-forwarded-proto'] === 'https';
+}
+
+/**
+ * Whether an Origin header names this server. Hosts are compared, not schemes: behind a
+ * TLS-terminating proxy the browser's origin is https://host while the server sees plain HTTP.
+ */
+export function isSameOrigin(request: FastifyRequest, origin: string): boolean {
+  let host: string;
+  try {
+    host = new URL(origin).host;
+  } catch {
+    return false;
+  }
+  // default ports are implied on either side (https://h and Host: h:443 are the same origin)
+  const norm = (h: string) => h.toLowerCase().replace(/:(80|443)$/, '');
+  const forwarded = request.headers['x-forwarded-host'];
+  return [request.headers.host, forwarded].some((h) => typeof h === 'string' && norm(h) === norm(host));
 }
 
 /** Set-Cookie value for our cookies: SameSite=Strict, Path=/, Secure over TLS; HttpOnly unless the UI must read it. */
@@ -83,9 +101,8 @@ function checkCsrf(request: FastifyRequest, csrfHash: string): void {
   const denied = (why: string) =>
     new LakeboxError('PERMISSION_DENIED', `cross-site request refused: ${why}`, { httpStatus: 403 });
   const origin = request.headers.origin;
-  if (origin !== undefined) {
-    const expected = `${request.protocol}://${request.headers.host ?? ''}`;
-    if (origin !== expected) throw denied(`Origin ${origin} is not ${expected}`);
+  if (origin !== undefined && !isSameOrigin(request, origin)) {
+    throw denied(`Origin ${origin} is not this server (${request.headers.host ?? 'no Host header'})`);
   }
   if (request.headers['sec-fetch-site'] === 'cross-site') throw denied('Sec-Fetch-Site is cross-site');
   const sent = request.headers[CSRF_HEADER];

@@ -34,7 +34,12 @@ describe('web-UI login', () => {
     expect(session).toMatch(/HttpOnly/);
     expect(session).toMatch(/SameSite=Strict/);
     expect(session).toMatch(/Path=\//);
-    expect(session).not.toMatch(/Secure/); // plain HTTP in this test; Secure over TLS
+    expect(session).not.toMatch(/Secure/); // plain HTTP in this test; Secure over TLS:
+    const behindTls = await login('ann', 'a long enough password', {
+      headers: { 'x-forwarded-proto': 'https', origin: 'https://localhost:80' },
+    });
+    expect(behindTls.statusCode).toBe(200);
+    for (const c of behindTls.headers['set-cookie'] as string[]) expect(c).toMatch(/; Secure/);
     expect(set.find((c) => c.startsWith('lakebox_csrf='))).not.toMatch(/HttpOnly/);
     const { lakebox_session, lakebox_csrf } = cookies(set);
     expect(r.json()).toMatchObject({ user_name: 'ann', csrf_token: lakebox_csrf });

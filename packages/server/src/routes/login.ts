@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { LakeboxError } from '@lakebox/common';
 import { SESSION_TTL_MS } from '@lakebox/catalog';
-import { CSRF_COOKIE, SESSION_COOKIE, cookieHeader, readCookie, rejectTooMany } from '../auth.js';
+import { CSRF_COOKIE, SESSION_COOKIE, cookieHeader, isSameOrigin, readCookie, rejectTooMany } from '../auth.js';
 import { principalOf, type LakeboxPluginOptions } from '../context.js';
 
 function body(v: unknown): Record<string, unknown> {
@@ -14,7 +14,7 @@ function body(v: unknown): Record<string, unknown> {
 /** A login form posted from another site is refused (login CSRF). */
 function sameOrigin(request: FastifyRequest): void {
   const origin = request.headers.origin;
-  if (origin !== undefined && origin !== `${request.protocol}://${request.headers.host ?? ''}`) {
+  if (origin !== undefined && !isSameOrigin(request, origin)) {
     throw new LakeboxError('PERMISSION_DENIED', 'cross-site login refused', { httpStatus: 403 });
   }
 }
