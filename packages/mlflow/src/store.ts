@@ -1536,8 +1536,8 @@ export class MlflowStore {
     const name = reqStr(a, 'name');
     const source = reqStr(a, 'source');
     await this.registeredModelRow(name);
+    // as in MLflow, run_id is a link that is not checked (a version may come from another server)
     const runId = optStr(a, 'run_id');
-    if (runId) await this.runRow({ run_id: runId });
     const modelId = optStr(a, 'model_id');
     if (modelId) await this.loggedModelRow(modelId);
     if (/(^|\/)\.\.(\/|$)/.test(source))

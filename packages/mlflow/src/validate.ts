@@ -11,12 +11,20 @@ export const notFound = (message: string): LakeboxError =>
 export const alreadyExists = (message: string): LakeboxError =>
   new LakeboxError('RESOURCE_ALREADY_EXISTS', message, { httpStatus: 400 });
 
+/** Fields MLflow refuses as JSON numbers (ids and names are strings in its protocol). */
+const STRING_ONLY = new Set(['run_id', 'run_uuid', 'key', 'name', 'artifact_location', 'metric_key']);
+function checkNotNumber(v: unknown, field: string): void {
+  if (typeof v === 'number' && STRING_ONLY.has(field))
+    throw invalidParam(`Invalid value ${v} for parameter '${field}' supplied: expected a string`);
+}
+
 export function reqStr(a: Args, field: string): string {
   const v = a[field];
   if (v === undefined || v === null || v === '')
     throw invalidParam(
       `Missing value for required parameter '${field}'. See the API docs for more information about request parameters.`,
     );
+  checkNotNumber(v, field);
   if (typeof v !== 'string' && typeof v !== 'number')
     throw invalidParam(`Invalid value ${JSON.stringify(v)} for parameter '${field}' supplied: expected a string`);
   return String(v);
@@ -25,6 +33,7 @@ export function reqStr(a: Args, field: string): string {
 export function optStr(a: Args, field: string): string | undefined {
   const v = a[field];
   if (v === undefined || v === null) return undefined;
+  checkNotNumber(v, field);
   if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean')
     throw invalidParam(`Invalid value ${JSON.stringify(v)} for parameter '${field}' supplied: expected a string`);
   return String(v);
