@@ -212,6 +212,46 @@ describe('Unity Catalog REST', () => {
     expect(py.statusCode).toBe(400);
   });
 
+  it('does not leak names: 403 on invisible objects, suggestions only of visible ones', async () => {
+    await t.catalog.principals.ensurePrincipal('bob');
+    const bob = (await t.catalog.principals.createToken('bob')).token;
+    await call(
+      'PATCH',
+      '/permissions/catalog/main',
+      { changes: [{ principal: 'bob', add: ['USE CATALOG', 'USE SCHEMA'] }] },
+      t.adminToken,
+    );
+    await call('POST', '/tables', {
+      catalog_name: 'main',
+      schema_name: 'default',
+      name: 'secret_events',
+      table_type: 'EXTERNAL',
+      storage_location: '/tmp/somewhere/secret',
+      columns: [{ name: 'id', type_text: 'bigint' }],
+    });
+    // alice owns it: the typo is a 404 that suggests it
+    const mine = await call('GET', '/tables/main.default.secret_evnts');
+    expect(mine.statusCode).toBe(404);
+    expect(mine.json().details.suggestions).toEqual(['secret_events']);
+    // bob may use the schema but not see the table: a 404 without it, and a 403 for the real name
+    const typo = await call('GET', '/tables/main.default.secret_evnts', undefined, bob);
+    expect(typo.statusCode).toBe(404);
+    expect(typo.json().details.suggestions).toEqual([]);
+    expect(typo.json().message).not.toContain('secret_events');
+    const real = await call('GET', '/tables/main.default.secret_events', undefined, bob);
+    expect(real.statusCode).toBe(403);
+    expect(real.json().error_code).toBe('PERMISSION_DENIED');
+    expect((await call('GET', '/tables?catalog_name=main&schema_name=default', undefined, bob)).json().tables).toEqual(
+      [],
+    );
+    // no USE on another catalog: every name there is a 403, existing or not
+    expect((await call('GET', '/schemas/other_cat.x', undefined, bob)).statusCode).toBe(403);
+    const cat = await call('GET', '/catalogs/mian', undefined, bob);
+    expect([cat.statusCode, cat.json().details.suggestions]).toEqual([404, ['main']]);
+    expect((await call('DELETE', '/tables/main.default.secret_events', undefined, bob)).statusCode).toBe(403);
+    expect((await call('DELETE', '/tables/main.default.secret_events')).statusCode).toBe(200);
+  });
+
   it('maps Spark type text to Unity Catalog type names', () => {
     expect(typeNameOf('decimal(10,2)')).toBe('DECIMAL');
     expect(typeNameOf('map<string,int>')).toBe('MAP');

@@ -14,7 +14,7 @@ import type {
   TableType,
   VolumeInfo,
 } from '@lakebox/catalog';
-import { normalizeName } from '@lakebox/catalog';
+import { normalizeName, quoteName } from '@lakebox/catalog';
 import { principalOf } from '../context.js';
 import type { LakeboxPluginOptions } from '../context.js';
 import { UcModelStore, type UcModel, type UcModelVersion } from './uc-models.js';
@@ -398,6 +398,34 @@ export const unityCatalogRoutes: FastifyPluginAsync<LakeboxPluginOptions> = asyn
   const models = new UcModelStore(opts.db, ms);
   /** The authorization scope of this request (cached privileges for its lifetime). */
   const authz = (request: FastifyRequest) => authorizer.scope(principalOf(request));
+  /** A not-found error's "did you mean" names, cut down to those the caller may see. */
+  const visibleSuggestions = async (scope: ReturnType<typeof authz>, e: unknown): Promise<unknown> => {
+    if (!(e instanceof LakeboxError) || !e.details || !Array.isArray(e.details.suggestions)) return e;
+    const d = e.details as { catalog?: string; schema?: string; suggestions: string[] };
+    const kinds: Record<string, [SecurableType, string[]]> = {
+      CATALOG_NOT_FOUND: ['CATALOG', []],
+      SCHEMA_NOT_FOUND: ['SCHEMA', [d.catalog ?? '']],
+      TABLE_OR_VIEW_NOT_FOUND: ['TABLE', [d.catalog ?? '', d.schema ?? '']],
+      VOLUME_NOT_FOUND: ['VOLUME', [d.catalog ?? '', d.schema ?? '']],
+      ROUTINE_NOT_FOUND: ['FUNCTION', [d.catalog ?? '', d.schema ?? '']],
+    };
+    const kind = kinds[e.code];
+    if (!kind) return e;
+    const [type, prefix] = kind;
+    const kept: string[] = [];
+    for (const x of d.suggestions) if (await scope.canSee({ type, name: [...prefix, x].join('.') })) kept.push(x);
+    if (kept.length === d.suggestions.length) return e;
+    const base = e.message.replace(/ Did you mean one of the following\? \[.*\]\.$/s, '');
+    const hint = kept.length
+      ? ` Did you mean one of the following? [${kept.map((k) => quoteName(...prefix, k)).join(', ')}].`
+      : '';
+    return new LakeboxError(e.code, base + hint, {
+      ...(e.sqlState ? { sqlState: e.sqlState } : {}),
+      httpStatus: e.httpStatus,
+      details: { ...e.details, suggestions: kept },
+    });
+  };
+
   /**
    * Fetch an object the caller may see. A missing object is the metastore's 404 (with its
    * suggestions) only for callers who may see its parent; anyone else gets PERMISSION_DENIED, so
@@ -414,7 +442,13 @@ export const unityCatalogRoutes: FastifyPluginAsync<LakeboxPluginOptions> = asyn
           ? { type: 'SCHEMA', name: parts.slice(0, 2).join('.') }
           : { type: 'CATALOG', name: parts[0] };
     const { missing } = await scope.path(s);
-    if (missing && (!parent || (await scope.canSee(parent)))) return fetch();
+    if (missing && (!parent || (await scope.canSee(parent)))) {
+      try {
+        return await fetch();
+      } catch (e) {
+        throw await visibleSuggestions(scope, e);
+      }
+    }
     throw new LakeboxError(
       'PERMISSION_DENIED',
       `User does not have permission to see ${s.type.toLowerCase().replace('_', ' ')} '${s.name ?? ''}'.`,
