@@ -181,6 +181,10 @@ describe('web workspace in a real browser', () => {
   });
 
   it('browses to a table: columns, sample data, details, history and "show this version"', async () => {
+    // the tree's search finds tables by column name too
+    await page.getByLabel('Search tables').fill('fare');
+    await page.locator('.tree-link', { hasText: 'main.default.trips' }).waitFor();
+    await page.getByLabel('Search tables').fill('');
     await page.locator('.tree-link', { hasText: 'trips' }).click();
     await page.getByTestId('table-title').filter({ hasText: 'trips' }).waitFor();
     const cols = await page.getByTestId('columns').innerText();
@@ -247,11 +251,13 @@ describe('web workspace in a real browser', () => {
     await page.keyboard.press('Delete');
     await page.keyboard.type('SELECT city, count(*) AS n, sum(fare) AS total FROM main.default.tr');
     const popup = page.locator('.cm-tooltip-autocomplete');
-    await popup.getByText('trips', { exact: true }).waitFor();
-    await page.keyboard.press('Enter');
+    // accept the completion with the mouse (CodeMirror ignores Enter for a moment after the list opens)
+    await popup
+      .locator('li', { hasText: /^trips/ })
+      .first()
+      .click();
     await page.keyboard.type(' WHERE ci');
-    await popup.locator('li', { hasText: /^city/ }).first().waitFor();
-    await page.keyboard.press('Enter');
+    await popup.locator('li', { hasText: /^city/ }).first().click();
     await page.keyboard.type(' <> :skip_city GROUP BY city ORDER BY city');
     await page.keyboard.press('Escape');
     expect(await editor.innerText()).toBe(
@@ -274,9 +280,18 @@ describe('web workspace in a real browser', () => {
     const firstCity = await grid.locator('.grid-row').first().locator('[role=gridcell]').first().innerText();
     expect(firstCity).toBe('Lima');
 
+    // CSV download of the result
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download CSV' }).click(),
+    ]);
+    const csv = fs.readFileSync((await download.path())!, 'utf8');
+    expect(csv.split('\r\n').slice(0, 3)).toEqual(['city,n,total', 'Lima,2,19', 'Pune,1,5.5']);
+
     // chart builder: a bar chart of n and total by city, then a pie
     await page.getByRole('tab', { name: 'Chart' }).click();
     await page.getByTestId('echart').locator('canvas').waitFor();
+    await shot('07a-sql-chart-bar');
     await page.getByLabel('Chart type').selectOption('pie');
     await page.getByLabel('Y column').selectOption('total');
     await page.getByTestId('echart').locator('canvas').waitFor();
@@ -415,11 +430,26 @@ describe('web workspace in a real browser', () => {
     expectNoRawErrors(await visibleText());
   });
 
+  it('fits a small laptop screen', async () => {
+    await page.setViewportSize({ width: 1024, height: 700 });
+    await page.getByRole('link', { name: 'SQL editor', exact: true }).click();
+    await page.getByTestId('editor').waitFor();
+    await shot('16-narrow-sql');
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await page.getByRole('link', { name: 'Data', exact: true }).click();
+    await page.locator('.tree-link', { hasText: 'trips' }).click();
+    await page.getByRole('tab', { name: 'History' }).click();
+    await page.getByTestId('history').waitFor();
+    await shot('17-narrow-history');
+    await page.setViewportSize({ width: 1366, height: 820 });
+  });
+
   it('keeps the APIs authenticated and serves client routes to a reload', async () => {
     const anon = await fetch(`${url}/api/2.1/unity-catalog/catalogs`);
     expect(anon.status).toBe(401);
     await page.reload();
-    await page.getByTestId('model-title').waitFor();
+    await page.getByTestId('table-title').filter({ hasText: 'trips' }).waitFor();
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('button', { name: 'Sign in' }).waitFor();
     // the session cookie is gone: a reload stays signed out

@@ -340,11 +340,17 @@ function LineageGraph({ center, up, down }: { center: string; up: string[]; down
   const cy = H / 2 - 18;
   return (
     <svg className="lineage" viewBox={`0 0 ${W} ${H}`} width="100%" style={{ maxWidth: W }}>
+      <defs>
+        <marker id="lin-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto">
+          <path d="M0,0 L10,5 L0,10 z" fill="#868e96" />
+        </marker>
+      </defs>
       {up.map((_, i) => (
         <path
           key={`ul${i}`}
           d={`M230 ${yAt(i, up.length) + 18} C 260 ${yAt(i, up.length) + 18}, 240 ${cy + 18}, 270 ${cy + 18}`}
           className="lin-edge"
+          markerEnd="url(#lin-arrow)"
         />
       ))}
       {down.map((_, i) => (
@@ -352,6 +358,7 @@ function LineageGraph({ center, up, down }: { center: string; up: string[]; down
           key={`dl${i}`}
           d={`M490 ${cy + 18} C 520 ${cy + 18}, 500 ${yAt(i, down.length) + 18}, 530 ${yAt(i, down.length) + 18}`}
           className="lin-edge"
+          markerEnd="url(#lin-arrow)"
         />
       ))}
       {up.map((u, i) => box(10, yAt(i, up.length), u, `u${i}`))}

@@ -46,6 +46,8 @@ const TABS_KEY = 'lakebox.sql.tabs';
 const HISTORY_KEY = 'lakebox.sql.history';
 const QUERIES = '/api/2.0/lakebox/queries';
 const newId = () => Math.random().toString(36).slice(2, 10);
+// Results survive a visit to another page of the app (not a reload).
+let keptRuns: Record<string, RunState> = {};
 
 function loadTabs(): { tabs: EditorTab[]; active: string } {
   try {
@@ -125,7 +127,10 @@ export default function SqlPage() {
   const initial = useMemo(loadTabs, []);
   const [tabs, setTabs] = useState<EditorTab[]>(initial.tabs);
   const [active, setActive] = useState(initial.active);
-  const [runs, setRuns] = useState<Record<string, RunState>>({});
+  const [runs, setRuns] = useState<Record<string, RunState>>(() => keptRuns);
+  useEffect(() => {
+    keptRuns = runs;
+  }, [runs]);
   const [view, setView] = useState<'results' | 'chart'>('results');
   const [side, setSide] = useState<'saved' | 'history'>('saved');
   const [history, setHistory] = useState<HistoryEntry[]>(loadHistory);
