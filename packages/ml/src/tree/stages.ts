@@ -72,6 +72,7 @@ const GBT_SPECS: ParamSpecs<GBTStageParams> = {
     earlyStoppingRounds: 'unused by fit(frame) (needs a validation set); see GBTEstimator',
     seed: 'random seed',
     numThreads: 'histogram threads (1 or 2)',
+    categoricalFeatures: 'indices of categorical features (non-negative integer codes), split on category sets',
   }),
 };
 
