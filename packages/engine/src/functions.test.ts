@@ -18,3 +18,41 @@ describe('two-argument Spark lambdas over pairs', () => {
     );
   });
 });
+
+describe('typeof with Spark type names', () => {
+  it('maps DuckDB type names to Spark names, one level of nesting included', async () => {
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const db = await DuckDBInstance.create(':memory:');
+    const c = await db.connect();
+    try {
+      const { MACROS } = await import('./functions.js');
+      for (const m of MACROS) await c.run(m);
+      const typeOf = FUNCTIONS.typeof!.emit as (a: string[]) => string;
+      const exprs = [
+        '1',
+        "'x'",
+        'CAST(1 AS DECIMAL(10,2))',
+        "DATE '2020-01-01'",
+        '[1, 2]',
+        "MAP {'a': 1}",
+        "{'x': 1, 'y': 'z'}",
+        'NULL',
+        "'\\x01'::BLOB",
+      ];
+      const r = await c.runAndReadAll(`SELECT ${exprs.map((e) => typeOf([e])).join(', ')}`);
+      expect(r.getRows()[0]).toEqual([
+        'int',
+        'string',
+        'decimal(10,2)',
+        'date',
+        'array<int>',
+        'map<string,int>',
+        'struct<x:int,y:string>',
+        'void',
+        'binary',
+      ]);
+    } finally {
+      c.closeSync();
+    }
+  });
+});

@@ -648,7 +648,18 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
   xxhash64: { status: 'different', emit: 'hash', note: 'a different hash function' },
   monotonically_increasing_id: { status: 'supported', emit: () => '(row_number() OVER () - 1)' },
   spark_partition_id: { status: 'supported', emit: () => '0' },
-  typeof: { status: 'different', emit: 'typeof', note: 'DuckDB type names' },
+  typeof: {
+    status: 'different',
+    emit: (a) => `spark_type_name(typeof(${a[0]}))`,
+    note: "Spark's names for scalar types and one level of array/map/struct; deeper nesting keeps DuckDB's spelling",
+  },
+  sec: { status: 'supported', emit: (a) => `(1.0 / cos(${a[0]}))`, args: [1, 1] },
+  csc: { status: 'supported', emit: (a) => `(1.0 / sin(${a[0]}))`, args: [1, 1] },
+  try_mod: {
+    status: 'supported',
+    emit: (a) => `CASE WHEN ${a[1]} = 0 THEN NULL ELSE ${a[0]} % ${a[1]} END`,
+    args: [2, 2],
+  },
   // cast functions: float('NaN'), int(x), string(x), ...
   float: { status: 'supported', emit: (a) => `CAST(${a[0]} AS FLOAT)`, args: [1, 1] },
   double: { status: 'supported', emit: (a) => `CAST(${a[0]} AS DOUBLE)`, args: [1, 1] },
@@ -680,6 +691,10 @@ function namedPairs(a: string[]): string {
 
 /** DuckDB macros that implement Spark semantics; created once per database. */
 export const MACROS: string[] = [
+  // typeof() with Spark's type names (scalars, and one level of array/map/struct)
+  `CREATE OR REPLACE MACRO spark_scalar_type_name(t) AS regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(t, '\\bTIMESTAMP WITH TIME ZONE\\b', 'timestamp', 'g'), '\\bTIMESTAMP_NS\\b', 'timestamp', 'g'), '\\bTIMESTAMP\\b', 'timestamp', 'g'), '\\bVARCHAR\\b', 'string', 'g'), '\\bBIGINT\\b', 'bigint', 'g'), '\\bHUGEINT\\b', 'decimal(38,0)', 'g'), '\\bUBIGINT\\b', 'decimal(20,0)', 'g'), '\\bINTEGER\\b', 'int', 'g'), '\\bSMALLINT\\b', 'smallint', 'g'), '\\bTINYINT\\b', 'tinyint', 'g'), '\\bDOUBLE\\b', 'double', 'g'), '\\bFLOAT\\b', 'float', 'g'), '\\bBOOLEAN\\b', 'boolean', 'g'), '\\bDATE\\b', 'date', 'g'), '\\bBLOB\\b', 'binary', 'g'), '\\bINTERVAL\\b', 'interval', 'g'), '"NULL"', 'void', 'g'), 'DECIMAL\\((\\d+),(\\d+)\\)', 'decimal(\\1,\\2)', 'g')`,
+  `CREATE OR REPLACE MACRO spark_type_name(t) AS CASE WHEN regexp_matches(t, '^[^\\[]*\\[\\]$') THEN 'array<' || spark_scalar_type_name(t[1:-3]) || '>' WHEN regexp_matches(t, '^MAP\\(([^,()]+), ([^,()]+)\\)$') THEN 'map<' || spark_scalar_type_name(regexp_extract(t, '^MAP\\(([^,()]+), ', 1)) || ',' || spark_scalar_type_name(regexp_extract(t, ', ([^,()]+)\\)$', 1)) || '>' WHEN regexp_matches(t, '^STRUCT\\([^()]*\\)$') THEN 'struct<' || array_to_string(list_transform(string_split(t[8:-2], ', '), lambda f: regexp_replace(f, ' .*$', '') || ':' || spark_scalar_type_name(regexp_replace(f, '^[^ ]+ ', ''))), ',') || '>' ELSE spark_scalar_type_name(t) END`,
+
   // sum() as Spark types it: `a` (the argument) picks the overload, `s` is DuckDB's sum (HUGEINT
   // for integers), narrowed to Spark's BIGINT: an overflow error, or NULL for try_sum
   `CREATE OR REPLACE MACRO spark_sum(a TINYINT, s) AS CAST(s AS BIGINT), (a SMALLINT, s) AS CAST(s AS BIGINT), (a INTEGER, s) AS CAST(s AS BIGINT), (a BIGINT, s) AS CAST(s AS BIGINT), (a, s) AS s`,
