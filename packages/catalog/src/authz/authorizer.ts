@@ -56,7 +56,12 @@ const METASTORE: SecurableNode = { type: 'METASTORE', id: 'metastore', name: 'me
  * engine, the REST routes, Spark Connect all hold their own instance) and cleared whenever a
  * grant or an owner changes through any of them.
  */
-const grantCaches = new WeakMap<object, Map<string, GrantRow[]>>();
+const grantCaches = new WeakMap<object, Map<string, { rows: GrantRow[]; at: number }>>();
+/**
+ * Another process sharing the metastore (PostgreSQL) cannot clear this process's cache: cached
+ * grants are re-read after this many milliseconds.
+ */
+const GRANT_CACHE_MS = 5_000;
 
 export function permissionDenied(privilege: string, node: { type: SecurableType; name: string }): LakeboxError {
   return new LakeboxError(
@@ -281,17 +286,21 @@ export class Authorizer {
   async grantsOf(names: string[]): Promise<GrantRow[]> {
     let cache = grantCaches.get(this.db);
     if (!cache) grantCaches.set(this.db, (cache = new Map()));
-    const missing = names.filter((n) => !cache.has(n));
+    const now = Date.now();
+    const missing = names.filter((n) => {
+      const c = cache.get(n);
+      return !c || now - c.at > GRANT_CACHE_MS;
+    });
     if (missing.length) {
       const rows = await this.db
         .selectFrom('grants')
         .select(['securable_type', 'securable_id', 'principal', 'privilege'])
         .where('principal', 'in', missing)
         .execute();
-      for (const n of missing) cache.set(n, []);
-      for (const r of rows) cache.get(r.principal)!.push(r);
+      for (const n of missing) cache.set(n, { rows: [], at: now });
+      for (const r of rows) cache.get(r.principal)!.rows.push(r);
     }
-    return names.flatMap((n) => cache.get(n) ?? []);
+    return names.flatMap((n) => cache.get(n)?.rows ?? []);
   }
 
   /** The path metastore > ... > securable; `missing` when some level does not exist (the path stops there). */
