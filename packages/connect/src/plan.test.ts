@@ -303,3 +303,23 @@ describe('joins under a select', () => {
     );
   });
 });
+
+describe('colRegex', () => {
+  it('selects the input columns whose names match a Java regex', async () => {
+    const c = typed({
+      'SELECT * FROM (SELECT * FROM `t`) AS _p1': [
+        ['Col1', 'int'],
+        ['Col2', 'int'],
+        ['a', 'int'],
+      ],
+    });
+    const sql = await c.relation({
+      rel_type: 'project',
+      project: {
+        input: table('t', '1'),
+        expressions: [{ expr_type: 'unresolved_regex', unresolved_regex: { col_name: '`(Col1)?+.+`' } }],
+      },
+    });
+    expect(sql).toBe('SELECT `Col2`, `a` FROM (SELECT * FROM `t`) AS _p1');
+  });
+});

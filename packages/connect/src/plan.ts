@@ -749,6 +749,21 @@ export class RelationCompiler implements Compiler {
           return `SELECT ${list()} FROM ${from} ORDER BY ${order.join(', ')}`;
         }
         const from = await this.fromOf(p.input);
+        if ((p.expressions ?? []).some((e: Msg) => e.expr_type === 'unresolved_regex')) {
+          // df.colRegex("`(a|b)`"): the input's columns whose names match.
+          const have = await this.schemaOf(`SELECT * FROM ${from}`);
+          const expanded = (p.expressions as Msg[]).flatMap((e) => {
+            if (e.expr_type !== 'unresolved_regex') return [e];
+            const re = javaRegex(String(e.unresolved_regex.col_name));
+            return have
+              .filter((h) => re.test(h.name))
+              .map((h) => ({
+                expr_type: 'unresolved_attribute',
+                unresolved_attribute: { unparsed_identifier: quoteIdent(h.name), plan_id: e.unresolved_regex.plan_id },
+              }));
+          });
+          return `SELECT ${this.exprs(expanded)} FROM ${from}`;
+        }
         return `SELECT ${list()} FROM ${from}`;
       }
       case 'filter': {
@@ -1306,4 +1321,36 @@ function unresolvedColumn(name: string, have: { name: string }[]): LakeboxError 
       .join(', ')}].`,
     { sqlState: '42703' },
   );
+}
+
+/** A Java column regex (`colRegex`) as a JavaScript one matching a whole name. */
+function javaRegex(pattern: string): RegExp {
+  let p = pattern.trim();
+  if (p.startsWith('`') && p.endsWith('`')) p = p.slice(1, -1);
+  // Possessive quantifiers (`(a)?+`, `x*+`) become atomic groups, emulated with a lookahead
+  // capture and a back reference: `(?=(?<pN>(a)?))\k<pN>`.
+  let n = 0;
+  for (;;) {
+    const m = /(?<!\\)([?*+]|\{\d+(?:,\d*)?\})\+/.exec(p);
+    if (!m) break;
+    const q = m.index;
+    let start = q - 1;
+    if (p[start] === ')') {
+      let depth = 0;
+      for (; start >= 0; start--) {
+        if (p[start] === ')' && p[start - 1] !== '\\') depth++;
+        else if (p[start] === '(' && p[start - 1] !== '\\' && --depth === 0) break;
+      }
+    } else if (p[start - 1] === '\\') start--;
+    if (start < 0) break;
+    const name = `p${n++}`;
+    p = `${p.slice(0, start)}(?=(?<${name}>${p.slice(start, q)}${m[1]}))\\k<${name}>${p.slice(q + m[0].length)}`;
+  }
+  try {
+    return new RegExp(`^(?:${p})$`);
+  } catch (e) {
+    throw new LakeboxError('INVALID_PARAMETER_VALUE.PATTERN', `colRegex: ${(e as Error).message}`, {
+      sqlState: '22023',
+    });
+  }
 }
