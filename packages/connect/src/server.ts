@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { LakeboxError } from '@lakebox/common';
-import type { Principal, PrincipalStore } from '@lakebox/catalog';
+import { audit, type Principal, type PrincipalStore } from '@lakebox/catalog';
 import {
   Lakehouse,
   isQuery,
@@ -236,10 +236,28 @@ export class SparkConnectServer {
 
   private async executePlan(call: grpc.ServerWritableStream<Msg, Msg>): Promise<void> {
     const req = call.request;
+    // governance: one system.access.audit event per ExecutePlan (SQL inside also gets its own)
+    const audited = { user: null as string | null, operationId: (req.operation_id as string) || randomUUID() };
+    const auditPlan = (e?: unknown) => {
+      const le = e instanceof LakeboxError ? e : undefined;
+      audit({
+        user: audited.user,
+        service: 'sparkConnect',
+        action: req.plan?.command ? 'ExecutePlan.command' : 'ExecutePlan.relation',
+        allowed: !(le && (le.code === 'PERMISSION_DENIED' || le.httpStatus === 401 || le.httpStatus === 403)),
+        status: e === undefined ? 200 : (le?.httpStatus ?? 500),
+        errorCode: e === undefined ? null : (le?.code ?? 'INTERNAL_ERROR'),
+        errorMessage: le?.message ?? null,
+        requestId: audited.operationId,
+        sourceIp: call.getPeer(),
+        params: { session_id: String(req.session_id ?? '') },
+      });
+    };
     try {
       const user = (await this.principal(call)).name;
+      audited.user = user;
       const s = this.session(req, user);
-      const operationId = (req.operation_id as string) || randomUUID();
+      const operationId = audited.operationId;
       const reattachable = (req.request_options ?? []).some((o: Msg) => o.reattach_options?.reattachable);
       const base = { session_id: s.id, server_side_session_id: s.serverSideId, operation_id: operationId };
       const responses: Msg[] = [];
@@ -270,7 +288,9 @@ export class SparkConnectServer {
       }
       for (const r of responses) call.write(r);
       call.end();
+      auditPlan();
     } catch (e) {
+      auditPlan(e);
       this.logUnexpected(e);
       call.emit('error', toGrpcError(e));
     }
