@@ -167,13 +167,14 @@ export class Authorizer {
     await scope.requireManage(securable);
     const node = await scope.leaf(securable);
     const privs = this.validate(node, privileges);
-    await this.db
+    // REVOKE ALL PRIVILEGES takes back every privilege granted on the securable, as in Databricks
+    let q = this.db
       .deleteFrom('grants')
       .where('securable_type', '=', node.type)
       .where('securable_id', '=', node.id)
-      .where('principal', '=', grantee)
-      .where('privilege', 'in', privs)
-      .execute();
+      .where('principal', '=', grantee);
+    if (!privs.includes('ALL PRIVILEGES')) q = q.where('privilege', 'in', privs);
+    await q.execute();
     this.invalidate();
   }
 

@@ -98,6 +98,11 @@ export function authzSuite(backend: string, databaseUrl: () => Promise<string>):
       expect(await authz.check('carol', ['USE CATALOG', 'CREATE SCHEMA'], { type: 'CATALOG', name: 'main' })).toBe(
         true,
       );
+      // REVOKE ALL PRIVILEGES takes back individually granted privileges too
+      await authz.grant('admin', { type: 'CATALOG', name: 'main' }, 'carol', ['BROWSE']);
+      await authz.revoke('admin', { type: 'CATALOG', name: 'main' }, 'carol', ['ALL']);
+      expect(await authz.privileges('carol', { type: 'CATALOG', name: 'main' })).toEqual(new Set());
+      await authz.grant('admin', { type: 'CATALOG', name: 'main' }, 'carol', ['ALL PRIVILEGES']);
       const cats = await authz.filterVisible('alice', await cat.metastore.listCatalogs(), (c) => ({
         type: 'CATALOG',
         name: c.name,
