@@ -391,7 +391,7 @@ describe('web workspace in a real browser', () => {
     await shot('13-run-artifacts');
 
     // compare both runs
-    await page.getByRole('link', { name: 'Experiment', exact: true }).click();
+    await page.locator('.crumbs').getByRole('link', { name: 'trip-fares' }).click();
     await page.getByTestId('runs').waitFor();
     await page.getByLabel('Select ridge-0.1').check();
     await page.getByLabel('Select ridge-0.5').check();
@@ -435,7 +435,8 @@ describe('web workspace in a real browser', () => {
     await page.getByRole('link', { name: 'SQL editor', exact: true }).click();
     await page.getByTestId('editor').waitFor();
     await shot('16-narrow-sql');
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    // evaluated in the page (a string: this file is type-checked without the DOM library)
+    const overflow = Number(await page.evaluate('document.documentElement.scrollWidth - window.innerWidth'));
     expect(overflow).toBeLessThanOrEqual(0);
     await page.getByRole('link', { name: 'Data', exact: true }).click();
     await page.locator('.tree-link', { hasText: 'trips' }).click();

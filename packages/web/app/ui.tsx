@@ -108,3 +108,16 @@ export function formatNumber(v: number | undefined): string {
   if (Number.isInteger(v)) return v.toLocaleString();
   return Math.abs(v) >= 1000 || Math.abs(v) < 0.001 ? v.toPrecision(5) : v.toFixed(4).replace(/0+$/, '');
 }
+
+/** Text that arrives later (e.g. a name for a breadcrumb), with a fallback meanwhile. */
+export function Later({ get, fallback }: { get: () => Promise<string>; fallback: string }) {
+  const [v, setV] = useState<string>();
+  useEffect(() => {
+    let live = true;
+    get().then((x) => live && setV(x));
+    return () => {
+      live = false;
+    };
+  }, [get]);
+  return <>{v ?? fallback}</>;
+}

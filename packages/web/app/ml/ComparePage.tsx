@@ -2,6 +2,7 @@ import { Suspense, lazy, useMemo, useState } from 'react';
 import { Link } from 'wouter';
 import { Empty, ErrorBox, Spinner, formatNumber, useAsync } from '../ui';
 import { getRun, metricHistory, runName, type Run } from './mlflow';
+import { ExperimentCrumb } from './ExperimentCrumb';
 import { MetricChart } from './RunPage';
 
 const EChart = lazy(() => import('../charts/EChart'));
@@ -98,8 +99,11 @@ export default function ComparePage({ experimentId }: { experimentId: string }) 
   return (
     <div className="page wide">
       <div className="crumbs">
-        <Link href="/experiments">Experiments</Link> › <Link href={`/experiments/${experimentId}`}>Experiment</Link> ›
-        Compare
+        <Link href="/experiments">Experiments</Link> ›{' '}
+        <Link href={`/experiments/${experimentId}`}>
+          <ExperimentCrumb id={experimentId} />
+        </Link>{' '}
+        › Compare
       </div>
       <h1>Comparing {ids.length} runs</h1>
       <ErrorBox error={runs.error} />

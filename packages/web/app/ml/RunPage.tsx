@@ -4,6 +4,7 @@ import { ARTIFACTS, MLFLOW, api, request } from '../api';
 import { ResultGrid } from '../components/ResultGrid';
 import { Empty, ErrorBox, Spinner, Tabs, formatBytes, formatNumber, formatTime, useAsync } from '../ui';
 import { getRun, metricHistory, runName, visibleTags, type Metric } from './mlflow';
+import { ExperimentCrumb } from './ExperimentCrumb';
 
 const EChart = lazy(() => import('../charts/EChart'));
 
@@ -262,8 +263,11 @@ export default function RunPage({ experimentId, runId }: { experimentId: string;
   return (
     <div className="page">
       <div className="crumbs">
-        <Link href="/experiments">Experiments</Link> › <Link href={`/experiments/${experimentId}`}>Experiment</Link> ›
-        Run
+        <Link href="/experiments">Experiments</Link> ›{' '}
+        <Link href={`/experiments/${experimentId}`}>
+          <ExperimentCrumb id={experimentId} />
+        </Link>{' '}
+        › Run
       </div>
       <h1 data-testid="run-title">{r ? runName(r) : runId}</h1>
       <ErrorBox error={run.error} />

@@ -71,3 +71,17 @@ export const runName = (r: Run) =>
   r.info.run_name || r.data.tags?.find((t) => t.key === 'mlflow.runName')?.value || r.info.run_id.slice(0, 8);
 
 export const visibleTags = (tags: KV[] = []) => tags.filter((t) => !t.key.startsWith('mlflow.'));
+
+const experimentNames = new Map<string, Promise<string>>();
+/** An experiment's name (cached), for breadcrumbs. */
+export function experimentName(id: string): Promise<string> {
+  if (!experimentNames.has(id))
+    experimentNames.set(
+      id,
+      getExperiment(id).then(
+        (e) => e.name,
+        () => 'Experiment',
+      ),
+    );
+  return experimentNames.get(id)!;
+}

@@ -120,7 +120,7 @@ export function ChartBuilder({
         )}
         {result.kind === 'echarts' && (
           <Suspense fallback={<Spinner label="Loading charts…" />}>
-            <EChart option={result.option} height={340} testId="echart" />
+            <EChart option={result.option} height={300} testId="echart" />
           </Suspense>
         )}
       </div>
