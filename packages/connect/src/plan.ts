@@ -1162,7 +1162,7 @@ export class RelationCompiler implements Compiler {
     const cols = distinct.map((r) => {
       const v = r[0] as string | null;
       const cond = v === null ? `${c2} IS NULL` : `CAST(${c2} AS STRING) = ${stringLit(v)}`;
-      return `CAST(count_if(${cond}) AS BIGINT) AS ${quoteIdent(v ?? 'null')}`;
+      return `count(CASE WHEN ${cond} THEN 1 END) AS ${quoteIdent(v ?? 'null')}`;
     });
     const key = `coalesce(CAST(${c1} AS STRING), 'null')`;
     return `SELECT ${[`${key} AS ${quoteIdent(`${c.col1}_${c.col2}`)}`, ...cols].join(', ')} FROM (${inner}) AS ${alias} GROUP BY ${key}`;
