@@ -114,6 +114,12 @@ beforeAll(async () => {
     });
     const rel = String(r.info.artifact_uri).replace(/^mlflow-artifacts:\/?/, '');
     await call('PUT', `/api/2.0/mlflow-artifacts/artifacts/${rel}/notes.txt`, `alpha ${alpha} looked fine\n`);
+    await call('PUT', `/api/2.0/mlflow-artifacts/artifacts/${rel}/eval/summary.json`, { alpha, best_step: 4 });
+    await call(
+      'PUT',
+      `/api/2.0/mlflow-artifacts/artifacts/${rel}/eval/predictions.csv`,
+      'city,predicted\nOslo,7.1\nLima,9.4\n',
+    );
     await call('POST', '/api/2.0/mlflow/runs/update', { run_id: id, status: 'FINISHED', end_time: Date.now() });
   }
   await call('POST', '/api/2.0/mlflow/registered-models/create', { name: 'fare-model' });
@@ -388,6 +394,12 @@ describe('web workspace in a real browser', () => {
     await page.getByRole('tab', { name: 'Artifacts' }).click();
     await page.getByRole('button', { name: /notes\.txt/ }).click();
     await expect.poll(() => page.locator('pre.preview').innerText()).toContain('alpha 0.1 looked fine');
+    await page.getByRole('button', { name: /^eval/ }).click();
+    await page.getByRole('button', { name: /summary\.json/ }).click();
+    await expect.poll(() => page.locator('pre.preview').innerText()).toMatch(/"best_step": 4/);
+    await page.getByRole('button', { name: /predictions\.csv/ }).click();
+    await expect.poll(() => page.locator('.artifact-preview').getByTestId('row-count').innerText()).toBe('2 rows');
+    expect(await page.locator('.artifact-preview').innerText()).toMatch(/Lima\s+9\.4/);
     await shot('13-run-artifacts');
 
     // compare both runs
