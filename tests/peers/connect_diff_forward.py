@@ -90,7 +90,7 @@ people.createOrReplaceTempView(f"{tag}_people")
 out["view_sql"] = rows(spark.sql(f"SELECT name FROM {tag}_people WHERE salary IS NULL"))
 out["pandas"] = canon(people.orderBy("id").select("id", "name").toPandas().values.tolist())
 # A result of many Arrow batches (streamed through the proxy when forwarded).
-big = spark.range(0, 300000).select((F.col("id") * 2).alias("x")).collect()
+big = spark.range(0, 50000).select((F.col("id") * 2).alias("x")).collect()
 out["big"] = [len(big), sum(r.x for r in big)]
 if other:
     out["other_delta"] = rows(spark.read.format("delta").load(other).groupBy("dept").count().orderBy(F.col("dept").asc_nulls_last()))
