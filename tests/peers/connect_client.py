@@ -202,6 +202,10 @@ out["write_to_overwrite"] = [r.id for r in spark.table("v2t").orderBy("id").coll
 spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", "1000")
 big = spark.range(25000).selectExpr("id", "id * 2 AS twice").toPandas()
 out["batches"] = [len(big), int(big["twice"].sum())]
+# how many Arrow batches the server sent (the client's own response loop checks their offsets)
+req = spark.client._execute_plan_request_with_metadata()
+req.plan.CopyFrom(spark.range(25000)._plan.to_proto(spark.client))
+out["batch_count"] = sum(1 for x in spark.client._execute_and_fetch_as_iterator(req, {}) if isinstance(x, pa.RecordBatch))
 spark.conf.unset("spark.sql.execution.arrow.maxRecordsPerBatch")
 import threading
 import time

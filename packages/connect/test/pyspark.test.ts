@@ -265,6 +265,7 @@ describe('PySpark (Spark Connect) against lakebox start', () => {
     expect(out.write_to_overwrite).toEqual([1, 1, 3, 4]);
     // several Arrow batches; Interrupt cancels the running query
     expect(out.batches).toEqual([25000, 624975000]);
+    expect(out.batch_count).toBe(25);
     expect(out.interrupted_ids).toBe(1);
     expect(out.interrupt).toMatchObject({ alive: false, error: expect.stringContaining('OPERATION_CANCELED') });
     expect(out.after_errors).toEqual([[2]]);
