@@ -4,11 +4,13 @@
 // its metric history (full and paged) and the bulk-interval history.
 // With --keep DIR the SQLite file is left in DIR/metastore.db, ready for `lakebox start --data DIR`
 // (bench/mlflow/run.sh uses it to time the same calls through the Python client).
-// Usage: npx tsx bench/mlflow/scale.ts [--runs 100000] [--points 1000000] [--keep DIR]
+// Usage: npx tsx bench/mlflow/scale.ts [--runs 100000] [--points 1000000] [--keep DIR] [--bulk]
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { CompiledQuery } from 'kysely';
 import { openMetastoreDb, runMigrations } from '@lakebox/catalog';
 import { MlflowStore, mlflowMigrations } from '@lakebox/mlflow';
 
@@ -43,27 +45,84 @@ const out: Record<string, unknown> = { runs, points };
 const exp = (await store.createExperiment({ name: `scale-${Date.now()}` }, 'bench')).experiment_id as string;
 out.experiment_id = exp;
 let t0 = performance.now();
-const batch = 200;
-for (let i = 0; i < runs; i += batch) {
-  await Promise.all(
-    Array.from({ length: Math.min(batch, runs - i) }, async (_, j) => {
-      const k = i + j;
-      const run = (await store.createRun({ experiment_id: exp }, 'bench')).run as { info: { run_id: string } };
-      const ts = Date.now();
-      await store.logBatch({
-        run_id: run.info.run_id,
-        metrics: [
-          { key: 'score', value: ((k * 7919) % 1000) / 1000, timestamp: ts, step: 0 },
-          { key: 'loss', value: k / runs, timestamp: ts, step: 0 },
-        ],
-        params: [
-          { key: 'group', value: k % 2 === 0 ? 'a' : 'b' },
-          { key: 'depth', value: String(k % 10) },
-        ],
-        tags: [{ key: 'kind', value: 'bench' }],
-      });
-    }),
-  );
+if (process.argv.includes('--bulk')) {
+  // --bulk: the same rows written straight into the tables in one transaction (what the store
+  // writes for create_run + log_batch), so 100,000 runs populate in seconds on a busy machine
+  const now = Date.now();
+  await db.transaction().execute(async (tx) => {
+    const ins = async (table: string, cols: string[], rows: unknown[][]) => {
+      for (let i = 0; i < rows.length; i += 500) {
+        const chunk = rows.slice(i, i + 500);
+        const ph = chunk.map(() => `(${cols.map(() => '?').join(', ')})`).join(', ');
+        await tx.executeQuery(
+          CompiledQuery.raw(`INSERT INTO ${table} (${cols.join(', ')}) VALUES ${ph}`, chunk.flat()),
+        );
+      }
+    };
+    const runRows: unknown[][] = [];
+    const params: unknown[][] = [];
+    const tags: unknown[][] = [];
+    const latest: unknown[][] = [];
+    const points: unknown[][] = [];
+    for (let k = 0; k < runs; k++) {
+      const id = randomBytes(16).toString('hex');
+      runRows.push([
+        id,
+        Number(exp),
+        `r${k}`,
+        'bench',
+        'RUNNING',
+        now + k,
+        'active',
+        `mlflow-artifacts:/${exp}/${id}/artifacts`,
+      ]);
+      params.push([id, 'group', k % 2 === 0 ? 'a' : 'b'], [id, 'depth', String(k % 10)]);
+      tags.push([id, 'kind', 'bench'], [id, 'mlflow.runName', `r${k}`]);
+      for (const [key, v] of [
+        ['score', ((k * 7919) % 1000) / 1000],
+        ['loss', k / runs],
+      ] as const) {
+        latest.push([id, key, v, 0, now, 0, Number(exp)]);
+        points.push([id, key, v, 0, now, 0]);
+      }
+    }
+    await ins(
+      'mlflow_runs',
+      ['run_uuid', 'experiment_id', 'name', 'user_id', 'status', 'start_time', 'lifecycle_stage', 'artifact_uri'],
+      runRows,
+    );
+    await ins('mlflow_params', ['run_uuid', 'key', 'value'], params);
+    await ins('mlflow_tags', ['run_uuid', 'key', 'value'], tags);
+    await ins(
+      'mlflow_latest_metrics',
+      ['run_uuid', 'key', 'value', 'is_nan', 'timestamp', 'step', 'experiment_id'],
+      latest,
+    );
+    await ins('mlflow_metrics', ['run_uuid', 'key', 'value', 'is_nan', 'timestamp', 'step'], points);
+  });
+} else {
+  const batch = 200;
+  for (let i = 0; i < runs; i += batch) {
+    await Promise.all(
+      Array.from({ length: Math.min(batch, runs - i) }, async (_, j) => {
+        const k = i + j;
+        const run = (await store.createRun({ experiment_id: exp }, 'bench')).run as { info: { run_id: string } };
+        const ts = Date.now();
+        await store.logBatch({
+          run_id: run.info.run_id,
+          metrics: [
+            { key: 'score', value: ((k * 7919) % 1000) / 1000, timestamp: ts, step: 0 },
+            { key: 'loss', value: k / runs, timestamp: ts, step: 0 },
+          ],
+          params: [
+            { key: 'group', value: k % 2 === 0 ? 'a' : 'b' },
+            { key: 'depth', value: String(k % 10) },
+          ],
+          tags: [{ key: 'kind', value: 'bench' }],
+        });
+      }),
+    );
+  }
 }
 out.populate_runs_per_s = Math.round(runs / ((performance.now() - t0) / 1000));
 const search = {
