@@ -153,7 +153,9 @@ export default function ComparePage({ experimentId }: { experimentId: string }) 
               </tbody>
             </table>
           </div>
-          <h3>Metrics</h3>
+          <h3>
+            Metrics <span className="muted small">(latest values; the lowest of each row in green)</span>
+          </h3>
           <div className="table-scroll">
             <table className="table compare" data-testid="metric-diff">
               <thead>
