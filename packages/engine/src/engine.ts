@@ -336,6 +336,26 @@ export function mapDuckError(e: unknown, tokens: Token[] | undefined, sql: strin
     return new LakeboxError('ARITHMETIC_OVERFLOW', `long overflow: ${first.replace(/^Conversion Error: /, '')}`, {
       sqlState: '22003',
     });
+  // Spark error classes raised by the generated SQL through DuckDB's error(): '[CLASS] message SQLSTATE: xxxxx'
+  m = /^Invalid Input Error: \[([A-Z_.]+)\] (.*) SQLSTATE: (\w{5})$/.exec(first);
+  if (m) return new LakeboxError(m[1], m[2], { sqlState: m[3] });
+  if (/^Conversion Error: .*out of range for the destination type/.test(first))
+    return new LakeboxError('CAST_OVERFLOW', first.replace(/^Conversion Error: /, ''), { sqlState: '22003' });
+  if (
+    /^Conversion Error: (Could not cast value .* to DECIMAL|Casting value .* to type DECIMAL.* out of range)/.test(
+      first,
+    )
+  )
+    return new LakeboxError('NUMERIC_VALUE_OUT_OF_RANGE.WITH_SUGGESTION', first.replace(/^Conversion Error: /, ''), {
+      sqlState: '22003',
+    });
+  m = /^Conversion Error: Unimplemented type for cast \((\w+)[^>]* -> (\w+)/.exec(first);
+  if (m && castMismatch(m[1], m[2]))
+    return new LakeboxError(
+      `DATATYPE_MISMATCH.${castMismatch(m[1], m[2])}`,
+      `Cannot resolve the cast due to data type mismatch: cannot cast "${m[1]}" to "${m[2]}".`,
+      { sqlState: '42K09' },
+    );
   if (/^Conversion Error/.test(first))
     return new LakeboxError('CAST_INVALID_INPUT', first.replace(/^Conversion Error: /, ''), { sqlState: '22018' });
   if (/^Out of Range Error/.test(first))
@@ -363,6 +383,18 @@ export function mapDuckError(e: unknown, tokens: Token[] | undefined, sql: strin
     });
   }
   return new LakeboxError('INTERNAL_ERROR', first, { httpStatus: 500, cause: e });
+}
+
+const NUMERIC = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|FLOAT|DOUBLE|DECIMAL)$/;
+
+/** Spark's DATATYPE_MISMATCH sub-class for a cast it refuses at analysis (undefined: Spark allows it). */
+function castMismatch(from: string, to: string): string | undefined {
+  if ((NUMERIC.test(from) && to === 'DATE') || (from === 'DATE' && NUMERIC.test(to)))
+    return 'CAST_WITH_FUNC_SUGGESTION';
+  if (from === 'BOOLEAN' && to === 'DATE') return 'CAST_WITHOUT_SUGGESTION';
+  if ((from === 'BOOLEAN' && to === 'TIMESTAMP') || (/^(DATE|TIMESTAMP)$/.test(from) && to === 'BOOLEAN'))
+    return 'CAST_WITH_CONF_SUGGESTION';
+  return undefined;
 }
 
 function positionOf(tokens: Token[], text: string): Token | undefined {

@@ -676,6 +676,37 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
   shiftright: { status: 'supported', emit: (a) => `(${a[0]} >> ${a[1]})` },
   input_file_name: { status: 'different', emit: () => "''", note: 'always empty' },
 };
+
+/** Spark returns INT from these where DuckDB's counterparts return BIGINT. */
+export const INT_RESULT = [
+  'length',
+  'char_length',
+  'character_length',
+  'bit_length',
+  'octet_length',
+  'instr',
+  'locate',
+  'position',
+  'levenshtein',
+  'year',
+  'month',
+  'day',
+  'dayofmonth',
+  'dayofweek',
+  'dayofyear',
+  'weekofyear',
+  'quarter',
+  'weekday',
+  'hour',
+  'minute',
+  'datediff',
+  'date_diff',
+];
+for (const name of INT_RESULT) {
+  const spec = FUNCTIONS[name]!;
+  const inner = spec.emit;
+  spec.emit = (a) => `CAST(${typeof inner === 'string' ? `${inner}(${a.join(', ')})` : inner(a)} AS INTEGER)`;
+}
 delete FUNCTIONS.greatest_;
 
 function namedPairs(a: string[]): string {
@@ -690,6 +721,10 @@ function namedPairs(a: string[]): string {
 }
 
 /** DuckDB macros that implement Spark semantics; created once per database. */
+/** DuckDB `error()` message of Spark's DIVIDE_BY_ZERO (engine.ts mapDuckError turns it into the error class). */
+export const DIVIDE_BY_ZERO_MESSAGE =
+  '[DIVIDE_BY_ZERO] Division by zero. Use `try_divide` to tolerate divisor being 0 and return NULL instead. If necessary set "spark.sql.ansi.enabled" to "false" to bypass this error. SQLSTATE: 22012';
+
 export const MACROS: string[] = [
   // typeof() with Spark's type names (scalars, and one level of array/map/struct)
   `CREATE OR REPLACE MACRO spark_scalar_type_name(t) AS regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(t, '\\bTIMESTAMP WITH TIME ZONE\\b', 'timestamp', 'g'), '\\bTIMESTAMP_NS\\b', 'timestamp', 'g'), '\\bTIMESTAMP\\b', 'timestamp', 'g'), '\\bVARCHAR\\b', 'string', 'g'), '\\bBIGINT\\b', 'bigint', 'g'), '\\bHUGEINT\\b', 'decimal(38,0)', 'g'), '\\bUBIGINT\\b', 'decimal(20,0)', 'g'), '\\bINTEGER\\b', 'int', 'g'), '\\bSMALLINT\\b', 'smallint', 'g'), '\\bTINYINT\\b', 'tinyint', 'g'), '\\bDOUBLE\\b', 'double', 'g'), '\\bFLOAT\\b', 'float', 'g'), '\\bBOOLEAN\\b', 'boolean', 'g'), '\\bDATE\\b', 'date', 'g'), '\\bBLOB\\b', 'binary', 'g'), '\\bINTERVAL\\b', 'interval', 'g'), '"NULL"', 'void', 'g'), 'DECIMAL\\((\\d+),(\\d+)\\)', 'decimal(\\1,\\2)', 'g')`,
@@ -699,8 +734,10 @@ export const MACROS: string[] = [
   // for integers), narrowed to Spark's BIGINT: an overflow error, or NULL for try_sum
   `CREATE OR REPLACE MACRO spark_sum(a TINYINT, s) AS CAST(s AS BIGINT), (a SMALLINT, s) AS CAST(s AS BIGINT), (a INTEGER, s) AS CAST(s AS BIGINT), (a BIGINT, s) AS CAST(s AS BIGINT), (a, s) AS s`,
   `CREATE OR REPLACE MACRO spark_try_sum(a TINYINT, s) AS CASE WHEN s BETWEEN -9223372036854775808 AND 9223372036854775807 THEN CAST(s AS BIGINT) END, (a SMALLINT, s) AS CASE WHEN s BETWEEN -9223372036854775808 AND 9223372036854775807 THEN CAST(s AS BIGINT) END, (a INTEGER, s) AS CASE WHEN s BETWEEN -9223372036854775808 AND 9223372036854775807 THEN CAST(s AS BIGINT) END, (a BIGINT, s) AS CASE WHEN s BETWEEN -9223372036854775808 AND 9223372036854775807 THEN CAST(s AS BIGINT) END, (a, s) AS s`,
+  // CAST(x AS <integral>): Spark truncates fractions (DuckDB rounds) and, in ANSI mode, refuses strings that are not integers
+  `CREATE OR REPLACE MACRO spark_to_integral(x TINYINT, t, strict) AS x, (x SMALLINT, t, strict) AS x, (x INTEGER, t, strict) AS x, (x BIGINT, t, strict) AS x, (x HUGEINT, t, strict) AS x, (x DOUBLE, t, strict) AS trunc(x), (x FLOAT, t, strict) AS trunc(x), (x DECIMAL(38,10), t, strict) AS trunc(x), (x VARCHAR, t, strict) AS CASE WHEN x IS NULL OR regexp_full_match(x, '[\\x00-\\x20]*[+-]?[0-9]+[\\x00-\\x20]*') THEN x WHEN strict THEN error('[CAST_INVALID_INPUT] The value ''' || x || ''' of the type "STRING" cannot be cast to "' || t || '" because it is malformed. Correct the value as per the syntax, or change its target type. Use \`try_cast\` to tolerate malformed input and return NULL instead. SQLSTATE: 22018') END, (x, t, strict) AS x`,
   `CREATE OR REPLACE MACRO spark_concat(v, anynull) AS CASE WHEN anynull THEN NULL ELSE v END`,
-  `CREATE OR REPLACE MACRO spark_pmod(a, b) AS CASE WHEN b = 0 THEN NULL WHEN a % b < 0 THEN (a % b + b) % b ELSE a % b END`,
+  `CREATE OR REPLACE MACRO spark_pmod(a, b) AS CASE WHEN b = 0 THEN error(${lit(DIVIDE_BY_ZERO_MESSAGE)}) WHEN a % b < 0 THEN (a % b + b) % b ELSE a % b END`,
   `CREATE OR REPLACE MACRO spark_substr(s, pos, l) AS CASE WHEN l <= 0 THEN '' WHEN pos > 0 THEN substring(s, pos, l) WHEN pos = 0 THEN substring(s, 1, l) WHEN -pos > length(s) THEN substring(s, 1, greatest(l + pos + length(s), 0)) ELSE substring(s, length(s) + pos + 1, l) END`,
   `CREATE OR REPLACE MACRO spark_substring_index(s, d, c) AS CASE WHEN c = 0 OR d = '' THEN '' WHEN c > 0 THEN array_to_string(string_split(s, d)[1:c], d) ELSE array_to_string(string_split(s, d)[c:], d) END`,
   `CREATE OR REPLACE MACRO spark_initcap(s) AS array_to_string(list_transform(string_split(s, ' '), lambda w: upper(left(w, 1)) || lower(w[2:])), ' ')`,

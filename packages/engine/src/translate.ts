@@ -1,11 +1,12 @@
 import { LakeboxError } from '@lakebox/common';
 import { syntaxError, type Token } from './lexer.js';
-import { FUNCTIONS } from './functions.js';
+import { DIVIDE_BY_ZERO_MESSAGE, FUNCTIONS } from './functions.js';
 import { translateType } from './types.js';
 import { firstToken, isGroup, isOp, isWord, splitCommas, type Group, type Node } from './tree.js';
 
 /** Aggregates whose result type follows Spark's sum typing. */
 const SUMS = new Set(['sum', 'try_sum']);
+const INT_WINDOW = new Set(['row_number', 'rank', 'dense_rank', 'ntile']);
 
 /** A table named in a query, to be resolved (through the metastore) before execution. */
 export interface TableRef {
@@ -415,9 +416,14 @@ export class Translator {
         i++;
         continue;
       }
-      if (up === 'DIV') {
-        out.push('//');
-        i++;
+      if (up === 'DIV' || isOp(t, '/', '%')) {
+        // Spark's ANSI mode: a zero divisor raises DIVIDE_BY_ZERO (DuckDB gives NULL or Infinity)
+        const end = operandEnd(nodes, i + 1);
+        out.push(
+          up === 'DIV' ? '//' : t.value,
+          nonZeroDivisor(this.seq(nodes.slice(i + 1, end), true), nodes.slice(i + 1, end)),
+        );
+        i = end;
         continue;
       }
       if (
@@ -473,7 +479,7 @@ export class Translator {
       if (isOp(t, '::')) {
         const ty = translateType(nodes, i + 1);
         const prev = out.pop() ?? '';
-        out.push(`CAST(${prev} AS ${ty.sql})`);
+        out.push(`CAST(${integralSource(prev, ty.sql, true)} AS ${ty.sql})`);
         i += 1 + ty.used;
         continue;
       }
@@ -521,6 +527,15 @@ export class Translator {
         if (t.kind === 'ident' && SUMS.has(fname) && FUNCTIONS[fname] && !this.inPivot) {
           out.push(this.sparkSum(fname, t, nodes, i));
           i = this.aggregateEnd(nodes, i + 2);
+          continue;
+        }
+        if (t.kind === 'ident' && INT_WINDOW.has(fname) && isWord(nodes[i + 2], 'OVER')) {
+          // Spark's ranking functions return INT (DuckDB: BIGINT)
+          const end = this.aggregateEnd(nodes, i + 2);
+          out.push(
+            `CAST(${this.call(t, nodes[i + 1] as Group)} ${this.seq(nodes.slice(i + 2, end), true)} AS INTEGER)`,
+          );
+          i = end;
           continue;
         }
         out.push(this.call(t, nodes[i + 1] as Group));
@@ -650,7 +665,7 @@ export class Translator {
     if (asIdx < 0) throw syntaxError(`${kind} needs AS <type>`, g.open);
     const e = this.expr(items.slice(0, asIdx));
     const ty = translateType(items, asIdx + 1).sql;
-    return `${kind}(${e} AS ${ty})`;
+    return `${kind}(${integralSource(e, ty, kind === 'CAST')} AS ${ty})`;
   }
 
   /** Index after an aggregate call at `start - 2` and its FILTER (...) and OVER (...) / OVER name. */
@@ -998,4 +1013,56 @@ export class Translator {
     );
     return i;
   }
+}
+
+/** A divisor that raises DIVIDE_BY_ZERO when it is zero; non-zero number literals stay as they are. */
+export function nonZeroDivisor(sql: string, nodes: Node[]): string {
+  const only = nodes.length === 1 ? nodes[0] : undefined;
+  if (only?.kind === 'number' && Number(only.value.replace(/(BD|bd|[LlSsYyDdFf])$/, '')) !== 0) return sql;
+  return `(CASE WHEN (${sql}) = 0 THEN error(${sqlLit(DIVIDE_BY_ZERO_MESSAGE)}) ELSE ${sql} END)`;
+}
+
+/** End (exclusive) of the operand starting at `i` that binds tighter than `*`, `/`, `%`, `div`. */
+export function operandEnd(nodes: Node[], i: number): number {
+  let j = i;
+  while (isOp(nodes[j], '-', '+', '~')) j++;
+  const t = nodes[j];
+  if (!t) return j;
+  if (isWord(t, 'CASE')) {
+    let depth = 0;
+    for (; j < nodes.length; j++) {
+      if (isWord(nodes[j], 'CASE')) depth++;
+      else if (isWord(nodes[j], 'END') && --depth === 0) return j + 1;
+    }
+    return j;
+  }
+  if (isWord(t, 'DATE', 'TIMESTAMP', 'TIMESTAMP_NTZ', 'TIMESTAMP_LTZ') && nodes[j + 1]?.kind === 'string') return j + 2;
+  j++;
+  if (t.kind === 'ident' || t.kind === 'qident') {
+    while (isOp(nodes[j], '.') && nodes[j + 1] && !isGroup(nodes[j + 1])) j += 2;
+    if (isGroup(nodes[j]) && (nodes[j] as Group).open.value === '(') {
+      j++;
+      if (isWord(nodes[j], 'FILTER') && isGroup(nodes[j + 1])) j += 2;
+      if (isWord(nodes[j], 'OVER') && nodes[j + 1]) j += 2;
+    }
+  }
+  for (;;) {
+    if (isGroup(nodes[j]) && (nodes[j] as Group).open.value === '[') j++;
+    else if (isOp(nodes[j], '.') && nodes[j + 1] && !isGroup(nodes[j + 1])) j += 2;
+    else if (isOp(nodes[j], '::')) j += 1 + translateType(nodes, j + 1).used;
+    else return j;
+  }
+}
+
+const SPARK_INTEGRAL: Record<string, string> = {
+  TINYINT: 'TINYINT',
+  SMALLINT: 'SMALLINT',
+  INTEGER: 'INT',
+  BIGINT: 'BIGINT',
+};
+
+/** The operand of a cast to an integral type, with Spark's truncation and ANSI string checks (spark_to_integral). */
+function integralSource(e: string, ty: string, strict: boolean): string {
+  const spark = SPARK_INTEGRAL[ty.toUpperCase()];
+  return spark ? `spark_to_integral(${e}, '${spark}', ${strict})` : e;
 }
