@@ -133,6 +133,23 @@ describe('identity', () => {
     expect((await failure(c.principals.setPassword('pw-user', 'short'))).code).toBe('INVALID_PARAMETER_VALUE');
   });
 
+  it('moves administrators of before groups existed (is_admin flag) into the admins group', async () => {
+    await c.database.db
+      .insertInto('principals')
+      .values({ id: 'legacy-1', name: 'old-admin', kind: 'user', is_admin: 1, created_at: 1 })
+      .execute();
+    expect(await c.principals.isMember('old-admin', ADMINS_GROUP)).toBe(false);
+    await c.principals.bootstrapAdmin(); // runs on every start
+    expect((await c.principals.getPrincipal('old-admin'))!.isAdmin).toBe(true);
+    const row = await c.database.db
+      .selectFrom('principals')
+      .selectAll()
+      .where('id', '=', 'legacy-1')
+      .executeTakeFirstOrThrow();
+    expect(row.is_admin).toBe(0);
+    expect(row.active).toBe(1);
+  });
+
   it('keeps web sessions hashed; they expire and end on logout', async () => {
     const p = (await c.principals.getRecord('pw-user'))!;
     const s = await c.principals.createSession(p.id, 1000);
