@@ -108,3 +108,14 @@ describe('Spark result types', () => {
     expect(r.rows).toEqual([[3, 2, 3, 3, 1, 2024, 2, 5, 10, 29, 1, 1, 1]]);
   });
 });
+
+describe('Spark values and error classes', () => {
+  it('asin/acos outside [-1, 1] are NaN, reverse works on arrays, shiftleft on negatives', async () => {
+    expect(await q("SELECT asin(2), acos(-1.5D), reverse(array(1, 2, 3)), reverse('abc'), shiftleft(-3, 1)")).toEqual([
+      ['NaN', 'NaN', [3, 2, 1], 'cba', -6],
+    ]);
+  });
+  it('to_date with a format that does not match raises CANNOT_PARSE_TIMESTAMP', async () => {
+    expect(await errorClass("SELECT to_date('2024-03-05', 'dd/MM/yyyy')")).toBe('CANNOT_PARSE_TIMESTAMP');
+  });
+});

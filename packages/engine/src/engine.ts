@@ -339,6 +339,10 @@ export function mapDuckError(e: unknown, tokens: Token[] | undefined, sql: strin
   // Spark error classes raised by the generated SQL through DuckDB's error(): '[CLASS] message SQLSTATE: xxxxx'
   m = /^Invalid Input Error: \[([A-Z_.]+)\] (.*) SQLSTATE: (\w{5})$/.exec(first);
   if (m) return new LakeboxError(m[1], m[2], { sqlState: m[3] });
+  if (/^Invalid Input Error: Could not parse string .* according to format specifier/.test(first))
+    return new LakeboxError('CANNOT_PARSE_TIMESTAMP', first.replace(/^Invalid Input Error: /, ''), {
+      sqlState: '22007',
+    });
   if (/^Conversion Error: .*out of range for the destination type/.test(first))
     return new LakeboxError('CAST_OVERFLOW', first.replace(/^Conversion Error: /, ''), { sqlState: '22003' });
   if (

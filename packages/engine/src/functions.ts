@@ -129,9 +129,15 @@ function truncUnit(sql: string): string {
 export const FUNCTIONS: Record<string, FunctionSpec> = {
   // math
   abs: { status: 'supported', emit: 'abs' },
-  acos: { status: 'supported', emit: 'acos' },
+  acos: {
+    status: 'supported',
+    emit: (a) => `(CASE WHEN abs(${a[0]}) > 1 THEN CAST('NaN' AS DOUBLE) ELSE acos(${a[0]}) END)`,
+  },
   acosh: { status: 'supported', emit: 'acosh' },
-  asin: { status: 'supported', emit: 'asin' },
+  asin: {
+    status: 'supported',
+    emit: (a) => `(CASE WHEN abs(${a[0]}) > 1 THEN CAST('NaN' AS DOUBLE) ELSE asin(${a[0]}) END)`,
+  },
   asinh: { status: 'supported', emit: 'asinh' },
   atan: { status: 'supported', emit: 'atan' },
   atan2: { status: 'supported', emit: 'atan2' },
@@ -297,7 +303,7 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
   regexp_substr: { status: 'supported', emit: (a) => `nullif(regexp_extract(${a[0]}, ${a[1]}), '')` },
   repeat: { status: 'supported', emit: (a) => `repeat(${a[0]}, greatest(${a[1]}, 0))` },
   replace: { status: 'supported', emit: (a) => `replace(${a[0]}, ${a[1]}, ${n(a, 2, "''")})` },
-  reverse: { status: 'different', emit: 'reverse', note: 'strings only (arrays: use array_reverse)' },
+  reverse: { status: 'supported', emit: 'spark_reverse' },
   right: { status: 'supported', emit: (a) => `right(${a[0]}, greatest(${a[1]}, 0))` },
   rlike: { status: 'supported', emit: (a) => `regexp_matches(${a[0]}, ${a[1]})` },
   rpad: { status: 'supported', emit: (a) => `rpad(${a[0]}, ${a[1]}, ${n(a, 2, "' '")})` },
@@ -672,7 +678,10 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
   greatest_: { status: 'supported', emit: 'greatest' },
   try_cast: { status: 'supported', emit: 'try_cast' },
   bit_count: { status: 'supported', emit: 'bit_count' },
-  shiftleft: { status: 'supported', emit: (a) => `(${a[0]} << ${a[1]})` },
+  shiftleft: {
+    status: 'supported',
+    emit: (a) => `(CASE WHEN ${a[0]} < 0 THEN -((-(${a[0]})) << ${a[1]}) ELSE ${a[0]} << ${a[1]} END)`,
+  },
   shiftright: { status: 'supported', emit: (a) => `(${a[0]} >> ${a[1]})` },
   input_file_name: { status: 'different', emit: () => "''", note: 'always empty' },
 };
@@ -736,6 +745,7 @@ export const MACROS: string[] = [
   `CREATE OR REPLACE MACRO spark_try_sum(a TINYINT, s) AS CASE WHEN s BETWEEN -9223372036854775808 AND 9223372036854775807 THEN CAST(s AS BIGINT) END, (a SMALLINT, s) AS CASE WHEN s BETWEEN -9223372036854775808 AND 9223372036854775807 THEN CAST(s AS BIGINT) END, (a INTEGER, s) AS CASE WHEN s BETWEEN -9223372036854775808 AND 9223372036854775807 THEN CAST(s AS BIGINT) END, (a BIGINT, s) AS CASE WHEN s BETWEEN -9223372036854775808 AND 9223372036854775807 THEN CAST(s AS BIGINT) END, (a, s) AS s`,
   // CAST(x AS <integral>): Spark truncates fractions (DuckDB rounds) and, in ANSI mode, refuses strings that are not integers
   `CREATE OR REPLACE MACRO spark_to_integral(x TINYINT, t, strict) AS x, (x SMALLINT, t, strict) AS x, (x INTEGER, t, strict) AS x, (x BIGINT, t, strict) AS x, (x HUGEINT, t, strict) AS x, (x DOUBLE, t, strict) AS trunc(x), (x FLOAT, t, strict) AS trunc(x), (x DECIMAL(38,10), t, strict) AS trunc(x), (x VARCHAR, t, strict) AS CASE WHEN x IS NULL OR regexp_full_match(x, '[\\x00-\\x20]*[+-]?[0-9]+[\\x00-\\x20]*') THEN x WHEN strict THEN error('[CAST_INVALID_INPUT] The value ''' || x || ''' of the type "STRING" cannot be cast to "' || t || '" because it is malformed. Correct the value as per the syntax, or change its target type. Use \`try_cast\` to tolerate malformed input and return NULL instead. SQLSTATE: 22018') END, (x, t, strict) AS x`,
+  `CREATE OR REPLACE MACRO spark_reverse(x VARCHAR) AS reverse(x), (x) AS list_reverse(x)`,
   `CREATE OR REPLACE MACRO spark_concat(v, anynull) AS CASE WHEN anynull THEN NULL ELSE v END`,
   `CREATE OR REPLACE MACRO spark_pmod(a, b) AS CASE WHEN b = 0 THEN error(${lit(DIVIDE_BY_ZERO_MESSAGE)}) WHEN a % b < 0 THEN (a % b + b) % b ELSE a % b END`,
   `CREATE OR REPLACE MACRO spark_substr(s, pos, l) AS CASE WHEN l <= 0 THEN '' WHEN pos > 0 THEN substring(s, pos, l) WHEN pos = 0 THEN substring(s, 1, l) WHEN -pos > length(s) THEN substring(s, 1, greatest(l + pos + length(s), 0)) ELSE substring(s, length(s) + pos + 1, l) END`,

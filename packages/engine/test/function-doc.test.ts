@@ -46,9 +46,9 @@ const SYNTAX: Record<string, string> = {
   '^': 'different',
 };
 const SYNTAX_NOTES: Record<string, string> = {
-  '/': 'division by zero gives NULL (Spark with ANSI mode: DIVIDE_BY_ZERO error); decimal / decimal gives a DOUBLE (Spark: a DECIMAL)',
+  '/': 'decimal / decimal gives a DOUBLE (Spark: a DECIMAL)',
   '^': 'DuckDB reads ^ as power, Spark as bitwise XOR',
-  cast: 'fractional to integral casts round (Spark truncates); DATE + INTERVAL n DAY gives a TIMESTAMP (Spark: DATE)',
+  cast: 'DATE + INTERVAL n DAY gives a TIMESTAMP (Spark: DATE); numeric <-> TIMESTAMP casts are refused',
 };
 
 function generate(): string {
@@ -84,8 +84,13 @@ Totals: ${count.supported} supported, ${count.different} different, ${count.miss
 
 ## Semantics that differ from Spark
 
-- Division by zero returns NULL; Spark in ANSI mode (the Databricks SQL default) raises \`DIVIDE_BY_ZERO\`.
-- \`CAST\` of a fractional number to an integral type rounds; Spark truncates toward zero.
+- ANSI mode is always on, as in Spark 4 and Databricks SQL: a zero divisor of \`/\`, \`%\`, \`div\`, \`pmod\` raises
+  \`DIVIDE_BY_ZERO\`; casts truncate fractions toward zero and raise \`CAST_INVALID_INPUT\` (strings that are not
+  numbers of the target type), \`CAST_OVERFLOW\`, \`NUMERIC_VALUE_OUT_OF_RANGE\`; \`try_divide\`, \`try_mod\`,
+  \`try_cast\` give NULL instead; integer overflow of \`+\`, \`-\`, \`*\` raises \`ARITHMETIC_OVERFLOW\`. Not yet: array
+  subscripts and \`element_at\` out of bounds give NULL (Spark: \`INVALID_ARRAY_INDEX\`).
+- \`round\`/\`bround\` of decimals keep DuckDB's decimal precision (Spark: \`decimal(p - s + 1 + d, d)\`);
+  \`bround\` of integers gives a DOUBLE.
 - \`DATE + INTERVAL n DAY\` gives a TIMESTAMP; Spark gives a DATE (use \`date_add\`).
 - Decimal division (and \`avg\` of decimals in some forms) gives a DOUBLE where Spark computes a
   DECIMAL with its precision rules; the values agree to Spark's scale.
