@@ -146,5 +146,21 @@ except Exception as e:
       `sc://localhost:${scPort}/;token=${token};x-lakebox-backend=cluster`,
     ]);
     expect(wrong.stdout).toMatch(/x-lakebox-backend must be "embedded" or "spark"/);
-  }, 120_000);
+    // AddArtifacts (client-streaming) through the proxy: Spark checks each chunk's CRC and answers.
+    const upload = `
+import os, sys, tempfile
+from pyspark.sql import SparkSession
+s = SparkSession.builder.remote(sys.argv[1]).getOrCreate()
+p = os.path.join(tempfile.mkdtemp(), "lbx_fwd_mod.py")
+open(p, "w").write("X = 1\\n" * 5000)
+s.addArtifacts(p, pyfile=True)
+print("added")
+`;
+    const artifacts = await run(venvPython(), [
+      '-c',
+      upload,
+      `sc://localhost:${scPort}/;token=${token};x-lakebox-backend=spark`,
+    ]);
+    expect(artifacts.stdout.trim()).toBe('added');
+  }, 300_000);
 });
