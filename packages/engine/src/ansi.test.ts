@@ -119,3 +119,16 @@ describe('Spark values and error classes', () => {
     expect(await errorClass("SELECT to_date('2024-03-05', 'dd/MM/yyyy')")).toBe('CANNOT_PARSE_TIMESTAMP');
   });
 });
+
+describe('bround', () => {
+  it('keeps the type of an integral argument and rounds half to even', async () => {
+    const r = await engine.execute(
+      'SELECT bround(n, 0), bround(25, -1), bround(35, -1), bround(2.5D, 0), bround(n, 1) FROM nums WHERE id = 1',
+      {
+        conn,
+      },
+    );
+    expect(r.columns.map((c) => c.type)).toEqual(['int', 'int', 'int', 'double', 'int']);
+    expect(r.rows).toEqual([[7, 20, 40, 2, 7]]);
+  });
+});

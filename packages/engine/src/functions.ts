@@ -142,7 +142,7 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
   atan: { status: 'supported', emit: 'atan' },
   atan2: { status: 'supported', emit: 'atan2' },
   atanh: { status: 'supported', emit: 'atanh' },
-  bround: { status: 'supported', emit: (a) => `round_even(${a[0]}, ${n(a, 1, '0')})` },
+  bround: { status: 'supported', emit: (a) => `spark_bround(${a[0]}, ${n(a, 1, '0')})` },
   cbrt: { status: 'supported', emit: 'cbrt' },
   ceil: {
     status: 'supported',
@@ -745,6 +745,8 @@ export const MACROS: string[] = [
   `CREATE OR REPLACE MACRO spark_try_sum(a TINYINT, s) AS CASE WHEN s BETWEEN -9223372036854775808 AND 9223372036854775807 THEN CAST(s AS BIGINT) END, (a SMALLINT, s) AS CASE WHEN s BETWEEN -9223372036854775808 AND 9223372036854775807 THEN CAST(s AS BIGINT) END, (a INTEGER, s) AS CASE WHEN s BETWEEN -9223372036854775808 AND 9223372036854775807 THEN CAST(s AS BIGINT) END, (a BIGINT, s) AS CASE WHEN s BETWEEN -9223372036854775808 AND 9223372036854775807 THEN CAST(s AS BIGINT) END, (a, s) AS s`,
   // CAST(x AS <integral>): Spark truncates fractions (DuckDB rounds) and, in ANSI mode, refuses strings that are not integers
   `CREATE OR REPLACE MACRO spark_to_integral(x TINYINT, t, strict) AS x, (x SMALLINT, t, strict) AS x, (x INTEGER, t, strict) AS x, (x BIGINT, t, strict) AS x, (x HUGEINT, t, strict) AS x, (x DOUBLE, t, strict) AS trunc(x), (x FLOAT, t, strict) AS trunc(x), (x DECIMAL(38,10), t, strict) AS trunc(x), (x VARCHAR, t, strict) AS CASE WHEN x IS NULL OR regexp_full_match(x, '[\\x00-\\x20]*[+-]?[0-9]+[\\x00-\\x20]*') THEN x WHEN strict THEN error('[CAST_INVALID_INPUT] The value ''' || x || ''' of the type "STRING" cannot be cast to "' || t || '" because it is malformed. Correct the value as per the syntax, or change its target type. Use \`try_cast\` to tolerate malformed input and return NULL instead. SQLSTATE: 22018') END, (x, t, strict) AS x`,
+  // bround keeps an integral argument's type (round_even gives a DOUBLE)
+  `CREATE OR REPLACE MACRO spark_bround(x TINYINT, d) AS CAST(round_even(x, d) AS TINYINT), (x SMALLINT, d) AS CAST(round_even(x, d) AS SMALLINT), (x INTEGER, d) AS CAST(round_even(x, d) AS INTEGER), (x BIGINT, d) AS CASE WHEN d >= 0 THEN x ELSE CAST(round_even(x, d) AS BIGINT) END, (x, d) AS round_even(x, d)`,
   `CREATE OR REPLACE MACRO spark_reverse(x VARCHAR) AS reverse(x), (x) AS list_reverse(x)`,
   `CREATE OR REPLACE MACRO spark_concat(v, anynull) AS CASE WHEN anynull THEN NULL ELSE v END`,
   `CREATE OR REPLACE MACRO spark_pmod(a, b) AS CASE WHEN b = 0 THEN error(${lit(DIVIDE_BY_ZERO_MESSAGE)}) WHEN a % b < 0 THEN (a % b + b) % b ELSE a % b END`,
