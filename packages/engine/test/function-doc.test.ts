@@ -89,8 +89,8 @@ Totals: ${count.supported} supported, ${count.different} different, ${count.miss
   numbers of the target type), \`CAST_OVERFLOW\`, \`NUMERIC_VALUE_OUT_OF_RANGE\`; \`try_divide\`, \`try_mod\`,
   \`try_cast\` give NULL instead; integer overflow of \`+\`, \`-\`, \`*\` raises \`ARITHMETIC_OVERFLOW\`. Not yet: array
   subscripts and \`element_at\` out of bounds give NULL (Spark: \`INVALID_ARRAY_INDEX\`).
-- \`round\`/\`bround\` of decimals keep DuckDB's decimal precision (Spark: \`decimal(p - s + 1 + d, d)\`);
-  \`bround\` of integers gives a DOUBLE.
+- \`round\` of decimals keeps DuckDB's decimal precision (Spark: \`decimal(p - s + 1 + d, d)\`); \`bround\` of
+  decimals gives a DOUBLE.
 - \`DATE + INTERVAL n DAY\` gives a TIMESTAMP; Spark gives a DATE (use \`date_add\`).
 - Decimal division (and \`avg\` of decimals in some forms) gives a DOUBLE where Spark computes a
   DECIMAL with its precision rules; the values agree to Spark's scale.
