@@ -1064,5 +1064,5 @@ const SPARK_INTEGRAL: Record<string, string> = {
 /** The operand of a cast to an integral type, with Spark's truncation and ANSI string checks (spark_to_integral). */
 function integralSource(e: string, ty: string, strict: boolean): string {
   const spark = SPARK_INTEGRAL[ty.toUpperCase()];
-  return spark ? `spark_to_integral(${e}, '${spark}', ${strict})` : e;
+  return spark && e.trim().toUpperCase() !== 'NULL' ? `spark_to_integral(${e}, '${spark}', ${strict})` : e;
 }
