@@ -39,7 +39,7 @@ import { extractPredicate } from './predicate.js';
 import { recordStatementLineage, systemLineageSql } from './lineage.js';
 import { refPlaceholder, Translator, type TableRef, type TranslateContext } from './translate.js';
 import { isGroup, isOp, isWord, splitCommas, type Group, type Node } from './tree.js';
-import { parseDeltaType, type DeltaDataType } from './types.js';
+import { parseDeltaType, translateType, type DeltaDataType } from './types.js';
 
 const ok = (): StatementResult => ({ columns: [], rows: [] });
 const cols = (...names: string[]) => names.map((name) => ({ name, type: 'string' }));
@@ -584,8 +584,7 @@ export class Lakehouse implements TableResolver, StatementHandler {
       await this.gov.defineGroupMacros(ctx.session, ctx.conn);
     const body = this.engine.parse(`SELECT ${fn.routineDefinition}`)[0].nodes.slice(1);
     const bodySql = this.engine.translateExpr(body, ctx);
-    const ret = this.engine.parse(`SELECT CAST(NULL AS ${fn.returnType})`)[0];
-    const retSql = (await this.engine.translateQuery(ret.nodes, ctx)).replace(/^SELECT CAST\(NULL AS (.*)\)$/s, '$1');
+    const retSql = translateType(this.engine.parse(fn.returnType)[0].nodes).sql;
     await this.engine.runDuck(
       `CREATE OR REPLACE TEMP MACRO ${sqlIdent(fn.name.toLowerCase())}(${fn.parameters.map((p) => sqlIdent(p.name)).join(', ')}) AS CAST((${bodySql}) AS ${retSql})`,
       ctx.conn,
