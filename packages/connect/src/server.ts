@@ -545,7 +545,7 @@ export class SparkConnectServer {
     try {
       const ctx = { session: s.sql, params: env.params, conn: own };
       const duck = await this.opts.engine.translateQuery(this.opts.engine.parse(q)[0]!.nodes, ctx);
-      await writeToTable(location, { sql: duck }, { ...opts, connection: own });
+      await writeToTable(location, { sql: duck }, { ...opts, connection: own, userName: s.sql.user });
       const lake = this.opts.engine.resolver;
       if (lake instanceof Lakehouse) await recordQueryLineage(lake, q, location, ctx);
     } finally {

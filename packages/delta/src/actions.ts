@@ -94,6 +94,7 @@ export interface CommitInfo {
   isBlindAppend?: boolean;
   operationMetrics?: Record<string, string>;
   engineInfo?: string;
+  userId?: string;
   userName?: string;
   txnId?: string;
   [key: string]: unknown;

@@ -20,7 +20,7 @@ import type { Snapshot } from './snapshot.js';
 import type { ObjectStore } from './storage.js';
 import { storeForLocation } from './storage-location.js';
 import { DeltaTable } from './table.js';
-import type { Transaction } from './transaction.js';
+import { commitUser, type CommitUser, type Transaction } from './transaction.js';
 import { deltaSchemaFromDuckDB, duckdbTypeName } from './types-duckdb.js';
 import { reconcileSchema } from './schema-evolution.js';
 import { parseSchema } from './schema.js';
@@ -36,7 +36,7 @@ import {
   type Condition,
 } from './write.js';
 
-export interface DmlOptions {
+export interface DmlOptions extends CommitUser {
   /** Run on this DuckDB connection (e.g. one holding temp tables a MERGE source refers to). */
   connection?: DuckDBConnection;
 }
@@ -344,6 +344,7 @@ async function commitDml(
   operation: string,
   params: Record<string, unknown>,
   metrics: Record<string, number>,
+  user: CommitUser,
 ): Promise<DmlResult> {
   if (adds.length === 0 && removes.length === 0) {
     return { version: txn.readVersion, metrics };
@@ -354,6 +355,7 @@ async function commitDml(
   try {
     const r = await txn.commit({
       operation,
+      ...commitUser(user),
       operationParameters: params,
       operationMetrics: metrics,
       isBlindAppend: false,
@@ -403,6 +405,7 @@ export async function deleteFromTable(
       'DELETE',
       { predicate: condition === undefined ? [] : [conditionSql(condition)] },
       metrics,
+      opts,
     );
   };
   try {
@@ -496,6 +499,7 @@ export async function updateTable(
       'UPDATE',
       { predicate: condition === undefined ? [] : [conditionSql(condition)] },
       metrics,
+      opts,
     );
   };
   try {
@@ -830,7 +834,7 @@ export async function mergeIntoTable(
         notMatchedPredicates: describe(notMatched),
         notMatchedBySourcePredicates: describe(bySource),
       };
-      return await commitDml(txn, table.store, adds, removes, cdc, 'MERGE', params, metrics);
+      return await commitDml(txn, table.store, adds, removes, cdc, 'MERGE', params, metrics, opts);
     } finally {
       await conn.run(`DROP TABLE IF EXISTS ${joined}`).catch(() => undefined);
       await conn.run(`DROP TABLE IF EXISTS ${src}`).catch(() => undefined);

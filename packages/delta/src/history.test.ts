@@ -62,3 +62,64 @@ describe('readHistory', () => {
     });
   });
 });
+
+describe('commit user and isManaged', () => {
+  it('every write path records userId/userName in commitInfo; CREATE TABLE records isManaged', async () => {
+    const { DeltaTable } = await import('./table.js');
+    const { writeToTable } = await import('./write.js');
+    const { deleteFromTable, updateTable, mergeIntoTable } = await import('./dml.js');
+    const { optimizeTable } = await import('./optimize.js');
+    const { restoreTable } = await import('./restore.js');
+    const { vacuumTable } = await import('./vacuum.js');
+    const u = { userId: '42', userName: 'ann@example.com' };
+    const schema = {
+      type: 'struct' as const,
+      fields: [{ name: 'id', type: 'long' as const, nullable: true, metadata: {} }],
+    };
+    await DeltaTable.create(store, { schema, isManaged: true, ...u });
+    await writeToTable(store, { sql: 'SELECT 1::BIGINT AS id UNION ALL SELECT 2' }, { mode: 'append', ...u });
+    await updateTable(store, { id: 'id + 10' }, 'id = 1', u);
+    await deleteFromTable(store, 'id = 2', u);
+    await mergeIntoTable(
+      store,
+      { sql: 'SELECT 5::BIGINT AS id' },
+      'target.id = source.id',
+      [{ when: 'notMatched', action: 'insert', values: '*' }],
+      u,
+    );
+    await optimizeTable(store, u);
+    await restoreTable(store, { version: 1 }, u);
+    await vacuumTable(store, { retentionHours: 0, enforceRetentionDuration: false, ...u });
+    await writeToTable(store, { sql: 'SELECT 7::BIGINT AS id' }, { mode: 'append' });
+    const h = await readHistory(store);
+    expect(h[0]!.userName).toBeUndefined();
+    const named = h.slice(1).reverse();
+    expect(named.map((e) => e.operation)).toEqual(
+      expect.arrayContaining([
+        'CREATE TABLE',
+        'WRITE',
+        'UPDATE',
+        'DELETE',
+        'MERGE',
+        'RESTORE',
+        'VACUUM START',
+        'VACUUM END',
+      ]),
+    );
+    for (const e of named) expect([e.operation, e.userName]).toEqual([e.operation, 'ann@example.com']);
+    expect(named[0]!.operationParameters.isManaged).toBe('true');
+    const raw = new TextDecoder().decode(await store.get(commitPath(0)));
+    expect(JSON.parse(raw.split('\n')[0]!).commitInfo).toMatchObject({ userId: '42', userName: 'ann@example.com' });
+  });
+
+  it('CREATE TABLE defaults isManaged to false and omits the user fields', async () => {
+    const { DeltaTable } = await import('./table.js');
+    await DeltaTable.create(store, {
+      schema: { type: 'struct', fields: [{ name: 'id', type: 'long', nullable: true, metadata: {} }] },
+    });
+    const [e] = await readHistory(store);
+    expect(e!.operationParameters.isManaged).toBe('false');
+    const raw = new TextDecoder().decode(await store.get(commitPath(0)));
+    expect(JSON.parse(raw.split('\n')[0]!).commitInfo).not.toHaveProperty('userName');
+  });
+});

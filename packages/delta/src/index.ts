@@ -27,7 +27,7 @@ export type { ColumnMappingMode, LogSegment } from './snapshot.js';
 export { DeltaTable, checkpoint } from './table.js';
 export type { CreateTableOptions } from './table.js';
 export { Transaction, ENGINE_INFO, encodeOperationParameters } from './transaction.js';
-export type { CommitOperation, CommitResult, IsolationLevel, ReadPredicate } from './transaction.js';
+export type { CommitOperation, CommitResult, CommitUser, IsolationLevel, ReadPredicate } from './transaction.js';
 export { checkConflicts } from './conflict.js';
 export type { CurrentTransactionInfo, WinningCommit } from './conflict.js';
 export {

@@ -15,6 +15,7 @@ import type { Snapshot } from './snapshot.js';
 import type { ObjectStore } from './storage.js';
 import { storeForLocation } from './storage-location.js';
 import { DeltaTable } from './table.js';
+import { commitUser, type CommitUser } from './transaction.js';
 import {
   conditionSql,
   discardDataFiles,
@@ -28,7 +29,7 @@ import {
 /** Spark's default for spark.databricks.delta.optimize.maxFileSize (1 GiB). */
 export const DEFAULT_OPTIMIZE_TARGET_SIZE = 1024 * 1024 * 1024;
 
-export interface OptimizeOptions {
+export interface OptimizeOptions extends CommitUser {
   /** Only files in partitions matching this condition (partition columns only). */
   where?: Condition;
   /** Z-order the rows of each selected partition by these (non-partition) columns. */
@@ -241,6 +242,7 @@ export async function optimizeTable(
       const pct = (p: number): number => sizes[Math.min(sizes.length - 1, Math.floor(p * sizes.length))] ?? 0;
       const r = await txn.commit({
         operation: 'OPTIMIZE',
+        ...commitUser(opts),
         operationParameters: {
           predicate: opts.where === undefined ? [] : [conditionSql(opts.where)],
           zOrderBy: zCols,

@@ -10,6 +10,7 @@ import { fileKey, versionAtTimestamp, loadSnapshot } from './snapshot.js';
 import type { ObjectStore } from './storage.js';
 import { storeForLocation } from './storage-location.js';
 import { DeltaTable } from './table.js';
+import { commitUser, type CommitUser } from './transaction.js';
 import { removeFor } from './write.js';
 import { dataFilePath } from './scan.js';
 
@@ -52,6 +53,7 @@ async function fileExists(store: ObjectStore, a: Add): Promise<boolean> {
 export async function restoreTable(
   target: DeltaTable | ObjectStore | string,
   to: { version: number } | { timestamp: number | string | Date },
+  opts: CommitUser = {},
 ): Promise<RestoreResult> {
   const table = target instanceof DeltaTable ? target : await DeltaTable.open(storeOf(target));
   const txn = await table.startTransaction();
@@ -113,6 +115,7 @@ export async function restoreTable(
   };
   const r = await txn.commit({
     operation: 'RESTORE',
+    ...commitUser(opts),
     operationParameters: 'version' in to ? { version } : { timestamp: String(to.timestamp) },
     operationMetrics: metrics,
     isBlindAppend: false,

@@ -12,9 +12,9 @@ import { isStruct, serializeSchema, type StructType } from './schema.js';
 import { latestVersion, loadSnapshot, type Snapshot } from './snapshot.js';
 import type { ObjectStore } from './storage.js';
 import { storeForLocation } from './storage-location.js';
-import { Transaction, type CommitResult } from './transaction.js';
+import { Transaction, commitUser, type CommitResult, type CommitUser } from './transaction.js';
 
-export interface CreateTableOptions {
+export interface CreateTableOptions extends CommitUser {
   schema: StructType;
   partitionColumns?: string[];
   configuration?: Record<string, string>;
@@ -22,6 +22,8 @@ export interface CreateTableOptions {
   description?: string;
   /** Open the existing table instead of failing when one is already there. */
   ifNotExists?: boolean;
+  /** Recorded as the CREATE TABLE commit's `isManaged` parameter (catalog-managed location). */
+  isManaged?: boolean;
 }
 
 function toStore(location: string | ObjectStore): ObjectStore {
@@ -137,8 +139,9 @@ export class DeltaTable {
     try {
       await txn.commit({
         operation: 'CREATE TABLE',
+        ...commitUser(opts),
         operationParameters: {
-          isManaged: 'false',
+          isManaged: String(opts.isManaged === true),
           ...(opts.description !== undefined ? { description: opts.description } : {}),
           partitionBy: partitionColumns,
           properties: configuration,

@@ -40,7 +40,21 @@ export type { IsolationLevel } from './conflict.js';
  */
 export type ReadPredicate = ((file: Add) => boolean) | Predicate;
 
-export interface CommitOperation {
+/** Who commits: written to commitInfo (`userId`, `userName`) as Spark / Databricks do. */
+export interface CommitUser {
+  userId?: string;
+  userName?: string;
+}
+
+/** The commitInfo user fields of `u` (only those set). */
+export function commitUser(u: CommitUser | undefined): CommitUser {
+  return {
+    ...(u?.userId !== undefined ? { userId: u.userId } : {}),
+    ...(u?.userName !== undefined ? { userName: u.userName } : {}),
+  };
+}
+
+export interface CommitOperation extends CommitUser {
   /** Spark's operation name: WRITE, CREATE TABLE, DELETE, UPDATE, MERGE, OPTIMIZE, ... */
   operation: string;
   /** Values are stored JSON-encoded (strings as-is), as Spark does. */
@@ -364,6 +378,7 @@ export class Transaction {
       const commitInfo: CommitInfo = {
         ...(inCommitTimestamp !== undefined ? { inCommitTimestamp } : {}),
         timestamp,
+        ...commitUser(op),
         operation: op.operation,
         operationParameters: encodeOperationParameters(op.operationParameters),
         ...(creating ? {} : { readVersion: this.readVersion }),

@@ -12,10 +12,11 @@ import type { ObjectStore } from './storage.js';
 import { storeForLocation } from './storage-location.js';
 import { canonicalPath } from './snapshot.js';
 import { DeltaTable } from './table.js';
+import { commitUser, type CommitUser } from './transaction.js';
 
 export const DEFAULT_RETENTION_HOURS = 7 * 24;
 
-export interface VacuumOptions {
+export interface VacuumOptions extends CommitUser {
   /** Keep files removed (or written) less than this many hours ago (default: the table's retention). */
   retentionHours?: number;
   /** List what would be deleted without deleting. */
@@ -131,6 +132,7 @@ export async function vacuumTable(
   const startTxn = await table.startTransaction();
   await startTxn.commit({
     operation: 'VACUUM START',
+    ...commitUser(opts),
     operationParameters: {
       retentionCheckEnabled: opts.enforceRetentionDuration !== false,
       specifiedRetentionMillis: Math.round(retention * 3600 * 1000),
@@ -157,6 +159,7 @@ export async function vacuumTable(
     const endTxn = await table.startTransaction();
     await endTxn.commit({
       operation: 'VACUUM END',
+      ...commitUser(opts),
       operationParameters: { status },
       operationMetrics: { numDeletedFiles: deleted, numVacuumedDirectories: 0 },
       isBlindAppend: false,

@@ -29,7 +29,7 @@ import { latestVersion, type Snapshot } from './snapshot.js';
 import { storeForLocation } from './storage-location.js';
 import { predicateSql, type Predicate } from './predicate.js';
 import { DeltaTable } from './table.js';
-import { Transaction } from './transaction.js';
+import { Transaction, commitUser, type CommitUser } from './transaction.js';
 import type { ObjectStore } from './storage.js';
 import { buildStats, statsOptionsFromConfig, type RawColumnStats } from './stats.js';
 import { deltaSchemaOfQuery, duckdbTypeName } from './types-duckdb.js';
@@ -321,7 +321,7 @@ export type WriteSource = { sql: string } | { rows: Record<string, unknown>[] };
 
 export type WriteMode = 'append' | 'overwrite' | 'errorIfExists' | 'ignore';
 
-export interface WriteOptions {
+export interface WriteOptions extends CommitUser {
   mode?: WriteMode;
   /** Partition columns when the write creates (or, with overwriteSchema, replaces) the table. */
   partitionBy?: string[];
@@ -345,6 +345,8 @@ export interface WriteOptions {
   dataChange?: boolean;
   /** The commit's operation name (default `WRITE`, as DataFrameWriter; SQL uses e.g. `CREATE TABLE AS SELECT`). */
   operation?: string;
+  /** CREATE TABLE AS SELECT: recorded as the commit's `isManaged` parameter. */
+  isManaged?: boolean;
 }
 
 export interface WriteResult {
@@ -667,9 +669,10 @@ export async function writeToTable(
       if (replaceWhere !== undefined) params.predicate = [conditionSql(replaceWhere)];
       const result = await txn.commit({
         operation: opts.operation ?? 'WRITE',
+        ...commitUser(opts),
         operationParameters:
           opts.operation === 'CREATE TABLE AS SELECT' || opts.operation === 'CREATE OR REPLACE TABLE AS SELECT'
-            ? { ...params, isManaged: 'false', description: opts.description, properties: conf }
+            ? { ...params, isManaged: String(opts.isManaged === true), description: opts.description, properties: conf }
             : params,
         operationMetrics: {
           numFiles: adds.length,

@@ -219,7 +219,7 @@ export class Lakehouse implements TableResolver, StatementHandler {
       c.eat('TABLE');
       const { location } = await this.target(c, session, ['MODIFY']);
       c.end();
-      await deleteFromTable(location, undefined, { connection: ctx.conn });
+      await deleteFromTable(location, undefined, { connection: ctx.conn, userName: session.user });
       return ok();
     }
     if (c.eat('DESCRIBE') || c.eat('DESC')) return this.describe(c, ctx);
@@ -238,6 +238,7 @@ export class Lakehouse implements TableResolver, StatementHandler {
       const r = await restoreTable(
         location,
         kind === 'VERSION' ? { version: Number(v.value) } : { timestamp: v.value },
+        { userName: session.user },
       );
       const m = r.metrics;
       return {
@@ -275,6 +276,7 @@ export class Lakehouse implements TableResolver, StatementHandler {
         ...(where ? { where } : {}),
         ...(zOrderBy ? { zOrderBy } : {}),
         connection: ctx.conn,
+        userName: session.user,
       });
       return {
         columns: [
@@ -294,7 +296,11 @@ export class Lakehouse implements TableResolver, StatementHandler {
       }
       const dryRun = c.eat('DRY', 'RUN');
       c.end();
-      const r = await vacuumTable(location, { ...(retentionHours !== undefined ? { retentionHours } : {}), dryRun });
+      const r = await vacuumTable(location, {
+        ...(retentionHours !== undefined ? { retentionHours } : {}),
+        dryRun,
+        userName: session.user,
+      });
       return dryRun
         ? { columns: cols('path'), rows: r.files.map((f) => [f]) }
         : { columns: cols('path'), rows: [[location]] };
@@ -487,7 +493,15 @@ export class Lakehouse implements TableResolver, StatementHandler {
           await writeToTable(
             loc,
             { sql: sourceSql },
-            { mode: 'overwrite', overwriteSchema: true, partitionBy, configuration, connection: ctx.conn },
+            {
+              mode: 'overwrite',
+              overwriteSchema: true,
+              partitionBy,
+              configuration,
+              connection: ctx.conn,
+              userName: session.user,
+              isManaged: managed,
+            },
           );
         } else {
           await writeToTable(
@@ -500,6 +514,8 @@ export class Lakehouse implements TableResolver, StatementHandler {
               configuration,
               connection: ctx.conn,
               name,
+              userName: session.user,
+              isManaged: managed,
             },
           );
         }
@@ -510,6 +526,8 @@ export class Lakehouse implements TableResolver, StatementHandler {
           configuration,
           name,
           ...(comment ? { description: comment } : {}),
+          userName: session.user,
+          isManaged: managed,
         });
       }
       const snap = await (await DeltaTable.open(loc)).snapshot();
@@ -678,6 +696,7 @@ export class Lakehouse implements TableResolver, StatementHandler {
         mode: overwrite || replaceWhere ? 'overwrite' : 'append',
         ...(replaceWhere ? { replaceWhere } : {}),
         connection: ctx.conn,
+        userName: ctx.session.user,
       },
     );
     return {
@@ -740,7 +759,10 @@ export class Lakehouse implements TableResolver, StatementHandler {
       set[col] = await this.exprWithRefs(this.unqualify(a.slice(eq + 1), aliases), ctx);
     }
     const cond = c.eat('WHERE') ? await this.exprWithRefs(this.unqualify(c.rest(), aliases), ctx) : undefined;
-    const r = await updateTable(location, set, await this.gov.dmlCondition(info, cond, ctx), { connection: ctx.conn });
+    const r = await updateTable(location, set, await this.gov.dmlCondition(info, cond, ctx), {
+      connection: ctx.conn,
+      userName: ctx.session.user,
+    });
     const n = r.metrics.numUpdatedRows ?? 0;
     return { columns: [{ name: 'num_affected_rows', type: 'bigint' }], rows: [[n]], numAffectedRows: n };
   }
@@ -751,7 +773,10 @@ export class Lakehouse implements TableResolver, StatementHandler {
     const aliases = this.tableAliases(c, parts);
     const cond = c.eat('WHERE') ? await this.exprWithRefs(this.unqualify(c.rest(), aliases), ctx) : undefined;
     c.end();
-    const r = await deleteFromTable(location, await this.gov.dmlCondition(info, cond, ctx), { connection: ctx.conn });
+    const r = await deleteFromTable(location, await this.gov.dmlCondition(info, cond, ctx), {
+      connection: ctx.conn,
+      userName: ctx.session.user,
+    });
     const n = r.metrics.numDeletedRows ?? 0;
     return { columns: [{ name: 'num_affected_rows', type: 'bigint' }], rows: [[n]], numAffectedRows: n };
   }
@@ -835,6 +860,7 @@ export class Lakehouse implements TableResolver, StatementHandler {
       sourceAlias,
       targetAlias,
       connection: ctx.conn,
+      userName: ctx.session.user,
     });
     const m = r.metrics;
     const aff = (m.numTargetRowsInserted ?? 0) + (m.numTargetRowsUpdated ?? 0) + (m.numTargetRowsDeleted ?? 0);
@@ -896,7 +922,7 @@ export class Lakehouse implements TableResolver, StatementHandler {
     const r = await writeToTable(
       location,
       { sql: mergeSchema ? src : `SELECT ${select} FROM (${src})` },
-      { mode: 'append', mergeSchema, connection: ctx.conn },
+      { mode: 'append', mergeSchema, connection: ctx.conn, userName: ctx.session.user },
     );
     return {
       columns: [
@@ -1147,7 +1173,7 @@ export class Lakehouse implements TableResolver, StatementHandler {
       conf['delta.columnMapping.maxColumnId'] = String(r.maxColumnId);
     }
     txn.updateMetadata({ ...meta, configuration: conf, schemaString: JSON.stringify(schema), partitionColumns });
-    await txn.commit({ operation: op, operationParameters: opParams } as any);
+    await txn.commit({ operation: op, operationParameters: opParams, userName: session.user } as any);
     const after = await table.snapshot();
     await this.metastore.updateTable(cat, sch, name, session.user, {
       properties: after.metadata.configuration ?? {},
