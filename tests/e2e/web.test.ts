@@ -431,6 +431,8 @@ describe('web workspace in a real browser', () => {
     await expect.poll(() => page.getByRole('status').innerText()).toContain('Version 2 moved to Staging');
     const v2 = await call('GET', '/api/2.0/mlflow/model-versions/get?name=fare-model&version=2');
     expect(v2.model_version.current_stage).toBe('Staging');
+    // the page shows the new stage once it has reloaded the versions
+    await expect.poll(() => page.getByLabel('Stage of version 2').inputValue()).toBe('Staging');
     await shot('15-model');
 
     await page.getByLabel('Alias', { exact: true }).fill('challenger');
