@@ -1,11 +1,8 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
+import { execFile } from 'node:child_process';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../support/ports.js';
+import { startLakebox, type RunningLakebox } from '../support/lakebox.js';
 import { venvPython } from '../support/python.js';
 import { REPO_ROOT } from '../support/repo.js';
 
@@ -15,64 +12,20 @@ import { REPO_ROOT } from '../support/repo.js';
 // column edges in system.access.table_lineage / column_lineage (SQL) and in the lineage API.
 
 const run = promisify(execFile);
-const bin = fileURLToPath(new URL('../../packages/cli/bin/lakebox.js', import.meta.url));
-let child: ChildProcess | undefined;
+let lb: RunningLakebox;
 let dir: string;
-let base: string;
 let scPort: number;
 let token: string;
+const api = (method: string, url: string, body?: unknown) => lb.api(method, url, body);
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lakebox-lineage-'));
-  const httpPort = await freePort();
-  scPort = await freePort();
-  base = `http://127.0.0.1:${httpPort}`;
-  child = spawn(
-    process.execPath,
-    [
-      bin,
-      'start',
-      '--port',
-      String(httpPort),
-      '--spark-connect-port',
-      String(scPort),
-      '--data',
-      path.join(dir, 'data'),
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let out = '';
-  child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
-  child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
-  await new Promise<void>((resolve, reject) => {
-    const check = () => {
-      if (out.includes('"service":"spark-connect"')) resolve();
-    };
-    child!.stdout!.on('data', check);
-    child!.once('exit', (code) => reject(new Error(`lakebox start exited with ${code}:\n${out}`)));
-  });
-  token = /lbx_[0-9a-f]{64}/.exec(out)![0];
+  lb = await startLakebox({ sparkConnect: true, prefix: 'lakebox-lineage-' });
+  ({ dir, token, sparkConnectPort: scPort } = lb);
 }, 60_000);
 
 afterAll(async () => {
-  if (child && child.exitCode === null) {
-    const exited = new Promise((r) => child!.once('exit', r));
-    child.kill('SIGTERM');
-    await exited;
-  }
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  await lb?.stop();
 });
-
-async function api(method: string, url: string, body?: unknown): Promise<any> {
-  const r = await fetch(`${base}${url}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
-  const json = await r.json();
-  if (!r.ok) throw new Error(`${method} ${url}: ${r.status} ${JSON.stringify(json)}`);
-  return json;
-}
 
 /** Run one statement through the Statement Execution API; returns its id and rows. */
 async function sql(statement: string): Promise<{ id: string; rows: (string | null)[][] }> {

@@ -1,11 +1,8 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
+import { execFile } from 'node:child_process';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../support/ports.js';
+import { startLakebox, type RunningLakebox } from '../support/lakebox.js';
 import { venvPython } from '../support/python.js';
 import { REPO_ROOT } from '../support/repo.js';
 
@@ -13,57 +10,23 @@ import { REPO_ROOT } from '../support/repo.js';
 // real `lakebox start`, as an administrator and as a user with only the privileges granted to him.
 
 const run = promisify(execFile);
-const bin = fileURLToPath(new URL('../../packages/cli/bin/lakebox.js', import.meta.url));
-let child: ChildProcess | undefined;
-let dir: string;
+let lb: RunningLakebox;
 let base: string;
 let token: string;
+const api = (method: string, url: string, body?: unknown) => lb.api(method, url, body);
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lakebox-uc-'));
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  child = spawn(
-    process.execPath,
-    [bin, 'start', '--port', String(port), '--spark-connect-port', '0', '--data', path.join(dir, 'data')],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      // the S3 keys temporary credentials hand out for s3:// tables
-      env: { ...process.env, AWS_ACCESS_KEY_ID: 'test-key-id', AWS_SECRET_ACCESS_KEY: 'test-secret' },
-    },
-  );
-  let out = '';
-  await new Promise<void>((resolve, reject) => {
-    const onData = (b: Buffer) => {
-      out += b.toString();
-      if (/lbx_[0-9a-f]{64}/.test(out) && out.includes('"lakebox listening"')) resolve();
-    };
-    child!.stdout!.on('data', onData);
-    child!.stderr!.on('data', onData);
-    child!.once('exit', (code) => reject(new Error(`lakebox start exited with ${code}:\n${out}`)));
+  lb = await startLakebox({
+    prefix: 'lakebox-uc-',
+    // the S3 keys temporary credentials hand out for s3:// tables
+    env: { AWS_ACCESS_KEY_ID: 'test-key-id', AWS_SECRET_ACCESS_KEY: 'test-secret' },
   });
-  token = /lbx_[0-9a-f]{64}/.exec(out)![0];
+  ({ base, token } = lb);
 }, 60_000);
 
 afterAll(async () => {
-  if (child && child.exitCode === null) {
-    const exited = new Promise((r) => child!.once('exit', r));
-    child.kill('SIGTERM');
-    await exited;
-  }
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  await lb?.stop();
 });
-
-async function api(method: string, url: string, body?: unknown): Promise<any> {
-  const r = await fetch(`${base}${url}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
-  const json = await r.json();
-  if (!r.ok) throw new Error(`${method} ${url}: ${r.status} ${JSON.stringify(json)}`);
-  return json;
-}
 const sql = async (statement: string) => {
   const r = await api('POST', '/api/2.0/sql/statements', { statement, wait_timeout: '30s' });
   expect(r.status.state).toBe('SUCCEEDED');
