@@ -1,10 +1,8 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
+import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startLakebox, type RunningLakebox } from '../support/lakebox.js';
 
 // A new user's first session, as the README tells it: `lakebox start` on a fresh data directory,
 // then `lakebox sql -e` against the running server with the printed admin token, creating a
@@ -12,36 +10,16 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
 const bin = fileURLToPath(new URL('../../packages/cli/bin/lakebox.js', import.meta.url));
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lbx-newuser-'));
-let server: ChildProcess | undefined;
+let server: RunningLakebox | undefined;
 
-afterAll(() => {
-  if (server && server.exitCode === null) server.kill('SIGKILL');
-  fs.rmSync(dir, { recursive: true, force: true });
+afterAll(async () => {
+  await server?.stop();
 });
-
-async function startServer(): Promise<{ url: string; token: string }> {
-  server = spawn(process.execPath, [bin, 'start', '--port', '0', '--spark-connect-port', '0', '--data', dir], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  return new Promise((resolve, reject) => {
-    const onData = (b: Buffer) => {
-      out += b.toString();
-      const token = /lbx_[0-9a-f]{64}/.exec(out)?.[0];
-      const listening =
-        /"lakebox listening".*?"url":"(http:\/\/[^"]+)"/.exec(out) ?? /(http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (token && out.includes('"lakebox listening"') && listening) resolve({ url: listening[1], token });
-    };
-    server!.stdout!.on('data', onData);
-    server!.stderr!.on('data', onData);
-    server!.once('exit', (code) => reject(new Error(`lakebox start exited with ${code}:\n${out}`)));
-  });
-}
 
 describe('a new user, following the README', () => {
   it('creates, fills, merges, time-travels and inspects a partitioned Delta table through a running server', async () => {
-    const { url, token } = await startServer();
+    server = await startLakebox({ prefix: 'lbx-newuser-' });
+    const { base: url, token } = server;
     const sql = async (statement: string): Promise<Record<string, unknown>[]> => {
       const { stdout } = await run(process.execPath, [
         bin,
@@ -101,8 +79,8 @@ describe('a new user, following the README', () => {
     const detail = await sql('DESCRIBE DETAIL main.default.trips');
     expect(detail[0].partitionColumns).toEqual(['city']);
 
-    server!.kill('SIGTERM');
-    const code = await new Promise<number | null>((resolve) => server!.once('exit', (c) => resolve(c)));
+    const code = await server.stop();
+    server = undefined;
     expect(code).toBe(0);
   });
 });

@@ -1,44 +1,22 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLakebox, type RunningLakebox } from '../support/lakebox.js';
 
 // The web workspace in a real browser (Debian's Chromium, headless) against a real `lakebox start`
 // with seeded data: a Delta table with history, an MLflow experiment with two runs, a registered
 // model. Screenshots of every main page go to packages/web/test-artifacts/ (not committed).
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
-const bin = path.join(repo, 'packages/cli/bin/lakebox.js');
 const shots = path.join(repo, 'packages/web/test-artifacts');
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lbx-web-'));
 const PASSWORD = 'correct horse battery staple';
-let server: ChildProcess | undefined;
+let server: RunningLakebox | undefined;
 let browser: Browser | undefined;
 let page: Page;
 let url = '';
 let token = '';
-
-async function startServer(): Promise<{ url: string; token: string }> {
-  server = spawn(process.execPath, [bin, 'start', '--port', '0', '--spark-connect-port', '0', '--data', dir], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  return new Promise((resolve, reject) => {
-    const onData = (b: Buffer) => {
-      out += b.toString();
-      const t = /lbx_[0-9a-f]{64}/.exec(out)?.[0];
-      const listening = out.includes('"lakebox listening"') && /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(out);
-      if (t && listening) resolve({ url: listening[1]!, token: t });
-    };
-    server!.stdout!.on('data', onData);
-    server!.stderr!.on('data', onData);
-    server!.once('exit', (code) => reject(new Error(`lakebox start exited with ${code}:\n${out}`)));
-    setTimeout(() => reject(new Error(`lakebox start did not come up in 120 s:\n${out}`)), 120_000).unref();
-  });
-}
 
 async function call(method: string, p: string, body?: unknown): Promise<any> {
   const res = await fetch(url + p, {
@@ -76,7 +54,8 @@ beforeAll(async () => {
   fs.mkdirSync(shots, { recursive: true });
   if (!fs.existsSync(path.join(repo, 'packages/web/dist/index.html')))
     throw new Error('packages/web/dist is missing: run `npm install` (or `npm run build -w @lakebox/web`) first');
-  ({ url, token } = await startServer());
+  server = await startLakebox({ prefix: 'lbx-web-' });
+  ({ base: url, token } = server);
 
   // a Delta table with three versions
   await sql(
@@ -167,8 +146,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close().catch(() => {});
-  if (server && server.exitCode === null) server.kill('SIGKILL');
-  fs.rmSync(dir, { recursive: true, force: true });
+  await server?.stop();
 });
 
 describe('web workspace in a real browser', () => {

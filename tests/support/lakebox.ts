@@ -16,7 +16,8 @@ export interface RunningLakebox {
   dir: string;
   /** A JSON API call as the administrator (or with `token`); throws on a non-2xx answer. */
   api(method: string, url: string, body?: unknown, token?: string): Promise<any>;
-  stop(): Promise<void>;
+  /** SIGTERM, wait for the exit, remove the data directory; resolves to the exit code. */
+  stop(): Promise<number | null>;
 }
 
 const BIN = path.join(REPO_ROOT, 'packages/cli/bin/lakebox.js');
@@ -80,6 +81,7 @@ export async function startLakebox(
         await exited;
       }
       fs.rmSync(dir, { recursive: true, force: true });
+      return child.exitCode;
     },
   };
 }
