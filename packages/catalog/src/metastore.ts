@@ -566,13 +566,8 @@ export class Metastore {
     name: string,
     opts: { ifExists?: boolean; keepData?: boolean; expect?: 'TABLE' | 'VIEW' } = {},
   ): Promise<TableInfo | undefined> {
-    let t: TableInfo;
-    try {
-      t = await this.getTable(catalog, schema, name);
-    } catch (e) {
-      if (opts.ifExists && e instanceof LakeboxError && e.code === 'TABLE_OR_VIEW_NOT_FOUND') return undefined;
-      throw e;
-    }
+    const t = await orMissing(this.getTable(catalog, schema, name), opts.ifExists, 'TABLE_OR_VIEW_NOT_FOUND');
+    if (!t) return undefined;
     if (t.catalog === SYSTEM_CATALOG) throw E.readOnlyCatalog(t.catalog);
     const isView = t.tableType === 'VIEW' || t.tableType === 'MATERIALIZED_VIEW';
     if (opts.expect === 'VIEW' && !isView) throw E.wrongObjectType(t.fullName, t.tableType, 'VIEW');
@@ -643,17 +638,47 @@ export class Metastore {
   }
 
   async getVolume(catalog: string, schema: string, name: string): Promise<VolumeInfo> {
+    const { row, cat, schema: s } = await this.requireInSchema('volumes', catalog, schema, name, E.volumeNotFound);
+    return this.toVolume(row, cat, s);
+  }
+
+  async listVolumes(catalog: string, schema: string): Promise<VolumeInfo[]> {
+    const { rows, cat, schema: s } = await this.listInSchema('volumes', catalog, schema);
+    return rows.map((r) => this.toVolume(r, cat, s));
+  }
+
+  /** Drop a volume; a managed volume's files are deleted. */
+  async dropVolume(catalog: string, schema: string, name: string, opts: { ifExists?: boolean } = {}): Promise<void> {
+    const v = await orMissing(this.getVolume(catalog, schema, name), opts.ifExists, 'VOLUME_NOT_FOUND');
+    if (!v) return;
+    await this.db.deleteFrom('volumes').where('id', '=', v.id).execute();
+    if (v.volumeType === 'MANAGED') this.purge([v.storageLocation]);
+  }
+
+  /** The row of the volume or function `name` in a schema, or its not-found error naming close matches. */
+  private async requireInSchema<T extends 'volumes' | 'functions'>(
+    table: T,
+    catalog: string,
+    schema: string,
+    name: string,
+    notFound: (catalog: string, schema: string, name: string, suggestions: string[]) => LakeboxError,
+  ): Promise<{ row: MetastoreDatabase[T]; cat: string; schema: string }> {
     const { cat, schema: s } = await this.requireSchema(this.db, catalog, schema);
-    const n = normalizeName(name, 'volume');
-    const row = await this.db
-      .selectFrom('volumes')
+    const n = normalizeName(name, table === 'volumes' ? 'volume' : 'function');
+    const db = this.db as unknown as Kysely<Pick<MetastoreDatabase, 'volumes' | 'functions'>>;
+    const row = await db
+      .selectFrom(table as 'volumes' | 'functions')
       .selectAll()
       .where('schema_id', '=', s.id)
       .where('name', '=', n)
       .executeTakeFirst();
     if (!row) {
-      const names = await this.db.selectFrom('volumes').select('name').where('schema_id', '=', s.id).execute();
-      throw E.volumeNotFound(
+      const names = await db
+        .selectFrom(table as 'volumes' | 'functions')
+        .select('name')
+        .where('schema_id', '=', s.id)
+        .execute();
+      throw notFound(
         cat.name,
         s.name,
         n,
@@ -663,31 +688,24 @@ export class Metastore {
         ),
       );
     }
-    return this.toVolume(row, cat.name, s.name);
+    return { row: row as MetastoreDatabase[T], cat: cat.name, schema: s.name };
   }
 
-  async listVolumes(catalog: string, schema: string): Promise<VolumeInfo[]> {
+  /** The rows of a schema's volumes or functions, by name. */
+  private async listInSchema<T extends 'volumes' | 'functions'>(
+    table: T,
+    catalog: string,
+    schema: string,
+  ): Promise<{ rows: MetastoreDatabase[T][]; cat: string; schema: string }> {
     const { cat, schema: s } = await this.requireSchema(this.db, catalog, schema);
-    const rows = await this.db
-      .selectFrom('volumes')
+    const db = this.db as unknown as Kysely<Pick<MetastoreDatabase, 'volumes' | 'functions'>>;
+    const rows = await db
+      .selectFrom(table as 'volumes' | 'functions')
       .selectAll()
       .where('schema_id', '=', s.id)
       .orderBy('name')
       .execute();
-    return rows.map((r) => this.toVolume(r, cat.name, s.name));
-  }
-
-  /** Drop a volume; a managed volume's files are deleted. */
-  async dropVolume(catalog: string, schema: string, name: string, opts: { ifExists?: boolean } = {}): Promise<void> {
-    let v: VolumeInfo;
-    try {
-      v = await this.getVolume(catalog, schema, name);
-    } catch (e) {
-      if (opts.ifExists && e instanceof LakeboxError && e.code === 'VOLUME_NOT_FOUND') return;
-      throw e;
-    }
-    await this.db.deleteFrom('volumes').where('id', '=', v.id).execute();
-    if (v.volumeType === 'MANAGED') this.purge([v.storageLocation]);
+    return { rows: rows as MetastoreDatabase[T][], cat: cat.name, schema: s.name };
   }
 
   // ---------- SQL functions ----------
@@ -755,49 +773,18 @@ export class Metastore {
   }
 
   async getFunction(catalog: string, schema: string, name: string): Promise<FunctionInfo> {
-    const { cat, schema: s } = await this.requireSchema(this.db, catalog, schema);
-    const n = normalizeName(name, 'function');
-    const row = await this.db
-      .selectFrom('functions')
-      .selectAll()
-      .where('schema_id', '=', s.id)
-      .where('name', '=', n)
-      .executeTakeFirst();
-    if (!row) {
-      const names = await this.db.selectFrom('functions').select('name').where('schema_id', '=', s.id).execute();
-      throw E.routineNotFound(
-        cat.name,
-        s.name,
-        n,
-        suggestNames(
-          n,
-          names.map((r) => r.name),
-        ),
-      );
-    }
-    return this.toFunction(row, cat.name, s.name);
+    const { row, cat, schema: s } = await this.requireInSchema('functions', catalog, schema, name, E.routineNotFound);
+    return this.toFunction(row, cat, s);
   }
 
   async listFunctions(catalog: string, schema: string): Promise<FunctionInfo[]> {
-    const { cat, schema: s } = await this.requireSchema(this.db, catalog, schema);
-    const rows = await this.db
-      .selectFrom('functions')
-      .selectAll()
-      .where('schema_id', '=', s.id)
-      .orderBy('name')
-      .execute();
-    return rows.map((r) => this.toFunction(r, cat.name, s.name));
+    const { rows, cat, schema: s } = await this.listInSchema('functions', catalog, schema);
+    return rows.map((r) => this.toFunction(r, cat, s));
   }
 
   async dropFunction(catalog: string, schema: string, name: string, opts: { ifExists?: boolean } = {}): Promise<void> {
-    let f: FunctionInfo;
-    try {
-      f = await this.getFunction(catalog, schema, name);
-    } catch (e) {
-      if (opts.ifExists && e instanceof LakeboxError && e.code === 'ROUTINE_NOT_FOUND') return;
-      throw e;
-    }
-    await this.db.deleteFrom('functions').where('id', '=', f.id).execute();
+    const f = await orMissing(this.getFunction(catalog, schema, name), opts.ifExists, 'ROUTINE_NOT_FOUND');
+    if (f) await this.db.deleteFrom('functions').where('id', '=', f.id).execute();
   }
 
   // ---------- system tables ----------
@@ -1101,5 +1088,15 @@ export class Metastore {
       properties: parseProps(r.properties),
       ...audit(r),
     };
+  }
+}
+
+/** The awaited object, or undefined when `ifExists` is set and it failed with `code` (the IF EXISTS forms). */
+async function orMissing<T>(p: Promise<T>, ifExists: boolean | undefined, code: string): Promise<T | undefined> {
+  try {
+    return await p;
+  } catch (e) {
+    if (ifExists && e instanceof LakeboxError && e.code === code) return undefined;
+    throw e;
   }
 }
