@@ -5,6 +5,7 @@ import { encodeMessage } from './proto.js';
 /** The JVM exception classes PySpark maps to its Python exceptions, by Lakebox error code. */
 function classesFor(code: string, sqlState: string | undefined): string[] {
   if (code === 'UNAUTHENTICATED' || code === 'PERMISSION_DENIED') return ['org.apache.spark.SparkSecurityException'];
+  if (code === 'PYTHON_EXCEPTION') return ['org.apache.spark.api.python.PythonException'];
   if (code.startsWith('PARSE_') || code === 'PARSE_SYNTAX_ERROR')
     return ['org.apache.spark.sql.catalyst.parser.ParseException', 'org.apache.spark.sql.AnalysisException'];
   if (code === 'UNSUPPORTED_FEATURE' || sqlState === '0A000')

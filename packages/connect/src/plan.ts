@@ -468,6 +468,8 @@ export interface CompileEnv {
   rows?(sql: string, params: CompileEnv['params']): Promise<unknown[][]>;
   /** A `spark.catalog.*` relation as a query (the server knows the session and the metastore). */
   catalog?(c: Msg): Promise<string>;
+  /** Python UDFs (udf.ts): SQL for a relation that calls them, or undefined when it does not. */
+  udf?(rel: Msg, compiler: RelationCompiler): Promise<string | undefined>;
 }
 
 /** A literal as an engine query parameter. */
@@ -705,6 +707,10 @@ export class RelationCompiler implements Compiler {
   }
 
   private async compile(rel: Msg): Promise<string> {
+    if (this.env.udf) {
+      const udfSql = await this.env.udf(rel, this);
+      if (udfSql !== undefined) return udfSql;
+    }
     switch (rel.rel_type) {
       case 'sql': {
         const s = rel.sql;

@@ -29,6 +29,7 @@ import {
 } from './plan.js';
 import { sparkConnectService } from './proto.js';
 import { htmlString, showString } from './show.js';
+import { UdfWorkers, compileUdfRelation } from './udf.js';
 import { dataTypeProto, schemaProto, wireSparkType } from './types.js';
 
 type Msg = any;
@@ -73,6 +74,9 @@ export class SparkConnectServer {
   private operations = new Map<string, Operation>();
   private server: grpc.Server | undefined;
   private forwarder: SparkConnectForwarder | undefined;
+  /** Python UDF workers (one per session) and spark.udf.register'ed functions by session id. */
+  private udfWorkers = new UdfWorkers();
+  private udfRegistry = new Map<string, Map<string, Msg>>();
 
   constructor(private readonly opts: SparkConnectOptions) {}
 
@@ -106,6 +110,7 @@ export class SparkConnectServer {
     const s = this.server;
     this.server = undefined;
     this.forwarder?.close();
+    this.udfWorkers.closeAll();
     if (!s) return;
     await new Promise<void>((resolve) => {
       const t = setTimeout(() => {
@@ -203,7 +208,11 @@ export class SparkConnectServer {
       }),
       ReleaseSession: this.unary(async (req, user) => {
         const s = this.sessions.get(req.session_id);
-        if (s && s.user === user) this.sessions.delete(req.session_id);
+        if (s && s.user === user) {
+          this.sessions.delete(req.session_id);
+          this.udfWorkers.close(req.session_id);
+          this.udfRegistry.delete(req.session_id);
+        }
         return { session_id: req.session_id, server_side_session_id: s?.serverSideId ?? '' };
       }),
       Interrupt: this.unary(async (req, user) => {
@@ -334,6 +343,13 @@ export class SparkConnectServer {
         (await this.sql(`SELECT * FROM (${sql}) AS _cols LIMIT 0`, s, params, conn)).columns,
       rows: async (sql, params) => (await this.sql(sql, s, params, conn)).rows,
       catalog: (c) => catalogSql(c, { session: s.sql, views: s.views, run: (text) => this.sql(text, s, {}, conn) }),
+      udf: (rel, compiler) =>
+        compileUdfRelation(rel, compiler, {
+          workers: this.udfWorkers,
+          sessionId: s.id,
+          registered: this.udfRegistry.get(s.id) ?? new Map(),
+          run: (text) => this.sql(text, s, env.params, conn),
+        }),
     };
     return env;
   }
@@ -427,6 +443,16 @@ export class SparkConnectServer {
       case 'write_operation_v2':
         await this.writeV2(cmd.write_operation_v2, s, conn);
         return;
+      case 'register_function': {
+        // spark.udf.register(name, f): later calls of `name` in DataFrame expressions run the UDF
+        const f = cmd.register_function;
+        if (!f.python_udf) throw unsupported('registering a non-Python function');
+        if (!this.udfRegistry.has(s.id)) this.udfRegistry.set(s.id, new Map());
+        this.udfRegistry.get(s.id)!.set(String(f.function_name).toLowerCase(), f);
+        return;
+      }
+      case 'register_table_function':
+        throw unsupported('Python UDTFs (SQL_TABLE_UDF): spark.udtf.register');
       case 'create_dataframe_view': {
         const v = cmd.create_dataframe_view;
         const name = String(v.name);

@@ -1,0 +1,491 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { LakeboxError } from '@lakebox/common';
+import type { ResultColumn, StatementResult } from '@lakebox/engine';
+import { arrowIpc } from './arrow.js';
+import { autoName, exprSql, unsupported, type RelationCompiler } from './plan.js';
+
+/**
+ * Python UDFs for Spark Connect, executed as Spark does: a Python worker process on the server
+ * (udf_worker.py, one per session) receives the pickled function the client sent
+ * (PythonUDF.command = cloudpickle of (func, return_type)) and batches of rows as Arrow IPC.
+ *
+ * A relation whose expressions call UDFs is evaluated in layers: the input relation with the UDFs'
+ * argument columns is computed by the engine, the worker appends one result column per UDF, and
+ * the relation is compiled again over those rows with each UDF call replaced by its result column.
+ * mapInPandas / mapInArrow and groupBy().applyInPandas send the whole input to the worker.
+ */
+
+type Msg = any;
+
+const UDF = 'common_inline_user_defined_function';
+
+/** PythonEvalType values (pyspark.util.PythonEvalType). */
+const EVAL_TYPES: Record<number, string> = {
+  100: 'SQL_BATCHED_UDF',
+  101: 'SQL_ARROW_BATCHED_UDF',
+  200: 'SQL_SCALAR_PANDAS_UDF',
+  201: 'SQL_GROUPED_MAP_PANDAS_UDF',
+  202: 'SQL_GROUPED_AGG_PANDAS_UDF',
+  203: 'SQL_WINDOW_AGG_PANDAS_UDF',
+  204: 'SQL_SCALAR_PANDAS_ITER_UDF',
+  205: 'SQL_MAP_PANDAS_ITER_UDF',
+  206: 'SQL_COGROUPED_MAP_PANDAS_UDF',
+  207: 'SQL_MAP_ARROW_ITER_UDF',
+  208: 'SQL_GROUPED_MAP_PANDAS_UDF_WITH_STATE',
+  209: 'SQL_GROUPED_MAP_ARROW_UDF',
+  210: 'SQL_COGROUPED_MAP_ARROW_UDF',
+  211: 'SQL_TRANSFORM_WITH_STATE_PANDAS_UDF',
+  300: 'SQL_TABLE_UDF',
+  301: 'SQL_ARROW_TABLE_UDF',
+};
+const SCALAR_EVAL = new Set([100, 101, 200, 204]);
+const GROUPED_AGG = 202;
+
+const WORKER = fileURLToPath(new URL('./udf_worker.py', import.meta.url));
+
+function evalName(t: number): string {
+  return EVAL_TYPES[t] ?? `eval type ${t}`;
+}
+
+function unsupportedEval(t: number, where: string): LakeboxError {
+  return unsupported(`Python UDF ${evalName(t)} (${t}) ${where}`);
+}
+
+/** One Python worker process: requests are answered in order, one at a time. */
+class UdfWorker {
+  private readonly proc: ChildProcess;
+  private buf = Buffer.alloc(0);
+  private waiting: { resolve: (v: { header: Msg; payload: Buffer }) => void; reject: (e: Error) => void }[] = [];
+  private frames: Buffer[] = [];
+  private stderr = '';
+  private queue: Promise<unknown> = Promise.resolve();
+  dead: string | undefined;
+
+  constructor(python: string) {
+    this.proc = spawn(python, ['-u', WORKER], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1' },
+    });
+    this.proc.stdout!.on('data', (b: Buffer) => this.onData(b));
+    this.proc.stderr!.on('data', (b: Buffer) => {
+      this.stderr = (this.stderr + b.toString()).slice(-16384);
+    });
+    this.proc.stdin!.on('error', () => undefined);
+    const fail = (why: string) => {
+      if (this.dead) return;
+      this.dead = why;
+      const err = workerError(why, this.stderr);
+      for (const w of this.waiting.splice(0)) w.reject(err);
+    };
+    this.proc.on('error', (e) => fail(`cannot start ${python}: ${e.message}`));
+    this.proc.on('exit', (code, signal) => fail(`the Python worker exited with ${signal ?? code}`));
+  }
+
+  private onData(b: Buffer) {
+    this.buf = Buffer.concat([this.buf, b]);
+    while (this.buf.length >= 4) {
+      const n = this.buf.readUInt32BE(0);
+      if (this.buf.length < 4 + n) break;
+      this.frames.push(this.buf.subarray(4, 4 + n));
+      this.buf = this.buf.subarray(4 + n);
+    }
+    while (this.frames.length >= 2 && this.waiting.length) {
+      const header = JSON.parse(this.frames.shift()!.toString());
+      const payload = this.frames.shift()!;
+      this.waiting.shift()!.resolve({ header, payload });
+    }
+  }
+
+  /** Send a request (JSON header + Arrow IPC) and wait for its answer. */
+  request(header: Msg, payload: Uint8Array): Promise<{ header: Msg; payload: Buffer }> {
+    const run = () =>
+      new Promise<{ header: Msg; payload: Buffer }>((resolve, reject) => {
+        if (this.dead) return reject(workerError(this.dead, this.stderr));
+        this.waiting.push({ resolve, reject });
+        const h = Buffer.from(JSON.stringify(header));
+        const len = (n: number) => {
+          const b = Buffer.alloc(4);
+          b.writeUInt32BE(n);
+          return b;
+        };
+        this.proc.stdin!.write(Buffer.concat([len(h.length), h, len(payload.length), Buffer.from(payload)]));
+      });
+    const p = this.queue.then(run, run);
+    this.queue = p.catch(() => undefined);
+    return p;
+  }
+
+  close() {
+    if (this.dead) return;
+    this.dead = 'closed';
+    this.proc.stdin!.end();
+    const t = setTimeout(() => this.proc.kill('SIGKILL'), 2000);
+    t.unref();
+    this.proc.once('exit', () => clearTimeout(t));
+  }
+}
+
+function workerError(why: string, stderr: string): LakeboxError {
+  const tail = stderr.trim().split('\n').slice(-5).join('\n');
+  return new LakeboxError('PYTHON_UDF_ERROR', `Python UDF worker unavailable: ${why}${tail ? `\n${tail}` : ''}`, {
+    sqlState: '39000',
+  });
+}
+
+/** Python workers, one per Spark Connect session (started on first use). */
+export class UdfWorkers {
+  private workers = new Map<string, UdfWorker>();
+  constructor(private readonly python: string = process.env.LAKEBOX_PYTHON || 'python3') {}
+
+  async call(sessionId: string, header: Msg, payload: Uint8Array): Promise<Buffer> {
+    let w = this.workers.get(sessionId);
+    if (!w || w.dead) {
+      w = new UdfWorker(this.python);
+      this.workers.set(sessionId, w);
+    }
+    const r = await w.request({ batch_size: 10_000, ...header }, payload);
+    if (!r.header.ok) {
+      const tb = String(r.header.error ?? r.header.message ?? 'failed').trimEnd();
+      throw new LakeboxError(
+        'PYTHON_EXCEPTION',
+        `An exception was thrown from the Python worker. Please see the stack trace below.\n${tb}`,
+        { sqlState: '38000' },
+      );
+    }
+    return r.payload;
+  }
+
+  close(sessionId: string) {
+    this.workers.get(sessionId)?.close();
+    this.workers.delete(sessionId);
+  }
+
+  closeAll() {
+    for (const w of this.workers.values()) w.close();
+    this.workers.clear();
+  }
+}
+
+/** What the UDF compiler needs from the server: the session's worker and the engine. */
+export interface UdfContext {
+  workers: UdfWorkers;
+  sessionId: string;
+  /** Functions registered with spark.udf.register, by lower-case name. */
+  registered: Map<string, Msg>;
+  /** Run a compiled Spark SQL query (with the compile's parameters). */
+  run(sql: string): Promise<StatementResult>;
+}
+
+// ---- expression rewriting ---------------------------------------------------------------------
+
+function isUdf(e: Msg): boolean {
+  return e?.expr_type === UDF && !!e[UDF]?.python_udf;
+}
+
+/** Calls of functions registered by name become UDF calls (in place). */
+function resolveRegistered(node: Msg, reg: Map<string, Msg>): void {
+  if (!node || typeof node !== 'object' || !reg.size) return;
+  if (Array.isArray(node)) {
+    for (const x of node) resolveRegistered(x, reg);
+    return;
+  }
+  const call =
+    node.expr_type === 'unresolved_function' || node.expr_type === 'call_function'
+      ? node[node.expr_type]
+      : node.expr_type === 'expression_string'
+        ? textCall(String(node.expression_string.expression))
+        : undefined;
+  const f = call && reg.get(String(call.function_name).toLowerCase());
+  if (f) replaceWith(node, { expr_type: UDF, [UDF]: { ...f, arguments: call.arguments ?? [] } });
+  for (const [k, v] of Object.entries(node)) if (k !== 'input' && v && typeof v === 'object') resolveRegistered(v, reg);
+}
+
+/** `expr("f(a, b + 1)")`: a text that is one function call, as its name and argument texts. */
+function textCall(text: string): { function_name: string; arguments: Msg[] } | undefined {
+  const m = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*\(([\s\S]*)\)\s*$/.exec(text);
+  if (!m) return undefined;
+  const args: string[] = [];
+  let depth = 0;
+  let quote = '';
+  let cur = '';
+  for (const ch of m[2]!) {
+    if (quote) {
+      if (ch === quote) quote = '';
+    } else if (ch === "'" || ch === '"' || ch === '`') quote = ch;
+    else if (ch === '(') depth++;
+    else if (ch === ')' && --depth < 0) return undefined;
+    else if (ch === ',' && depth === 0) {
+      args.push(cur);
+      cur = '';
+      continue;
+    }
+    cur += ch;
+  }
+  if (depth !== 0 || quote) return undefined;
+  if (cur.trim() || args.length) args.push(cur);
+  return {
+    function_name: m[1]!,
+    arguments: args.map((a) => ({ expr_type: 'expression_string', expression_string: { expression: a.trim() } })),
+  };
+}
+
+function hasUdf(node: Msg): boolean {
+  if (!node || typeof node !== 'object' || Buffer.isBuffer(node)) return false;
+  if (Array.isArray(node)) return node.some(hasUdf);
+  if (isUdf(node)) return true;
+  return Object.values(node).some(hasUdf);
+}
+
+/** UDF calls whose arguments call no UDF (the next layer to evaluate). */
+function innermost(node: Msg, out: Msg[] = []): Msg[] {
+  if (!node || typeof node !== 'object' || Buffer.isBuffer(node)) return out;
+  if (Array.isArray(node)) {
+    for (const x of node) innermost(x, out);
+    return out;
+  }
+  if (isUdf(node) && !hasUdf(node[UDF].arguments ?? [])) {
+    out.push(node);
+    return out;
+  }
+  for (const v of Object.values(node)) innermost(v, out);
+  return out;
+}
+
+function attr(name: string): Msg {
+  return { expr_type: 'unresolved_attribute', unresolved_attribute: { unparsed_identifier: '`' + name + '`' } };
+}
+
+function alias(e: Msg, name: string): Msg {
+  return { expr_type: 'alias', alias: { expr: e, name: [name] } };
+}
+
+function replaceWith(node: Msg, by: Msg) {
+  for (const k of Object.keys(node)) delete node[k];
+  Object.assign(node, by);
+}
+
+/** The column name Spark gives an unaliased UDF call: `name(arg, ...)`. */
+function udfName(e: Msg): string {
+  const f = e[UDF];
+  const args = ((f.arguments ?? []) as Msg[]).map((a) => autoName(a) ?? '?');
+  return `${f.function_name ?? 'udf'}(${args.join(', ')})`;
+}
+
+/** Top-level unaliased UDF calls in a select list keep Spark's name once replaced. */
+function nameTopLevel(list: Msg[] | undefined): void {
+  for (const [i, e] of (list ?? []).entries()) if (isUdf(e)) list![i] = alias(e, udfName(e));
+}
+
+// The relations whose expressions may call UDFs, and where those expressions are.
+const EXPR_FIELDS: Record<string, string[]> = {
+  project: ['expressions'],
+  filter: ['condition'],
+  with_columns: ['aliases'],
+  aggregate: ['aggregate_expressions', 'grouping_expressions'],
+  sort: ['order'],
+};
+
+let layerSeq = 0;
+
+/**
+ * The compiler's hook: SQL for a relation that needs Python (it calls UDFs, or is mapInPandas,
+ * mapInArrow, applyInPandas), or undefined for the compiler to handle it.
+ */
+export async function compileUdfRelation(
+  rel: Msg,
+  compiler: RelationCompiler,
+  ctx: UdfContext,
+): Promise<string | undefined> {
+  switch (rel?.rel_type) {
+    case 'map_partitions':
+      return mapPartitions(rel.map_partitions, compiler, ctx);
+    case 'group_map':
+      return groupMap(rel.group_map, compiler, ctx);
+    case 'co_group_map':
+      throw unsupported('Python UDF cogroup().applyInPandas (SQL_COGROUPED_MAP_PANDAS_UDF)');
+    case 'common_inline_user_defined_table_function':
+      throw unsupported('Python UDTFs (SQL_TABLE_UDF)');
+  }
+  const fields = EXPR_FIELDS[rel?.rel_type];
+  if (!fields) return undefined;
+  const body = rel[rel.rel_type];
+  if (ctx.registered.size) for (const f of fields) resolveRegistered(body[f], ctx.registered);
+  if (rel.rel_type === 'sort' && body.input?.rel_type === 'project') {
+    // select(udf(...)).orderBy(...): the projection first, then the order over its columns.
+    resolveRegistered(body.input.project.expressions, ctx.registered);
+    if (hasUdf(body.input.project.expressions) && !hasUdf(body.order)) {
+      const inner = await compiler.relation(body.input);
+      return `SELECT * FROM (${inner}) AS _udf_sorted ORDER BY ${orderSql(body.order, compiler)}`;
+    }
+  }
+  if (!fields.some((f) => hasUdf(body[f]))) return undefined;
+
+  // deep copy of this node's own fields (not its input)
+  const { input, ...own } = body;
+  let node: Msg = structuredClone(own);
+  let kind = rel.rel_type as string;
+  if (kind === 'project' && innermostAll(node.expressions).some((u) => evalType(u) === GROUPED_AGG)) {
+    // select(grouped_agg_udf(...)): a global aggregate, as in Spark.
+    kind = 'aggregate';
+    node = { grouping_expressions: [], aggregate_expressions: node.expressions, group_type: 'GROUP_TYPE_GROUPBY' };
+  }
+  if (kind === 'project') nameTopLevel(node.expressions);
+  if (kind === 'aggregate') nameTopLevel(node.aggregate_expressions);
+
+  let cur: Msg = input;
+  const layer = layerSeq++;
+  for (let depth = 0; ; depth++) {
+    const calls = innermost(fields.map((f) => node[f]));
+    if (!calls.length) break;
+    const prefix = `__lbx_udf_${layer}_${depth}_`;
+    const grouped = calls.some((u) => evalType(u) === GROUPED_AGG);
+    if (grouped && kind !== 'aggregate') throw unsupportedEval(GROUPED_AGG, 'outside groupBy().agg() / select()');
+    for (const u of calls) {
+      const t = evalType(u);
+      if (!SCALAR_EVAL.has(t) && t !== GROUPED_AGG) throw unsupportedEval(t, 'in an expression');
+    }
+    // the input plus each UDF's argument columns (and the grouping keys, for grouped-agg UDFs)
+    const extra: Msg[] = [];
+    const argIdx: number[][] = [];
+    calls.forEach((u, k) => {
+      argIdx.push(
+        ((u[UDF].arguments ?? []) as Msg[]).map((a, j) => {
+          extra.push(alias(a, `${prefix}a${k}_${j}`));
+          return extra.length - 1;
+        }),
+      );
+    });
+    const keyIdx: number[] = [];
+    if (grouped)
+      for (const [j, g] of ((node.grouping_expressions ?? []) as Msg[]).entries()) {
+        extra.push(alias(g, `${prefix}k${j}`));
+        keyIdx.push(extra.length - 1);
+      }
+    const star = { expr_type: 'unresolved_star', unresolved_star: {} };
+    const q = await compiler.relation({
+      rel_type: 'project',
+      project: { input: cur, expressions: [star, ...extra] },
+    });
+    const r = await ctx.run(q);
+    const base = r.columns.length - extra.length;
+    const keep = Array.from({ length: base }, (_, i) => i);
+    const ipc = await ctx.workers.call(
+      ctx.sessionId,
+      {
+        kind: 'scalar',
+        keep,
+        keys: keyIdx.map((i) => base + i),
+        udfs: calls.map((u, k) => ({
+          command: Buffer.from(u[UDF].python_udf.command ?? []).toString('base64'),
+          eval_type: evalType(u),
+          args: argIdx[k]!.map((i) => base + i),
+          name: `${prefix}r${k}`,
+        })),
+      },
+      arrowIpc(uniqueNames(r.columns), r.rows),
+    );
+    cur = localRelation(ipc, cur);
+    // each call becomes its result column (grouped-agg results repeat per row: first() of them)
+    calls.forEach((u, k) => {
+      const name = `${prefix}r${k}`;
+      replaceWith(u, evalType(u) === GROUPED_AGG ? firstOf(attr(name)) : attr(name));
+    });
+  }
+  const rewritten = { ...rel, rel_type: kind, [kind]: { ...node, input: cur } };
+  if (kind !== rel.rel_type) delete rewritten[rel.rel_type];
+  const sql = await compiler.relation(rewritten);
+  const cols = (await ctx.run(`SELECT * FROM (${sql}) AS _udf_cols LIMIT 0`)).columns.map((c) => c.name);
+  if (!cols.some((c) => c.startsWith('__lbx_udf_'))) return sql;
+  const keepCols = cols.filter((c) => !c.startsWith('__lbx_udf_')).map((c) => '`' + c.replaceAll('`', '``') + '`');
+  return `SELECT ${keepCols.join(', ')} FROM (${sql}) AS _udf_out`;
+}
+
+function innermostAll(list: Msg): Msg[] {
+  const out: Msg[] = [];
+  const walk = (n: Msg) => {
+    if (!n || typeof n !== 'object' || Buffer.isBuffer(n)) return;
+    if (Array.isArray(n)) return n.forEach(walk);
+    if (isUdf(n)) out.push(n);
+    Object.values(n).forEach(walk);
+  };
+  walk(list);
+  return out;
+}
+
+function evalType(u: Msg): number {
+  return Number(u[UDF].python_udf.eval_type ?? 100);
+}
+
+function firstOf(e: Msg): Msg {
+  return { expr_type: 'unresolved_function', unresolved_function: { function_name: 'first', arguments: [e] } };
+}
+
+function orderSql(order: Msg[], compiler: RelationCompiler): string {
+  return (order ?? []).map((o) => exprSql({ expr_type: 'sort_order', sort_order: o }, compiler)).join(', ');
+}
+
+/** Arrow needs distinct field names; duplicates (rare, from joins) get a suffix. */
+function uniqueNames(cols: ResultColumn[]): ResultColumn[] {
+  const seen = new Set<string>();
+  return cols.map((c) => {
+    let n = c.name;
+    for (let i = 1; seen.has(n.toLowerCase()); i++) n = `${c.name}_${i}`;
+    seen.add(n.toLowerCase());
+    return { ...c, name: n };
+  });
+}
+
+/** Rows the worker answered as a relation, visible under the replaced input's plan id / alias. */
+function localRelation(ipc: Buffer, replaced: Msg): Msg {
+  const local = { rel_type: 'local_relation', local_relation: { data: ipc } };
+  if (replaced?.rel_type === 'subquery_alias')
+    return { rel_type: 'subquery_alias', subquery_alias: { ...replaced.subquery_alias, input: local } };
+  return { ...local, ...(replaced?.common ? { common: replaced.common } : {}) };
+}
+
+async function mapPartitions(m: Msg, compiler: RelationCompiler, ctx: UdfContext): Promise<string> {
+  const f = m.func?.[UDF] ?? m.func;
+  const py = f?.python_udf;
+  if (!py) throw unsupported('mapPartitions with a non-Python function');
+  const t = Number(py.eval_type);
+  if (t !== 205 && t !== 207) throw unsupportedEval(t, 'in mapInPandas/mapInArrow');
+  const r = await ctx.run(await compiler.relation(m.input));
+  const ipc = await ctx.workers.call(
+    ctx.sessionId,
+    { kind: 'map', eval_type: t, command: Buffer.from(py.command ?? []).toString('base64') },
+    arrowIpc(uniqueNames(r.columns), r.rows),
+  );
+  return compiler.relation({ rel_type: 'local_relation', local_relation: { data: ipc } });
+}
+
+async function groupMap(g: Msg, compiler: RelationCompiler, ctx: UdfContext): Promise<string> {
+  const f = g.func?.[UDF] ?? g.func;
+  const py = f?.python_udf;
+  if (!py) throw unsupported('groupBy().applyInPandas with a non-Python function');
+  const t = Number(py.eval_type);
+  if (t !== 201) throw unsupportedEval(t, 'in groupBy().apply');
+  if (g.initial_input || g.is_map_groups_with_state) throw unsupported('applyInPandasWithState');
+  const args = (f.arguments ?? []) as Msg[];
+  const keys = ((g.grouping_expressions ?? []) as Msg[]).map((k, j) => alias(k, `__lbx_key_${j}`));
+  const q = await compiler.relation({
+    rel_type: 'project',
+    project: {
+      input: g.input,
+      expressions: [...(args.length ? args : [{ expr_type: 'unresolved_star', unresolved_star: {} }]), ...keys],
+    },
+  });
+  const r = await ctx.run(q);
+  const nData = r.columns.length - keys.length;
+  const ipc = await ctx.workers.call(
+    ctx.sessionId,
+    {
+      kind: 'group_map',
+      command: Buffer.from(py.command ?? []).toString('base64'),
+      data: Array.from({ length: nData }, (_, i) => i),
+      keys: keys.map((_, j) => nData + j),
+    },
+    arrowIpc(uniqueNames(r.columns), r.rows),
+  );
+  return compiler.relation({ rel_type: 'local_relation', local_relation: { data: ipc } });
+}

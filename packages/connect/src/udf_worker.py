@@ -1,0 +1,351 @@
+"""Lakebox's Python UDF worker for the Spark Connect server (packages/connect/src/udf.ts).
+
+One long-lived process per Spark Connect session. Requests and answers are framed on stdin/stdout:
+a 4-byte big-endian length and a JSON header, then a 4-byte length and an Arrow IPC stream (the
+input rows / the result rows). The UDF itself is what the PySpark client sends in PythonUDF.command:
+``CloudPickleSerializer().dumps((func, return_type))``. User code's print() goes to stderr, so that
+stdout carries only frames. An exception in a UDF is answered as an error frame with the Python
+traceback (the server raises it as Spark's PythonException); the worker keeps running.
+"""
+
+import base64
+import datetime
+import decimal
+import inspect
+import json
+import os
+import struct
+import sys
+import traceback
+
+PROTOCOL_OUT = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+sys.stdout = sys.stderr
+PROTOCOL_IN = sys.stdin.buffer
+
+SQL_BATCHED_UDF = 100
+SQL_ARROW_BATCHED_UDF = 101
+SQL_SCALAR_PANDAS_UDF = 200
+SQL_GROUPED_MAP_PANDAS_UDF = 201
+SQL_GROUPED_AGG_PANDAS_UDF = 202
+SQL_SCALAR_PANDAS_ITER_UDF = 204
+SQL_MAP_PANDAS_ITER_UDF = 205
+SQL_MAP_ARROW_ITER_UDF = 207
+
+
+def read_exact(n):
+    buf = b""
+    while len(buf) < n:
+        chunk = PROTOCOL_IN.read(n - len(buf))
+        if not chunk:
+            return None
+        buf += chunk
+    return buf
+
+
+def read_frame():
+    head = read_exact(4)
+    if head is None:
+        return None
+    (n,) = struct.unpack(">I", head)
+    return read_exact(n)
+
+
+def write_frames(header, payload=b""):
+    h = json.dumps(header).encode()
+    PROTOCOL_OUT.write(struct.pack(">I", len(h)) + h + struct.pack(">I", len(payload)))
+    PROTOCOL_OUT.write(payload)
+    PROTOCOL_OUT.flush()
+
+
+try:
+    import pyarrow as pa
+    from pyspark.serializers import CloudPickleSerializer
+    from pyspark.sql.pandas.serializers import ArrowStreamPandasUDFSerializer
+    from pyspark.sql.pandas.types import to_arrow_type
+    from pyspark.sql.types import (
+        ArrayType,
+        BinaryType,
+        BooleanType,
+        ByteType,
+        DateType,
+        DecimalType,
+        DoubleType,
+        FloatType,
+        IntegerType,
+        LongType,
+        MapType,
+        Row,
+        ShortType,
+        StringType,
+        StructType,
+        TimestampNTZType,
+        TimestampType,
+    )
+
+    IMPORT_ERROR = None
+except Exception as e:  # reported on the first request
+    IMPORT_ERROR = "%s: %s" % (type(e).__name__, e)
+
+_cache = {}
+
+
+def load(command_b64):
+    f = _cache.get(command_b64)
+    if f is None:
+        f = CloudPickleSerializer().loads(base64.b64decode(command_b64))
+        if len(_cache) > 256:
+            _cache.clear()
+        _cache[command_b64] = f
+    return f
+
+
+def coerce(v, dt):
+    """A value a row-at-a-time UDF returned, as the declared type (None where Spark gives NULL)."""
+    if v is None:
+        return None
+    if isinstance(dt, StringType):
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, (str, int, float, decimal.Decimal)):
+            return str(v)
+        return str(v)
+    if isinstance(dt, (ByteType, ShortType, IntegerType, LongType)):
+        if isinstance(v, bool) or not isinstance(v, int):
+            return None
+        bits = {ByteType: 8, ShortType: 16, IntegerType: 32, LongType: 64}[type(dt)]
+        return v if -(2 ** (bits - 1)) <= v < 2 ** (bits - 1) else None
+    if isinstance(dt, (FloatType, DoubleType)):
+        return v if isinstance(v, float) else None
+    if isinstance(dt, BooleanType):
+        return v if isinstance(v, bool) else None
+    if isinstance(dt, DecimalType):
+        return v if isinstance(v, decimal.Decimal) else None
+    if isinstance(dt, (TimestampType, TimestampNTZType)):
+        return v if isinstance(v, datetime.datetime) else None
+    if isinstance(dt, DateType):
+        if isinstance(v, datetime.datetime):
+            return v.date()
+        return v if isinstance(v, datetime.date) else None
+    if isinstance(dt, BinaryType):
+        return bytes(v) if isinstance(v, (bytes, bytearray)) else None
+    if isinstance(dt, ArrayType):
+        if not isinstance(v, (list, tuple)):
+            return None
+        return [coerce(x, dt.elementType) for x in v]
+    if isinstance(dt, MapType):
+        if not isinstance(v, dict):
+            return None
+        return {coerce(k, dt.keyType): coerce(x, dt.valueType) for k, x in v.items()}
+    if isinstance(dt, StructType):
+        names = dt.names
+        if isinstance(v, Row) and hasattr(v, "__fields__"):
+            d = v.asDict()
+            return {n: coerce(d.get(n), f.dataType) for n, f in zip(names, dt.fields)}
+        if isinstance(v, dict):
+            return {n: coerce(v.get(n), f.dataType) for n, f in zip(names, dt.fields)}
+        if isinstance(v, (list, tuple)):
+            return {n: coerce(x, f.dataType) for n, f, x in zip(names, dt.fields, v)}
+        return None
+    return v
+
+
+def row_arg(v, dt):
+    """An argument as a row-at-a-time UDF sees it (structs are Rows)."""
+    if v is None:
+        return None
+    if pa.types.is_struct(dt):
+        return Row(**{f.name: row_arg(v[f.name], f.type) for f in dt})
+    if pa.types.is_list(dt) or pa.types.is_large_list(dt):
+        return [row_arg(x, dt.value_type) for x in v]
+    if pa.types.is_map(dt):
+        return {k: row_arg(x, dt.item_type) for k, x in v}
+    return v
+
+
+def serializer():
+    return ArrowStreamPandasUDFSerializer(
+        "UTC", False, True, df_for_struct=True, struct_in_pandas="dict", arrow_cast=True
+    )
+
+
+def pandas_result(ser, result, return_type, n=None):
+    import pandas as pd
+
+    if n is not None and hasattr(result, "__len__") and len(result) != n:
+        raise RuntimeError(
+            "Result vector from pandas_udf was not the required length: expected %d, got %d."
+            % (n, len(result))
+        )
+    if not isinstance(result, (pd.Series, pd.DataFrame)):
+        result = pd.Series(result)
+    return ser._create_batch([(result, to_arrow_type(return_type))]).column(0)
+
+
+def scalar(header, table):
+    """Projection UDFs: `udfs` over argument columns; `keys` group rows for grouped-agg UDFs."""
+    n = table.num_rows
+    keep = header["keep"]
+    out_cols = [table.column(i) for i in keep]
+    out_names = [table.schema.field(i).name for i in keep]
+    for k, u in enumerate(header["udfs"]):
+        func, return_type = load(u["command"])
+        et = u["eval_type"]
+        args = [table.column(i) for i in u["args"]]
+        arrow_type = to_arrow_type(return_type)
+        if et in (SQL_BATCHED_UDF, SQL_ARROW_BATCHED_UDF):
+            py = [[row_arg(v, a.type) for v in a.to_pylist()] for a in args]
+            values = [coerce(func(*row), return_type) for row in zip(*py)] if py else [
+                coerce(func(), return_type) for _ in range(n)
+            ]
+            arr = pa.array(values, type=arrow_type)
+        elif et in (SQL_SCALAR_PANDAS_UDF, SQL_SCALAR_PANDAS_ITER_UDF):
+            ser = serializer()
+            series = [ser.arrow_to_pandas(a.combine_chunks()) for a in args]
+            if et == SQL_SCALAR_PANDAS_UDF:
+                result = func(*series)
+            else:
+                batch = series[0] if len(series) == 1 else tuple(series)
+                parts = list(func(iter([batch])))
+                import pandas as pd
+
+                result = pd.concat(parts) if parts else pd.Series([], dtype=object)
+            arr = pandas_result(ser, result.reset_index(drop=True), return_type, n)
+        elif et == SQL_GROUPED_AGG_PANDAS_UDF:
+            import pandas as pd
+
+            ser = serializer()
+            series = [ser.arrow_to_pandas(a.combine_chunks()) for a in args]
+            keys = header.get("keys", [])
+            if keys:
+                key_cols = [table.column(i).to_pylist() for i in keys]
+                groups = {}
+                for r, key in enumerate(zip(*key_cols)):
+                    groups.setdefault(key, []).append(r)
+                index = [None] * n
+                for rows in groups.values():
+                    value = func(*[s.iloc[rows].reset_index(drop=True) for s in series])
+                    for r in rows:
+                        index[r] = value
+                values = index
+            else:
+                value = func(*series) if n or series else None
+                values = [value] * n
+            arr = pandas_result(ser, pd.Series(values, dtype=object), return_type)
+        else:
+            raise NotImplementedError("eval type %d in a projection" % et)
+        out_cols.append(arr)
+        out_names.append(u.get("name", "__lbx_udf_%d" % k))
+    return pa.Table.from_arrays(out_cols, names=out_names)
+
+
+def to_table(batches, schema):
+    if not batches:
+        return schema.empty_table()
+    return pa.Table.from_batches(batches, schema=schema)
+
+
+def map_iter(header, table):
+    """mapInPandas / mapInArrow: the function maps an iterator of batches to one of batches."""
+    func, return_type = load(header["command"])
+    et = header["eval_type"]
+    schema = pa.schema([pa.field(f.name, to_arrow_type(f.dataType)) for f in return_type.fields])
+    batches = table.to_batches(max_chunksize=header.get("batch_size", 10000)) or []
+    out = []
+    if et == SQL_MAP_ARROW_ITER_UDF:
+        for b in func(iter(batches)):
+            if not isinstance(b, pa.RecordBatch):
+                raise TypeError(
+                    "Return type of the user-defined function should be pyarrow.RecordBatch, but is %s"
+                    % type(b).__name__
+                )
+            out.append(pa.Table.from_batches([b]).select([f.name for f in schema]).cast(schema).to_batches())
+        return to_table([x for bs in out for x in bs], schema)
+    ser = serializer()
+    import pandas as pd
+
+    def as_pdf(b):
+        cols = [ser.arrow_to_pandas(b.column(i)).rename(b.schema.field(i).name) for i in range(b.num_columns)]
+        return pd.concat(cols, axis=1) if cols else pd.DataFrame(index=range(b.num_rows))
+
+    result_batches = []
+    for pdf in func(as_pdf(b) for b in batches):
+        if not isinstance(pdf, pd.DataFrame):
+            raise TypeError(
+                "Return type of the user-defined function should be pandas.DataFrame, but is %s"
+                % type(pdf).__name__
+            )
+        result_batches.append(struct_batch(ser, pdf, return_type, schema))
+    return to_table(result_batches, schema)
+
+
+def struct_batch(ser, pdf, return_type, schema):
+    arr = ser._create_struct_array(pdf, pa.struct(list(schema)))
+    return pa.RecordBatch.from_arrays(arr.flatten(), schema=schema)
+
+
+def group_map(header, table):
+    """groupBy(...).applyInPandas(f, schema): f(pdf) or f(key, pdf) per group."""
+    import pandas as pd
+
+    func, return_type = load(header["command"])
+    schema = pa.schema([pa.field(f.name, to_arrow_type(f.dataType)) for f in return_type.fields])
+    keys = header["keys"]
+    data = header["data"]
+    nargs = len(inspect.getfullargspec(func).args)
+    ser = serializer()
+    key_cols = [table.column(i).to_pylist() for i in keys]
+    groups = {}
+    for r, key in enumerate(zip(*key_cols)):
+        groups.setdefault(key, []).append(r)
+    if not keys:
+        groups = {(): list(range(table.num_rows))} if table.num_rows else {}
+    out = []
+    for key, rows in groups.items():
+        part = table.take(pa.array(rows, type=pa.int64()))
+        cols = [ser.arrow_to_pandas(part.column(i).combine_chunks()).rename(part.schema.field(i).name) for i in data]
+        pdf = pd.concat(cols, axis=1) if cols else pd.DataFrame(index=range(len(rows)))
+        result = func(pdf) if nargs == 1 else func(tuple(key), pdf)
+        if not isinstance(result, pd.DataFrame):
+            raise TypeError(
+                "Return type of the user-defined function should be pandas.DataFrame, but is %s"
+                % type(result).__name__
+            )
+        out.append(struct_batch(ser, result, return_type, schema))
+    return to_table(out, schema)
+
+
+def main():
+    while True:
+        raw = read_frame()
+        if raw is None:
+            return
+        header = json.loads(raw)
+        payload = read_frame()
+        if payload is None:
+            return
+        try:
+            if IMPORT_ERROR is not None:
+                raise RuntimeError("the UDF worker cannot import pyspark/pyarrow/pandas: " + IMPORT_ERROR)
+            table = pa.ipc.open_stream(payload).read_all()
+            kind = header["kind"]
+            if kind == "scalar":
+                result = scalar(header, table)
+            elif kind == "map":
+                result = map_iter(header, table)
+            elif kind == "group_map":
+                result = group_map(header, table)
+            else:
+                raise ValueError("unknown request kind %r" % kind)
+            sink = pa.BufferOutputStream()
+            with pa.ipc.new_stream(sink, result.schema) as w:
+                w.write_table(result, max_chunksize=header.get("batch_size", 10000))
+            write_frames({"ok": True}, sink.getvalue().to_pybytes())
+        except BaseException as e:  # noqa: BLE001 - every failure is answered, the worker survives
+            if isinstance(e, (KeyboardInterrupt, SystemExit)):
+                raise
+            tb = traceback.format_exc()
+            write_frames({"ok": False, "error": tb, "type": type(e).__name__, "message": str(e)})
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,100 @@
+import { execFile } from 'node:child_process';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLakebox, type RunningLakebox } from '../../../tests/support/lakebox.js';
+import { venvPython } from '../../../tests/support/python.js';
+import { REPO_ROOT } from '../../../tests/support/repo.js';
+
+// Python UDFs through the real PySpark client (tests/peers/connect_udf_client.py) against
+// `lakebox start`, whose Spark Connect server runs them in its Python worker (LAKEBOX_PYTHON).
+
+const run = promisify(execFile);
+let lb: RunningLakebox;
+
+beforeAll(async () => {
+  lb = await startLakebox({ sparkConnect: true, prefix: 'lakebox-udf-', env: { LAKEBOX_PYTHON: venvPython() } });
+}, 60_000);
+
+afterAll(async () => {
+  await lb?.stop();
+});
+
+describe('Python UDFs over Spark Connect', () => {
+  it('runs udf, pandas_udf, mapInPandas, mapInArrow, applyInPandas and registered UDFs', async () => {
+    const { stdout } = await run(
+      venvPython(),
+      [
+        path.join(REPO_ROOT, 'tests', 'peers', 'connect_udf_client.py'),
+        `sc://localhost:${lb.sparkConnectPort}/;token=${lb.token}`,
+      ],
+      { timeout: 180_000, maxBuffer: 16 * 1024 * 1024 },
+    );
+    const out = JSON.parse(stdout.trim().split('\n').pop()!);
+    expect(out.batched).toEqual([
+      [1, 'ANN!', 2],
+      [2, 'BOB!', 3],
+      [3, null, 4],
+      [4, 'DEE!', 5],
+    ]);
+    expect(out.batched_columns).toEqual(['shout(name)']);
+    expect(out.with_column).toEqual([
+      [1, 'ANN!'],
+      [2, 'BOB!'],
+      [3, null],
+      [4, 'DEE!'],
+    ]);
+    expect(out.filter).toEqual([[2], [4]]);
+    expect(out.nested).toEqual([[3], [4], [5], [6]]);
+    expect(out.array).toEqual([[['a', 'n', 'n']]]);
+    expect(out.mismatch).toEqual([[null]]);
+    expect(out.pandas_scalar).toEqual([
+      [1, 20],
+      [2, null],
+      [3, 60],
+      [4, 80],
+    ]);
+    expect(out.grouped_agg).toEqual([
+      [1, 1.5],
+      [2, 6],
+    ]);
+    expect(out.global_agg).toEqual([[4.2]]);
+    expect(out.map_in_pandas).toEqual([
+      [1, 2, 20],
+      [2, 3, 30],
+      [2, 5, 50],
+      [2, 10, 100],
+    ]);
+    expect(out.map_in_arrow).toEqual([[2], [4], [6], [10], [20]]);
+    expect(out.apply_in_pandas).toEqual([
+      [1, -0.5],
+      [1, 0.5],
+      [2, -3],
+      [2, -1],
+      [2, 4],
+    ]);
+    expect(out.apply_in_pandas_key).toEqual([
+      [1, 2],
+      [2, 3],
+    ]);
+    expect(out.registered).toEqual([
+      [1, 3],
+      [2, 3],
+      [3, null],
+      [4, 3],
+    ]);
+    expect(out.registered_call).toEqual([[4]]);
+    expect(out.struct).toEqual([[[20, 'bob']]]);
+    // a UDF that raises: PythonException with the Python traceback, not a server stack trace
+    expect(out.error.type).toBe('PythonException');
+    expect(out.error.message).toContain('ValueError: boom at 1');
+    expect(out.error.message).toContain('Traceback');
+    expect(out.error.message).not.toMatch(/udf\.ts|node:internal/);
+    // the server and the session survive; another session has its own worker
+    expect(out.after_error).toEqual([[2], [3]]);
+    expect(out.other_session).toEqual([[0], [100], [200]]);
+    // UDTFs: a clear error naming what is not supported
+    expect(out.udtf.type).toBe('UnsupportedOperationException');
+    expect(out.udtf.message).toContain('SQL_TABLE_UDF');
+  }, 240_000);
+});

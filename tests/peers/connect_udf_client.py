@@ -1,0 +1,143 @@
+"""Python UDFs through the real PySpark Spark Connect client (pyspark 4.0.1, unchanged).
+
+Usage: connect_udf_client.py sc://localhost:<port>/;token=<token>
+Prints one JSON object with what each step returned; packages/connect/test/udf.test.ts asserts on it.
+"""
+
+import json
+import sys
+
+import pandas as pd
+import pyarrow as pa
+from pyspark.sql import SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql.functions import pandas_udf, udf
+from pyspark.sql.types import ArrayType, DoubleType, IntegerType, LongType, StringType, StructField, StructType
+
+url = sys.argv[1]
+out = {}
+
+
+def rows(df):
+    return [list(r) for r in df.collect()]
+
+
+def error_of(fn):
+    try:
+        fn()
+    except Exception as e:  # noqa: BLE001 - the test asserts on the class and the message
+        get_class = getattr(e, "getCondition", None) or getattr(e, "getErrorClass", None)
+        return {"type": type(e).__name__, "error_class": get_class() if get_class else None, "message": str(e)[:2000]}
+    return None
+
+
+spark = SparkSession.builder.remote(url).getOrCreate()
+df = spark.createDataFrame(
+    [(1, "ann", 10.0), (2, "bob", None), (3, None, 30.0), (4, "dee", 40.0)],
+    "id long, name string, v double",
+)
+
+
+# scalar row-at-a-time UDFs (SQL_BATCHED_UDF): decorator and F.udf, nulls, default names
+@udf(returnType=StringType())
+def shout(s):
+    return None if s is None else s.upper() + "!"
+
+
+plus_one = F.udf(lambda x: x + 1, LongType())
+out["batched"] = rows(df.select("id", shout("name"), plus_one(df.id).alias("next")).orderBy("id"))
+out["batched_columns"] = df.select(shout("name")).columns
+out["with_column"] = rows(df.withColumn("n", shout(F.col("name"))).select("id", "n").orderBy("id"))
+# a UDF in a filter, nested UDFs, and one returning an array
+is_even = F.udf(lambda x: x % 2 == 0, "boolean")
+out["filter"] = rows(df.filter(is_even("id")).select("id").orderBy("id"))
+out["nested"] = rows(df.select(plus_one(plus_one("id")).alias("x")).orderBy("x"))
+split = F.udf(lambda s: None if s is None else list(s), ArrayType(StringType()))
+out["array"] = rows(df.where("id = 1").select(split("name").alias("chars")))
+# a wrong return type gives NULL, as in Spark
+out["mismatch"] = rows(df.where("id = 1").select(F.udf(lambda x: x, DoubleType())("id").alias("d")))
+
+
+# pandas_udf scalar and grouped aggregate
+@pandas_udf(DoubleType())
+def times_two(v: pd.Series) -> pd.Series:
+    return v * 2
+
+
+@pandas_udf(DoubleType())
+def mean_v(v: pd.Series) -> float:
+    return float(v.mean())
+
+
+out["pandas_scalar"] = rows(df.select("id", times_two("v").alias("v2")).orderBy("id"))
+grp = spark.createDataFrame([(1, 1.0), (1, 2.0), (2, 3.0), (2, 5.0), (2, 10.0)], ("k", "x"))
+out["grouped_agg"] = rows(grp.groupBy("k").agg(mean_v("x").alias("m")).orderBy("k"))
+out["global_agg"] = rows(grp.select(mean_v("x").alias("m")))
+
+
+# mapInPandas, mapInArrow, applyInPandas
+def keep_big(it):
+    for pdf in it:
+        yield pdf[pdf.x > 1.5].assign(y=lambda d: d.x * 10)
+
+
+out["map_in_pandas"] = rows(grp.mapInPandas(keep_big, "k long, x double, y double").orderBy("x"))
+
+
+def arrow_double(it):
+    for b in it:
+        yield pa.RecordBatch.from_arrays([pa.compute.multiply(b.column(1), 2)], names=["x2"])
+
+
+out["map_in_arrow"] = rows(grp.mapInArrow(arrow_double, "x2 double").orderBy("x2"))
+
+
+def center(pdf):
+    return pdf.assign(x=pdf.x - pdf.x.mean())
+
+
+out["apply_in_pandas"] = rows(grp.groupBy("k").applyInPandas(center, "k long, x double").orderBy("k", "x"))
+
+
+def count_per_key(key, pdf):
+    return pd.DataFrame({"k": [key[0]], "n": [len(pdf)]})
+
+
+out["apply_in_pandas_key"] = rows(grp.groupBy("k").applyInPandas(count_per_key, "k long, n long").orderBy("k"))
+
+# spark.udf.register: used by name in DataFrame expressions
+spark.udf.register("name_len", lambda s: None if s is None else len(s), IntegerType())
+out["registered"] = rows(df.select("id", F.expr("name_len(name)").alias("n")).orderBy("id"))
+out["registered_call"] = rows(df.select(F.call_function("name_len", F.lit("abcd")).alias("n")).limit(1))
+out["struct"] = rows(
+    df.where("id = 2").select(
+        F.udf(lambda i, s: (i * 10, s), StructType([StructField("a", LongType()), StructField("b", StringType())]))(
+            "id", "name"
+        ).alias("st")
+    )
+)
+
+
+# a UDF that raises: Spark's PythonException with the Python traceback; the session stays usable
+def boom(x):
+    raise ValueError("boom at %s" % x)
+
+
+out["error"] = error_of(lambda: df.select(F.udf(boom, LongType())("id")).collect())
+out["after_error"] = rows(df.select(plus_one("id").alias("x")).orderBy("x").limit(2))
+# another session is unaffected (its own worker)
+other = SparkSession.builder.remote(url).create()
+out["other_session"] = rows(other.range(3).select(F.udf(lambda x: x * 100, LongType())("id").alias("y")))
+other.stop()
+
+
+# Python UDTFs are not supported yet: a clear error naming them
+@F.udtf(returnType="a int")
+class Ones:
+    def eval(self, n):
+        for i in range(n):
+            yield (i,)
+
+
+out["udtf"] = error_of(lambda: Ones(F.lit(2)).collect())
+print(json.dumps(out, default=str))
