@@ -28,4 +28,23 @@ describe('Arrow results', () => {
     expect(t.getChild('n')!.get(0)).toBe(9007199254740993n);
     expect(t.getChild('d')!.get(1)).toBeNull();
   });
+
+  it('keeps repeated column names as given (Spark allows them in a result)', () => {
+    const ipc = arrowIpc(
+      [
+        { name: 'ln(x)', type: 'double' },
+        { name: 'LOG(2.0, x)', type: 'double' },
+        { name: 'ln(x)', type: 'double' },
+      ],
+      [
+        [0, 1, 2],
+        [null, 3, null],
+      ],
+    );
+    const t = tableFromIPC(ipc);
+    expect(t.schema.fields.map((f) => f.name)).toEqual(['ln(x)', 'LOG(2.0, x)', 'ln(x)']);
+    expect(t.numRows).toBe(2);
+    expect([0, 1, 2].map((i) => t.getChildAt(i)!.get(0))).toEqual([0, 1, 2]);
+    expect([0, 1, 2].map((i) => t.getChildAt(i)!.get(1))).toEqual([null, 3, null]);
+  });
 });

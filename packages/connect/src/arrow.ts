@@ -1,4 +1,16 @@
-import { Decimal, Table, makeData, makeVector, tableToIPC, vectorFromArray, type Vector } from 'apache-arrow';
+import {
+  Decimal,
+  Field,
+  RecordBatch,
+  Schema,
+  Struct,
+  Table,
+  makeData,
+  makeVector,
+  tableToIPC,
+  vectorFromArray,
+  type Vector,
+} from 'apache-arrow';
 import type { ResultColumn } from '@lakebox/engine';
 import { arrowTypeOf, nestedOnWire, nestedParts } from './types.js';
 
@@ -81,28 +93,36 @@ function decimalVector(values: unknown[], precision: number, scale: number): Vec
   return makeVector(makeData({ type, length: values.length, nullCount, nullBitmap: nulls, data }));
 }
 
-/** Rows of an engine result as one Arrow IPC stream (schema, one record batch, end of stream). */
+/**
+ * Rows of an engine result as one Arrow IPC stream (schema, one record batch, end of stream).
+ * Spark results may repeat a column name (`select(F.ln("x"), F.log("x"))`); the batch is built
+ * field by field, so the schema the client reads carries the names exactly as given.
+ */
 export function arrowIpc(columns: ResultColumn[], rows: unknown[][]): Uint8Array {
-  const vectors: Record<string, Vector> = {};
-  const names = new Set<string>();
-  columns.forEach((c, i) => {
-    // Arrow JS tables need unique names; Spark allows duplicates, which are rare in results.
-    let name = c.name;
-    for (let k = 1; names.has(name); k++) name = `${c.name}_${k}`;
-    names.add(name);
+  const vectors = columns.map((c, i) => {
     const dec = /^decimal\((\d+),(\d+)\)$/.exec(c.type);
-    if (dec) {
-      vectors[name] = decimalVector(
+    if (dec)
+      return decimalVector(
         rows.map((r) => r[i]),
         Number(dec[1]),
         Number(dec[2]),
       );
-      return;
-    }
-    vectors[name] = vectorFromArray(
+    return vectorFromArray(
       rows.map((r) => convert(r[i], c.type)),
       arrowTypeOf(c.type) as any,
-    );
+    ) as Vector;
   });
-  return tableToIPC(new Table(vectors), 'stream');
+  // Arrow JS tables key columns by name, so the columns are laid out under unique internal
+  // names and the batches then re-labelled with the result's own names.
+  const table = new Table(Object.fromEntries(vectors.map((v, i) => [`_${i}`, v])));
+  const fields = columns.map((c, i) => new Field(c.name, vectors[i]!.type, true));
+  const schema = new Schema(fields);
+  const batches = table.batches.map(
+    (b) =>
+      new RecordBatch(
+        schema,
+        makeData({ type: new Struct(fields), length: b.numRows, nullCount: 0, children: b.data.children }),
+      ),
+  );
+  return tableToIPC(new Table(schema, batches), 'stream');
 }

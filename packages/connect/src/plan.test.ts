@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { LakeboxError } from '@lakebox/common';
-import { RelationCompiler, exprSql, literalSql, splitName, withViews, type CompileEnv } from './plan.js';
+import {
+  RelationCompiler,
+  autoName,
+  columnName,
+  decimalText,
+  exprSql,
+  literalSql,
+  splitName,
+  withViews,
+  type CompileEnv,
+} from './plan.js';
 
 const col = (n: string, plan_id?: string) => ({
   expr_type: 'unresolved_attribute',
@@ -321,5 +331,74 @@ describe('colRegex', () => {
       },
     });
     expect(sql).toBe('SELECT `Col2`, `a` FROM (SELECT * FROM `t`) AS _p1');
+  });
+});
+
+describe('column names of unaliased expressions (as Apache Spark 4.0.1 names them)', () => {
+  const str = (v: string) => ({ expr_type: 'literal', literal: { literal_type: 'string', string: v } });
+  const cast = (e: unknown, t: string) => ({ expr_type: 'cast', cast: { expr: e, type_str: t } });
+  const alias = (e: unknown, n: string) => ({ expr_type: 'alias', alias: { expr: e, name: [n] } });
+  const lvar = (n: string) => ({
+    expr_type: 'unresolved_named_lambda_variable',
+    unresolved_named_lambda_variable: { name_parts: [n] },
+  });
+  const lambda = (body: unknown, ...vars: string[]) => ({
+    expr_type: 'lambda_function',
+    lambda_function: { function: body, arguments: vars.map((v) => lvar(v).unresolved_named_lambda_variable) },
+  });
+
+  it('names unary operators and functions by their registered lower-case names', () => {
+    expect(autoName(fn('negative', col('i')))).toBe('negative(i)');
+    expect(autoName(fn('-', col('i')))).toBe('negative(i)');
+    expect(autoName(fn('positive', col('i')))).toBe('(+ i)');
+    expect(autoName(fn('~', col('i')))).toBe('~i');
+    expect(autoName(fn('startsWith', col('s'), str('H')))).toBe('startswith(s, H)');
+    expect(autoName(fn('isNaN', col('d')))).toBe('isnan(d)');
+    expect(autoName(fn('sqrt', col('d')))).toBe('SQRT(d)');
+    expect(autoName(fn('log', col('d')))).toBe('ln(d)');
+  });
+
+  it('shows the arguments Spark fills in', () => {
+    expect(autoName(fn('regexp_replace', col('s'), str('l+'), str('#')))).toBe('regexp_replace(s, l+, #, 1)');
+    expect(autoName(fn('locate', str('a'), col('s')))).toBe('locate(a, s, 1)');
+    expect(autoName(fn('array_sort', col('arr')))).toMatch(/^array_sort\(arr, lambdafunction\(\(IF\(/);
+  });
+
+  it('names CASE, IN, LIKE, struct arguments and lambdas', () => {
+    expect(autoName(fn('when', fn('isNull', col('x')), lit(1), lit(0)))).toBe(
+      'CASE WHEN (x IS NULL) THEN 1 ELSE 0 END',
+    );
+    expect(autoName(fn('in', col('s'), str('a'), str('b')))).toBe('(s IN (a, b))');
+    expect(autoName(fn('like', col('s'), str('%o%')))).toBe('s LIKE %o%');
+    expect(autoName(fn('rlike', col('s'), str('^H')))).toBe('RLIKE(s, ^H)');
+    expect(autoName(fn('struct', alias(lit(1), 'x'), col('b')))).toBe('struct(1 AS x, b)');
+    expect(autoName(fn('transform', col('arr'), lambda(fn('*', lvar('x'), lit(2)), 'x')))).toBe(
+      'transform(arr, lambdafunction((namedlambdavariable() * 2), namedlambdavariable()))',
+    );
+    expect(autoName(fn('explode', col('arr')))).toBe('col');
+  });
+
+  it('keeps a column name through a cast at the top of a select item only', () => {
+    expect(columnName(cast(col('i'), 'string'))).toBe('i');
+    expect(columnName(cast(fn('+', col('i'), lit(1)), 'string'))).toBe('CAST((i + 1) AS STRING)');
+    expect(columnName(cast(cast(col('i'), 'int'), 'string'))).toBe('CAST(CAST(i AS INT) AS STRING)');
+    expect(columnName(cast(col('i'), 'decimal(12,3)'))).toBe('i');
+  });
+
+  it('names decimal, date and timestamp literals as Spark prints them', () => {
+    const l = (literal: unknown) => autoName({ expr_type: 'literal', literal });
+    expect(l({ literal_type: 'decimal', decimal: { value: '1.50', precision: 3, scale: 2 } })).toBe('1.50');
+    expect(l({ literal_type: 'date', date: 19782 })).toBe("DATE '2024-02-29'");
+    expect(l({ literal_type: 'timestamp', timestamp: '1709168523000000' })).toBe("TIMESTAMP '2024-02-29 01:02:03'");
+    expect(l({ literal_type: 'timestamp', timestamp: '1709168523005000' })).toBe("TIMESTAMP '2024-02-29 01:02:03.005'");
+  });
+
+  it('places the point of a decimal Arrow hands over unscaled', () => {
+    const unscaled = (s: string) => ({ toString: () => s });
+    expect(decimalText(unscaled('1234'), 'decimal(10,2)')).toBe('12.34');
+    expect(decimalText(unscaled('-550'), 'decimal(10,2)')).toBe('-5.50');
+    expect(decimalText(unscaled('5'), 'decimal(10,3)')).toBe('0.005');
+    expect(decimalText(unscaled('7'), 'decimal(10,0)')).toBe('7');
+    expect(decimalText('1.5', 'decimal(10,2)')).toBe('1.5');
   });
 });

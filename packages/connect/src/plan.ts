@@ -329,7 +329,42 @@ function functionSql(f: Msg, c: Compiler): string {
   return `${fname}(${distinct}${args.join(', ')})`;
 }
 
-/** The column name Spark gives an unaliased expression (the common cases). */
+/** Spark's text for the comparator array_sort(arr) gets by default (part of its column name). */
+const ARRAY_SORT_DEFAULT =
+  'lambdafunction((IF(((namedlambdavariable() IS NULL) AND (namedlambdavariable() IS NULL)), 0, ' +
+  '(IF((namedlambdavariable() IS NULL), 1, (IF((namedlambdavariable() IS NULL), -1, ' +
+  '(IF((namedlambdavariable() < namedlambdavariable()), -1, ' +
+  '(IF((namedlambdavariable() > namedlambdavariable()), 1, 0)))))))))), ' +
+  'namedlambdavariable(), namedlambdavariable())';
+
+/** A timestamp literal's text in a column name: the fraction only as long as it needs to be. */
+function literalTimestampName(micros: bigint): string {
+  return isoTimestamp(micros).replace(/\.?0+$/, '');
+}
+
+/** A function argument's part of a column name (`struct(name, age AS a)` keeps the alias). */
+function argName(a: Msg): string | undefined {
+  if (a.expr_type === 'alias' && (a.alias.name ?? []).length === 1) {
+    const inner = autoName(a.alias.expr);
+    return inner === undefined ? undefined : `${inner} AS ${a.alias.name[0]}`;
+  }
+  return autoName(a);
+}
+
+/**
+ * The name of a select-list item: autoName, except that a cast of a column keeps the column's
+ * name (`df.i.cast("string")` is `i`), as Spark Connect names it.
+ */
+export function columnName(e: Msg): string | undefined {
+  if (e.expr_type === 'cast' && e.cast.expr?.expr_type === 'unresolved_attribute') return autoName(e.cast.expr);
+  return autoName(e);
+}
+
+/**
+ * The column name Spark gives an unaliased expression: Spark's `toPrettySQL` of the resolved
+ * expression (the function's registered lower-case name, operators in parentheses, defaults
+ * Spark fills in such as the position of regexp_replace). Undefined when Lakebox cannot tell.
+ */
 export function autoName(e: Msg): string | undefined {
   switch (e.expr_type) {
     case 'unresolved_attribute': {
@@ -345,21 +380,53 @@ export function autoName(e: Msg): string | undefined {
         return Number.isInteger(n) && Math.abs(n) < 1e7 ? n.toFixed(1) : String(n);
       }
       if (['integer', 'long', 'short', 'byte', 'boolean'].includes(l.literal_type)) return String(l[l.literal_type]);
+      if (l.literal_type === 'decimal' && /^[+-]?\d*\.?\d+$/.test(String(l.decimal.value)))
+        return String(l.decimal.value);
+      if (l.literal_type === 'date') return `DATE '${isoDate(l.date)}'`;
+      if (l.literal_type === 'timestamp') return `TIMESTAMP '${literalTimestampName(BigInt(l.timestamp))}'`;
+      if (l.literal_type === 'timestamp_ntz') return `TIMESTAMP_NTZ '${literalTimestampName(BigInt(l.timestamp_ntz))}'`;
       return undefined;
+    }
+    case 'unresolved_named_lambda_variable':
+      return 'namedlambdavariable()';
+    case 'lambda_function': {
+      const body = autoName(e.lambda_function.function);
+      if (body === undefined) return undefined;
+      const vars = (e.lambda_function.arguments ?? []).map(() => 'namedlambdavariable()');
+      return `lambdafunction(${[body, ...vars].join(', ')})`;
     }
     case 'unresolved_function': {
       const f = e.unresolved_function;
       const name = f.function_name as string;
-      const args = (f.arguments ?? []).map((a: Msg) => autoName(a));
-      if (args.some((a: string | undefined) => a === undefined)) return undefined;
-      const op = BINARY[name] ?? BINARY[name.toLowerCase()];
-      if (op && args.length === 2) return `(${args[0]} ${op === '=' ? '=' : op} ${args[1]})`;
-      if (name === 'count' && args.length === 1 && args[0] === '*') return 'count(1)';
+      const args: (string | undefined)[] = (f.arguments ?? []).map((a: Msg) => argName(a));
+      if (args.some((a) => a === undefined)) return undefined;
       const lower = name.toLowerCase();
+      const op = BINARY[name] ?? BINARY[lower];
+      if (lower === 'like' && args.length === 2) return `${args[0]} LIKE ${args[1]}`;
+      if (lower === 'rlike' && args.length === 2) return `RLIKE(${args[0]}, ${args[1]})`;
+      if (lower === 'ilike' && args.length === 2) return `ilike(${args[0]}, ${args[1]})`;
+      if (op && args.length === 2) return `(${args[0]} ${op} ${args[1]})`;
+      if (lower === 'count' && args.length === 1 && args[0] === '*') return 'count(1)';
       if (lower === 'isnull') return `(${args[0]} IS NULL)`;
       if (lower === 'isnotnull') return `(${args[0]} IS NOT NULL)`;
       if (lower === 'not' || lower === '!') return `(NOT ${args[0]})`;
-      if (lower === 'negative' || (lower === '-' && args.length === 1)) return `(- ${args[0]})`;
+      if (lower === 'negative' || (lower === '-' && args.length === 1)) return `negative(${args[0]})`;
+      if (lower === 'positive' || (lower === '+' && args.length === 1)) return `(+ ${args[0]})`;
+      if (lower === '~' || lower === 'bitwise_not') return `~${args[0]}`;
+      if (lower === 'in' && args.length >= 1) return `(${args[0]} IN (${args.slice(1).join(', ')}))`;
+      if (lower === 'when') {
+        let s = 'CASE';
+        for (let i = 0; i + 1 < args.length; i += 2) s += ` WHEN ${args[i]} THEN ${args[i + 1]}`;
+        if (args.length % 2 === 1) s += ` ELSE ${args[args.length - 1]}`;
+        return `${s} END`;
+      }
+      // Arguments Spark fills in, which its column name then shows.
+      if (lower === 'regexp_replace' && args.length === 3) args.push('1');
+      if ((lower === 'locate' || lower === 'position') && args.length === 2) args.push('1');
+      if (lower === 'array_sort' && args.length === 1) args.push(ARRAY_SORT_DEFAULT);
+      if (lower === 'aggregate' && args.length === 3)
+        args.push('lambdafunction(namedlambdavariable(), namedlambdavariable())');
+      if ((lower === 'explode' || lower === 'explode_outer') && args.length === 1) return 'col';
       const shown =
         lower === 'log' && args.length === 1
           ? 'ln'
@@ -367,13 +434,13 @@ export function autoName(e: Msg): string | undefined {
             ? lower === 'pow'
               ? 'POWER'
               : name.toUpperCase()
-            : name;
+            : lower;
       return `${shown}(${f.is_distinct ? 'DISTINCT ' : ''}${args.join(', ')})`;
     }
     case 'unresolved_star':
       return '*';
     case 'cast': {
-      const inner = autoName(e.cast.expr);
+      const inner = argName(e.cast.expr);
       if (inner === undefined) return undefined;
       const t = e.cast.type ? typeName(e.cast.type) : String(e.cast.type_str ?? '');
       const up =
@@ -440,7 +507,7 @@ function selectItem(e: Msg, c: Compiler): string {
     e.expr_type === 'expression_string'
   )
     return sql;
-  const n = autoName(e);
+  const n = columnName(e);
   return n !== undefined ? `${sql} AS ${quoteIdent(n)}` : sql;
 }
 
@@ -597,9 +664,24 @@ export function arrowValueSql(v: unknown, t: string): string {
     case 'void':
       return 'NULL';
     default:
-      if (t.startsWith('decimal')) return `CAST(${stringLit(String(v))} AS ${t})`;
+      if (t.startsWith('decimal')) return `CAST(${stringLit(decimalText(v, t))} AS ${t})`;
       throw unsupported(`createDataFrame column of type ${t}`);
   }
+}
+
+/**
+ * A decimal received in Arrow as decimal text. Arrow JS hands a decimal cell over as its unscaled
+ * 128-bit integer (`DecimalBigNum`, whose string is `1234` for 12.34 at scale 2); the type's scale
+ * places the point.
+ */
+export function decimalText(v: unknown, t: string): string {
+  if (typeof v === 'string' || typeof v === 'number') return String(v);
+  const scale = Number(/^decimal\(\d+,\s*(\d+)\)$/.exec(t)?.[1] ?? 0);
+  const raw = String(v);
+  if (!/^-?\d+$/.test(raw) || scale === 0) return raw;
+  const neg = raw.startsWith('-');
+  const digits = (neg ? raw.slice(1) : raw).padStart(scale + 1, '0');
+  return `${neg ? '-' : ''}${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
 }
 
 /** Local rows (Arrow IPC from createDataFrame) as a Spark SQL VALUES query. */
