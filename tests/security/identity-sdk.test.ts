@@ -1,45 +1,23 @@
-import { execFile } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { venvPython } from '../support/python.js';
-import { REPO_ROOT } from '../support/repo.js';
-import { loadConfig } from '../../packages/server/src/config.js';
-import { startServer, type RunningServer } from '../../packages/server/src/start.js';
+import { runSdkScript, startSdkServer } from '../support/databricks-sdk.js';
+import type { RunningServer } from '../../packages/server/src/start.js';
 
 // SCIM users/groups/service principals, the current user and the Token Management API through
 // the real Databricks SDK for Python (tests/peers/databricks_sdk_identity.py).
 
-const run = promisify(execFile);
 let server: RunningServer;
-let dir: string;
+let close: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lakebox-sdk-identity-'));
-  server = await startServer(loadConfig({ dataDir: dir, port: 0, logLevel: 'silent' }, {}), {
-    features: [],
-    logger: false,
-  });
+  ({ server, close } = await startSdkServer('lakebox-sdk-identity-'));
 });
 afterAll(async () => {
-  await server?.close();
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  await close?.();
 });
 
 describe('identity through the Databricks SDK', () => {
   it('manages users, nested groups, service principals and tokens', async () => {
-    const { stdout } = await run(venvPython(), [path.join(REPO_ROOT, 'tests', 'peers', 'databricks_sdk_identity.py')], {
-      env: {
-        ...process.env,
-        DATABRICKS_HOST: server.url,
-        DATABRICKS_TOKEN: server.createdAdminToken!,
-        DATABRICKS_CONFIG_FILE: '/nonexistent',
-      },
-      timeout: 120_000,
-    });
-    const out = JSON.parse(stdout.trim().split('\n').pop()!);
+    const out = await runSdkScript(server, 'databricks_sdk_identity.py');
     expect(out.me).toEqual({ user_name: 'admin', groups: ['admins'] });
     expect(out.created_user).toEqual({
       user_name: 'sdk.one@example.com',

@@ -1,27 +1,15 @@
-import { execFile } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { venvPython } from '../../../tests/support/python.js';
-import { REPO_ROOT } from '../../../tests/support/repo.js';
-import { loadConfig } from '../src/config.js';
-import { startServer, type RunningServer } from '../src/start.js';
+import { runSdkScript, startSdkServer } from '../../../tests/support/databricks-sdk.js';
+import type { RunningServer } from '../src/start.js';
 
 // The real Databricks SDK for Python (databricks-sdk, unchanged) against the workspace server:
 // current user, Unity Catalog catalogs/schemas/tables/volumes, error mapping, the Token API.
 
-const run = promisify(execFile);
 let server: RunningServer;
-let dir: string;
+let close: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lakebox-sdk-'));
-  server = await startServer(loadConfig({ dataDir: dir, port: 0, logLevel: 'silent' }, {}), {
-    features: [],
-    logger: false,
-  });
+  ({ server, close } = await startSdkServer('lakebox-sdk-'));
   await server.catalog.metastore.createTable({
     catalog: 'main',
     schema: 'default',
@@ -35,22 +23,12 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
-  await server?.close();
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  await close?.();
 });
 
 describe('Databricks SDK for Python against lakebox', () => {
   it('lists, creates, reads and deletes through the SDK', async () => {
-    const { stdout } = await run(venvPython(), [path.join(REPO_ROOT, 'tests', 'peers', 'databricks_sdk_client.py')], {
-      env: {
-        ...process.env,
-        DATABRICKS_HOST: server.url,
-        DATABRICKS_TOKEN: server.createdAdminToken!,
-        DATABRICKS_CONFIG_FILE: '/nonexistent',
-      },
-      timeout: 120_000,
-    });
-    const out = JSON.parse(stdout.trim().split('\n').pop()!);
+    const out = await runSdkScript(server, 'databricks_sdk_client.py');
     expect(out.me).toBe('admin');
     expect(out.catalogs).toEqual(['main', 'system']);
     expect(out.created_catalog).toEqual({
