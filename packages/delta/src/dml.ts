@@ -269,22 +269,12 @@ async function deleteMatching(
   txn.readPredicate(typeof condition === 'string' ? () => true : condition);
   if (cand.whole && !cand.files.some((f) => f.deletionVector)) return whole(cand.files);
   const files = cand.files;
-  const scan = await scanFilesSql(conn, snapshot, files);
-  const counts = (
-    await conn.runAndReadAll(
-      `SELECT __file, count(*) FILTER (WHERE (${cond}) IS TRUE) AS hit, count(*) AS total FROM (${scan}) AS t GROUP BY __file`,
-    )
-  ).getRowObjectsJson();
-  const touched = new Map<string, { hit: number; total: number }>();
-  for (const r of counts)
-    if (Number(r.hit) > 0) touched.set(String(r.__file), { hit: Number(r.hit), total: Number(r.total) });
-  const touchedFiles = files.filter((a) => touched.has(a.path));
-  let deletedRows = 0;
-  let copiedRows = 0;
-  for (const v of touched.values()) {
-    deletedRows += v.hit;
-    copiedRows += v.total - v.hit;
-  }
+  const {
+    touched,
+    touchedFiles,
+    hit: deletedRows,
+    copied: copiedRows,
+  } = await matchingFiles(conn, snapshot, files, cond);
   let adds: Add[] = [];
   let cdc: AddCDCFile[] = [];
   const partial = touchedFiles.filter((a) => touched.get(a.path)!.hit < touched.get(a.path)!.total);
@@ -434,22 +424,7 @@ export async function updateTable(
       condition === undefined ? snapshot.activeFiles() : (await candidateFiles(conn, snapshot, condition)).files;
     txn.readFiles(candidates);
     txn.readPredicate(condition === undefined || typeof condition === 'string' ? () => true : condition);
-    const scan = await scanFilesSql(conn, snapshot, candidates);
-    const counts = (
-      await conn.runAndReadAll(
-        `SELECT __file, count(*) FILTER (WHERE (${cond}) IS TRUE) AS hit, count(*) AS total FROM (${scan}) AS t GROUP BY __file`,
-      )
-    ).getRowObjectsJson();
-    const touched = new Map<string, { hit: number; total: number }>();
-    for (const r of counts)
-      if (Number(r.hit) > 0) touched.set(String(r.__file), { hit: Number(r.hit), total: Number(r.total) });
-    const touchedFiles = candidates.filter((a) => touched.has(a.path));
-    let updated = 0;
-    let copied = 0;
-    for (const v of touched.values()) {
-      updated += v.hit;
-      copied += v.total - v.hit;
-    }
+    const { touchedFiles, hit: updated, copied } = await matchingFiles(conn, snapshot, candidates, cond);
     let adds: Add[] = [];
     let cdc: AddCDCFile[] = [];
     if (touchedFiles.length) {
@@ -845,4 +820,32 @@ export async function mergeIntoTable(
   } catch (e) {
     throw userSqlError(e);
   }
+}
+
+/**
+ * The files among `files` holding rows where `cond` is true, with per-file counts of matching (`hit`)
+ * and total rows, and the totals of matching rows and of the rows that a rewrite copies unchanged.
+ */
+async function matchingFiles(
+  conn: DuckDBConnection,
+  snapshot: Snapshot,
+  files: Add[],
+  cond: string,
+): Promise<{ touched: Map<string, { hit: number; total: number }>; touchedFiles: Add[]; hit: number; copied: number }> {
+  const scan = await scanFilesSql(conn, snapshot, files);
+  const counts = (
+    await conn.runAndReadAll(
+      `SELECT __file, count(*) FILTER (WHERE (${cond}) IS TRUE) AS hit, count(*) AS total FROM (${scan}) AS t GROUP BY __file`,
+    )
+  ).getRowObjectsJson();
+  const touched = new Map<string, { hit: number; total: number }>();
+  for (const r of counts)
+    if (Number(r.hit) > 0) touched.set(String(r.__file), { hit: Number(r.hit), total: Number(r.total) });
+  let hit = 0;
+  let copied = 0;
+  for (const v of touched.values()) {
+    hit += v.hit;
+    copied += v.total - v.hit;
+  }
+  return { touched, touchedFiles: files.filter((a) => touched.has(a.path)), hit, copied };
 }
