@@ -12,7 +12,7 @@ import {
   type Vector,
 } from 'apache-arrow';
 import type { ResultColumn } from '@lakebox/engine';
-import { arrowTypeOf, nestedOnWire, nestedParts } from './types.js';
+import { arrowTypeOf, clientName, nestedOnWire, nestedParts } from './types.js';
 
 function convert(v: unknown, t: string): unknown {
   if (v === null || v === undefined) return null;
@@ -115,7 +115,7 @@ export function arrowIpc(columns: ResultColumn[], rows: unknown[][]): Uint8Array
   // Arrow JS tables key columns by name, so the columns are laid out under unique internal
   // names and the batches then re-labelled with the result's own names.
   const table = new Table(Object.fromEntries(vectors.map((v, i) => [`_${i}`, v])));
-  const fields = columns.map((c, i) => new Field(c.name, vectors[i]!.type, true));
+  const fields = columns.map((c, i) => new Field(clientName(c.name), vectors[i]!.type, true));
   const schema = new Schema(fields);
   const batches = table.batches.map(
     (b) =>

@@ -11,6 +11,7 @@ import {
   withViews,
   type CompileEnv,
 } from './plan.js';
+import { clientName } from './types.js';
 
 const col = (n: string, plan_id?: string) => ({
   expr_type: 'unresolved_attribute',
@@ -400,5 +401,17 @@ describe('column names of unaliased expressions (as Apache Spark 4.0.1 names the
     expect(decimalText(unscaled('5'), 'decimal(10,3)')).toBe('0.005');
     expect(decimalText(unscaled('7'), 'decimal(10,0)')).toBe('7');
     expect(decimalText('1.5', 'decimal(10,2)')).toBe('1.5');
+  });
+
+  it('marks a repeated name in a select list, and the client sees it unmarked', async () => {
+    const sql = await compiler().relation({
+      rel_type: 'project',
+      project: { input: table('t', '1'), expressions: [fn('ln', col('x')), fn('log', col('x')), col('x'), col('x')] },
+    });
+    expect(sql).toContain('AS `ln(x)`');
+    expect(sql).toContain('AS `ln(x)__lbx_dup_1`');
+    expect(sql).toContain('AS `x__lbx_dup_1`');
+    expect(clientName('ln(x)__lbx_dup_1')).toBe('ln(x)');
+    expect(clientName('x_1')).toBe('x_1');
   });
 });

@@ -1,6 +1,6 @@
 import { tableFromIPC } from 'apache-arrow';
 import { LakeboxError } from '@lakebox/common';
-import { nestedParts, sparkTypeOfArrow } from './types.js';
+import { DUPLICATE_MARK, nestedParts, sparkTypeOfArrow } from './types.js';
 
 type Msg = any;
 
@@ -785,7 +785,21 @@ export class RelationCompiler implements Compiler {
   }
 
   private exprs(list: Msg[] | undefined): string {
-    return (list ?? []).map((e) => selectItem(e, this)).join(', ');
+    // Spark lets a select list repeat a name (`select(F.ln("x"), F.log("x"))`); DuckDB renames
+    // repeats (`ln(x)_1`) once the query is a subquery. A repeated name gets a marker suffix here,
+    // which clientName() takes off again in the schema and the Arrow batches the client receives.
+    const seen = new Map<string, number>();
+    return (list ?? [])
+      .map((e) => {
+        const name = e.expr_type === 'alias' ? (e.alias.name ?? [])[0] : columnName(e);
+        if (name === undefined || name === '*' || (e.alias?.name ?? []).length > 1) return selectItem(e, this);
+        const k = seen.get(name.toLowerCase()) ?? 0;
+        seen.set(name.toLowerCase(), k + 1);
+        if (k === 0) return selectItem(e, this);
+        const inner = e.expr_type === 'alias' ? e.alias.expr : e;
+        return `${exprSql(inner, this)} AS ${quoteIdent(`${name}${DUPLICATE_MARK}${k}`)}`;
+      })
+      .join(', ');
   }
 
   private async compile(rel: Msg): Promise<string> {

@@ -29,8 +29,8 @@ import {
 } from './plan.js';
 import { sparkConnectService } from './proto.js';
 import { htmlString, showString } from './show.js';
-import { UdfWorkers, compileUdfRelation } from './udf.js';
-import { dataTypeProto, schemaProto, wireSparkType } from './types.js';
+import { UdfWorkers, compileUdfRelation, importParquet } from './udf.js';
+import { clientName, dataTypeProto, schemaProto, wireSparkType } from './types.js';
 
 type Msg = any;
 /** The engine's DuckDB connection (one per running operation, so that Interrupt can cancel it). */
@@ -285,6 +285,7 @@ export class SparkConnectServer {
       } finally {
         s.running.delete(operationId);
         conn.closeSync();
+        if (!s.running.size) this.udfWorkers.sweep(s.id, s.sql, [...s.views.values()].join('\n'));
       }
       if (op.interrupted)
         throw new LakeboxError('OPERATION_CANCELED', `Operation ${operationId} has been cancelled.`, {
@@ -349,6 +350,17 @@ export class SparkConnectServer {
           sessionId: s.id,
           registered: this.udfRegistry.get(s.id) ?? new Map(),
           run: (text) => this.sql(text, s, env.params, conn),
+          exportParquet: async (text, file) => {
+            const own = conn ?? (await this.opts.engine.connect());
+            try {
+              const ctx = { session: s.sql, params: env.params, conn: own };
+              const duck = await this.opts.engine.translateQuery(this.opts.engine.parse(text)[0]!.nodes, ctx);
+              await own.run(`COPY (${duck}) TO '${file.replaceAll("'", "''")}' (FORMAT parquet)`);
+            } finally {
+              if (!conn) own.closeSync();
+            }
+          },
+          importParquet: (file) => importParquet(s.sql, file),
         }),
     };
     return env;
@@ -736,7 +748,8 @@ export class SparkConnectServer {
       }
       case 'tree_string': {
         const cols = await columnsOf(req.tree_string.plan);
-        const text = 'root\n' + cols.map((c) => ` |-- ${c.name}: ${treeType(c.type)} (nullable = true)\n`).join('');
+        const text =
+          'root\n' + cols.map((c) => ` |-- ${clientName(c.name)}: ${treeType(c.type)} (nullable = true)\n`).join('');
         return { ...base, tree_string: { tree_string: text } };
       }
       case 'ddl_parse':

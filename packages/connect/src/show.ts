@@ -1,4 +1,5 @@
 import type { StatementResult } from '@lakebox/engine';
+import { clientName } from './types.js';
 
 function cell(v: unknown, type: string): string {
   if (v === null || v === undefined) return 'NULL';
@@ -38,7 +39,7 @@ const escapeHtml = (s: string) =>
 export function htmlString(result: StatementResult, numRows: number, truncate: number): string {
   const rows = cells(result, numRows, truncate);
   let out = "<table border='1'>\n";
-  out += `<tr>${result.columns.map((c) => `<th>${escapeHtml(c.name)}</th>`).join('')}</tr>\n`;
+  out += `<tr>${result.columns.map((c) => `<th>${escapeHtml(clientName(c.name))}</th>`).join('')}</tr>\n`;
   for (const r of rows) out += `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>\n`;
   out += '</table>\n';
   if (result.rows.length > numRows) out += `only showing top ${numRows} ${numRows === 1 ? 'row' : 'rows'}\n`;
@@ -49,7 +50,7 @@ export function htmlString(result: StatementResult, numRows: number, truncate: n
 export function showString(result: StatementResult, numRows: number, truncate: number, vertical = false): string {
   const more = result.rows.length > numRows;
   const rows = cells(result, numRows, truncate);
-  const header = result.columns.map((c) => c.name);
+  const header = result.columns.map((c) => clientName(c.name));
   if (vertical) {
     const nameWidth = Math.max(0, ...header.map((h) => h.length));
     const dataWidth = Math.max(0, ...rows.flat().map((c) => c.length));

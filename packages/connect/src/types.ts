@@ -75,7 +75,9 @@ export function dataTypeProto(t: string): Record<string, unknown> {
 /** A Spark `StructType` proto for result columns. */
 export function schemaProto(columns: { name: string; type: string }[]): Record<string, unknown> {
   return {
-    struct: { fields: columns.map((c) => ({ name: c.name, data_type: dataTypeProto(c.type), nullable: true })) },
+    struct: {
+      fields: columns.map((c) => ({ name: clientName(c.name), data_type: dataTypeProto(c.type), nullable: true })),
+    },
   };
 }
 
@@ -195,4 +197,13 @@ export function sparkTypeOfArrow(a: ArrowType): string {
     return `map<${sparkTypeOfArrow(kv[0].type)},${sparkTypeOfArrow(kv[1].type)}>`;
   }
   return 'string';
+}
+
+/** Marks a repeated output name in a select list (see plan.ts RelationCompiler.exprs, clientName). */
+export const DUPLICATE_MARK = '__lbx_dup_';
+
+/** A result column's name as the client sees it (a repeated name loses its marker). */
+export function clientName(name: string): string {
+  const i = name.lastIndexOf(DUPLICATE_MARK);
+  return i > 0 && /^\d+$/.test(name.slice(i + DUPLICATE_MARK.length)) ? name.slice(0, i) : name;
 }
