@@ -125,6 +125,14 @@ export class Authorizer {
 
   // ---- grants and owners
 
+  /** For GRANT and REVOKE: `by` may manage the securable; its node and the privileges, checked against its type. */
+  private async managed(by: PrincipalLike, securable: Securable, privileges: (Privilege | string)[]) {
+    const scope = this.scope(by);
+    await scope.requireManage(securable);
+    const node = await scope.leaf(securable);
+    return { scope, node, privs: this.validate(node, privileges) };
+  }
+
   /** GRANT: `by` must own or MANAGE the securable (or be an admin). */
   async grant(
     by: PrincipalLike,
@@ -132,10 +140,7 @@ export class Authorizer {
     grantee: string,
     privileges: (Privilege | string)[],
   ): Promise<void> {
-    const scope = this.scope(by);
-    await scope.requireManage(securable);
-    const node = await scope.leaf(securable);
-    const privs = this.validate(node, privileges);
+    const { scope, node, privs } = await this.managed(by, securable, privileges);
     await this.requirePrincipal(grantee);
     const who = (await scope.principal()).name;
     for (const p of privs) {
@@ -163,10 +168,7 @@ export class Authorizer {
     grantee: string,
     privileges: (Privilege | string)[],
   ): Promise<void> {
-    const scope = this.scope(by);
-    await scope.requireManage(securable);
-    const node = await scope.leaf(securable);
-    const privs = this.validate(node, privileges);
+    const { node, privs } = await this.managed(by, securable, privileges);
     // REVOKE ALL PRIVILEGES takes back every privilege granted on the securable, as in Databricks
     let q = this.db
       .deleteFrom('grants')
