@@ -414,4 +414,12 @@ describe('column names of unaliased expressions (as Apache Spark 4.0.1 names the
     expect(clientName('ln(x)__lbx_dup_1')).toBe('ln(x)');
     expect(clientName('x_1')).toBe('x_1');
   });
+
+  it('puts the USING columns of a join first, as Spark does', async () => {
+    const sql = await compiler().relation({
+      rel_type: 'join',
+      join: { left: table('e', '1'), right: table('d', '2'), using_columns: ['dept'], join_type: 'JOIN_TYPE_INNER' },
+    });
+    expect(sql).toMatch(/^SELECT `dept`, \* EXCEPT \(`dept`\) FROM /);
+  });
 });

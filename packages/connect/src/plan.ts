@@ -974,8 +974,12 @@ export class RelationCompiler implements Compiler {
             throw unsupported(`aggregate ${a.group_type}`);
         }
       }
-      case 'join':
-        return `SELECT * FROM ${await this.joinFrom(rel.join)}`;
+      case 'join': {
+        // join(other, "k"): Spark puts the USING columns first, then the other columns of each side.
+        const keys = ((rel.join.using_columns ?? []) as string[]).map(quoteIdent).join(', ');
+        const list = keys ? `${keys}, * EXCEPT (${keys})` : '*';
+        return `SELECT ${list} FROM ${await this.joinFrom(rel.join)}`;
+      }
       case 'set_op': {
         const s = rel.set_op;
         const op =
@@ -994,7 +998,7 @@ export class RelationCompiler implements Compiler {
       case 'range': {
         const r = rel.range;
         const start = BigInt(r.start ?? 0);
-        const end = BigInt(r.end);
+        const end = BigInt(r.end ?? 0);
         const step = BigInt(r.step ?? 1);
         return `SELECT * FROM range(${start}, ${end}, ${step})`;
       }

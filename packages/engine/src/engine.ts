@@ -321,6 +321,13 @@ export function mapDuckError(e: unknown, tokens: Token[] | undefined, sql: strin
       { sqlState: '42601', details: pos ? { line: pos.line, column: pos.col } : undefined },
     );
   }
+  m = /Ambiguous reference to column name "([^"]+)"/.exec(msg);
+  if (m) {
+    const ref = `\`${m[1]}\``;
+    return new LakeboxError('AMBIGUOUS_REFERENCE', `Reference ${ref} is ambiguous, could be: [${ref}, ${ref}].`, {
+      sqlState: '42704',
+    });
+  }
   m = /(?:Scalar|Aggregate|Table) Function with name "?([\w$]+)"? does not exist/.exec(msg);
   if (m) {
     return new LakeboxError(
