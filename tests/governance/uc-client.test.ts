@@ -70,6 +70,7 @@ describe('unitycatalog-client against lakebox start', () => {
     expect(out.external).toEqual([null, 'EXTERNAL', 's3://lakebox-bucket/events', ['LONG', 'ARRAY']]);
     expect(out.s3_credential).toEqual(['test-key-id', 'test-secret', true]);
     expect(out.managed).toEqual(['MANAGED', true]);
+    expect(out.staging_credential).toEqual([true, true]);
     expect(out.table_pages).toEqual([['events'], ['managed_t'], null]);
     expect(out.missing_table).toEqual({ status: 404, error_code: 'TABLE_OR_VIEW_NOT_FOUND' });
     expect(out.bad_page_size).toEqual({ status: 400, error_code: 'INVALID_PARAMETER_VALUE' });

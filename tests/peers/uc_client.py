@@ -138,6 +138,10 @@ async def main() -> None:
         )
         out["s3_credential"] = [s3.aws_temp_credentials.access_key_id, s3.aws_temp_credentials.secret_access_key, s3.expiration_time > 0]
         staging = await tables.create_staging_table(CreateStagingTable(catalog_name="uc_py", schema_name="sales", name="managed_t"))
+        # the client writes the first Delta commit at the staging location before registering it
+        staged_cred = await creds.generate_temporary_table_credentials(
+            GenerateTemporaryTableCredential(table_id=staging.id, operation="READ_WRITE")
+        )
         managed = await tables.create_table(
             CreateTable(
                 name="managed_t",
@@ -150,6 +154,7 @@ async def main() -> None:
             )
         )
         out["managed"] = [managed.table_type.value, managed.storage_location == staging.staging_location]
+        out["staging_credential"] = [staged_cred.expiration_time > 0, managed.properties.get("io.unitycatalog.tableId") == staging.id]
         p1 = await tables.list_tables("uc_py", "sales", max_results=1)
         p2 = await tables.list_tables("uc_py", "sales", max_results=1, page_token=p1.next_page_token)
         out["table_pages"] = [[x.name for x in p1.tables], [x.name for x in p2.tables], p2.next_page_token]

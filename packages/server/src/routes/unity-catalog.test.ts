@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testApp } from '../test-helpers.js';
-import { typeNameOf } from './unity-catalog.js';
+import { STAGING_TTL_MS, StagingTables, locationUrl, typeNameOf } from './unity-catalog.js';
 
 let t: Awaited<ReturnType<typeof testApp>>;
 let alice: string;
@@ -250,6 +250,125 @@ describe('Unity Catalog REST', () => {
     expect([cat.statusCode, cat.json().details.suggestions]).toEqual([404, ['main']]);
     expect((await call('DELETE', '/tables/main.default.secret_events', undefined, bob)).statusCode).toBe(403);
     expect((await call('DELETE', '/tables/main.default.secret_events')).statusCode).toBe(200);
+  });
+
+  // The Unity Catalog Spark connector's CREATE TABLE of a managed table: POST /staging-tables,
+  // credentials for the staging id (Delta writes the first commit there), POST /tables MANAGED at
+  // the staging location with the staging id in `io.unitycatalog.tableId`, credentials again.
+  it('creates managed tables through staging tables, with credentials for the staging id', async () => {
+    await t.catalog.principals.ensurePrincipal('carol');
+    const carol = (await t.catalog.principals.createToken('carol')).token;
+    const granted = await call(
+      'PATCH',
+      '/permissions/catalog/main',
+      { changes: [{ principal: 'carol', add: ['USE CATALOG', 'USE SCHEMA', 'CREATE TABLE'] }] },
+      t.adminToken,
+    );
+    expect(granted.statusCode).toBe(200);
+    const body = { catalog_name: 'main', schema_name: 'default', name: 'Staged' };
+    const staged = await call('POST', '/staging-tables', body);
+    expect(staged.statusCode).toBe(200);
+    const { id, staging_location: location } = staged.json();
+    expect(staged.json()).toMatchObject({ catalog_name: 'main', schema_name: 'default', name: 'Staged' });
+    expect(location).toMatch(/^file:\/\/\/.*\/main\/default\/staged$/);
+
+    const creds = (table_id: string, token = alice) =>
+      call('POST', '/temporary-table-credentials', { table_id, operation: 'READ_WRITE' }, token);
+    const pending = await creds(id);
+    expect(pending.statusCode).toBe(200);
+    expect(pending.json().url).toBe(location);
+    // only its creator writes into a staging table
+    const other = await creds(id, carol);
+    expect([other.statusCode, other.json().error_code]).toEqual([403, 'PERMISSION_DENIED']);
+    const unknown = await creds('3f1c0b1e-0000-4000-8000-000000000000');
+    expect([unknown.statusCode, unknown.json().error_code]).toEqual([404, 'TABLE_DOES_NOT_EXIST']);
+
+    // a managed table elsewhere than Lakebox's location for it is refused (DROP would delete there)
+    const elsewhere = await call('POST', '/tables', {
+      ...body,
+      table_type: 'MANAGED',
+      data_source_format: 'DELTA',
+      storage_location: 'file:///etc/not-lakebox',
+    });
+    expect([elsewhere.statusCode, elsewhere.json().error_code]).toEqual([400, 'INVALID_PARAMETER_VALUE']);
+    // another user cannot register alice's staging table
+    const byCarol = await call(
+      'POST',
+      '/tables',
+      { ...body, name: 'other', table_type: 'MANAGED', data_source_format: 'DELTA', storage_location: location },
+      carol,
+    );
+    expect(byCarol.statusCode).toBe(400);
+
+    // Spark sends Hadoop's single-slash form of the location
+    const created = await call('POST', '/tables', {
+      ...body,
+      table_type: 'MANAGED',
+      data_source_format: 'DELTA',
+      storage_location: location.replace('file:///', 'file:/'),
+      columns: [],
+      properties: { 'delta.feature.x': 'supported' },
+    });
+    expect(created.statusCode).toBe(200);
+    expect(created.json()).toMatchObject({
+      full_name: 'main.default.staged',
+      table_type: 'MANAGED',
+      storage_location: location,
+      properties: { 'delta.feature.x': 'supported', 'io.unitycatalog.tableId': id },
+    });
+    // the table answers to its own id and to the staging id the client keeps in its properties
+    expect((await creds(created.json().table_id)).json().url).toBe(location);
+    expect((await creds(id)).json().url).toBe(location);
+    // a promoted staging table is no longer pending: carol needs MODIFY on the table now
+    expect((await creds(id, carol)).statusCode).toBe(403);
+    // the staging table is used up
+    const again = await call('POST', '/tables', {
+      ...body,
+      name: 'staged2',
+      table_type: 'MANAGED',
+      storage_location: location,
+    });
+    expect(again.statusCode).toBe(400);
+    // a staging table for an existing name is refused
+    expect((await call('POST', '/staging-tables', body)).statusCode).toBe(409);
+    expect((await call('DELETE', '/tables/main.default.staged')).statusCode).toBe(200);
+  });
+
+  it('gives URLs for Hadoop-style file: locations (what Spark sends)', async () => {
+    expect(locationUrl('file:/tmp/x/t')).toBe('file:///tmp/x/t');
+    expect(locationUrl('file:///tmp/x/t')).toBe('file:///tmp/x/t');
+    expect(locationUrl('/tmp/x/t')).toBe('file:///tmp/x/t');
+    expect(locationUrl('s3://bucket/t')).toBe('s3://bucket/t');
+    const path = await call(
+      'POST',
+      '/temporary-path-credentials',
+      { url: 'file:/tmp/ext_spark', operation: 'PATH_CREATE_TABLE' },
+      t.adminToken,
+    );
+    expect(path.json().url).toBe('file:///tmp/ext_spark');
+    const ext = await call('POST', '/tables', {
+      catalog_name: 'main',
+      schema_name: 'default',
+      name: 'ext_spark',
+      table_type: 'EXTERNAL',
+      data_source_format: 'DELTA',
+      storage_location: 'file:/tmp/ext_spark',
+      columns: [],
+    });
+    expect(ext.json().storage_location).toBe('file:///tmp/ext_spark');
+    const c = await call('POST', '/temporary-table-credentials', { table_id: ext.json().table_id, operation: 'READ' });
+    expect(c.json().url).toBe('file:///tmp/ext_spark');
+    expect((await call('DELETE', '/tables/main.default.ext_spark')).statusCode).toBe(200);
+  });
+
+  it('forgets staging tables after a day', () => {
+    let now = 1_000;
+    const st = new StagingTables(() => now);
+    const id = st.add({ catalog: 'c', schema: 's', name: 't', location: 'file:///w/c/s/t', creator: 'a' });
+    expect(st.find('c', 's', 't', 'file:/w/c/s/t/')?.id).toBe(id);
+    expect(st.find('c', 's', 'u', 'file:///w/c/s/t')).toBeUndefined();
+    now += STAGING_TTL_MS + 1;
+    expect(st.get(id)).toBeUndefined();
   });
 
   it('maps Spark type text to Unity Catalog type names', () => {

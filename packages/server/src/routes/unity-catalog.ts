@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { LakeboxError } from '@lakebox/common';
 import { Authorizer, parsePrivilege, type Securable, type SecurableType } from '@lakebox/catalog/authz';
@@ -133,8 +133,12 @@ export function structFieldJson(c: {
   return JSON.stringify({ name: c.name, type: sparkJsonType(c.typeText), nullable: c.nullable !== false, metadata });
 }
 
-/** Storage locations as URLs, as Unity Catalog gives them (`/data/t` -> `file:///data/t`). */
+/**
+ * Storage locations as URLs, as Unity Catalog gives them: `/data/t` and Hadoop's `file:/data/t`
+ * (what Spark sends) are `file:///data/t`.
+ */
 export function locationUrl(loc: string): string {
+  if (/^file:\/(?!\/)/i.test(loc)) return 'file://' + loc.slice('file:'.length);
   return path.isAbsolute(loc) && !/^[a-z][a-z0-9+.-]*:/i.test(loc) ? pathToFileURL(loc).href : loc;
 }
 
@@ -361,7 +365,7 @@ const CREDENTIAL_TTL_MS = 60 * 60 * 1000;
 /** Temporary credentials for a storage location: the URL, plus the configured S3 keys for s3:// locations. */
 function credentialsFor(location: string): Record<string, unknown> {
   const isS3 = /^s3a?:\/\//i.test(location);
-  const url = isS3 || /^[a-z][a-z0-9+.-]*:\/\//i.test(location) ? location : pathToFileURL(location).href;
+  const url = isS3 || /^[a-z][a-z0-9+.-]*:\/\//i.test(location) ? location : locationUrl(location);
   const out: Record<string, unknown> = { url, expiration_time: Date.now() + CREDENTIAL_TTL_MS };
   if (isS3) {
     const id = process.env.AWS_ACCESS_KEY_ID;
@@ -381,6 +385,73 @@ function credentialsFor(location: string): Record<string, unknown> {
   return out;
 }
 
+// ---- staging tables
+
+/** A staging table: a managed location handed out before the client registers the table. */
+export interface StagingTable {
+  id: string;
+  catalog: string;
+  schema: string;
+  name: string;
+  /** The location as a URL (`file:///...`). */
+  location: string;
+  creator: string;
+  createdAt: number;
+}
+
+/** The table property in which Unity Catalog clients keep a managed table's staging id. */
+export const UC_TABLE_ID_PROPERTY = 'io.unitycatalog.tableId';
+
+/** How long a staging table waits for its POST /tables (Unity Catalog keeps them a day too). */
+export const STAGING_TTL_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * The staging tables handed out and not yet registered, in memory: a staging table lives for the
+ * seconds between a client's first Delta commit and its POST /tables, so a server restart in
+ * between only makes that client retry its CREATE TABLE.
+ */
+export class StagingTables {
+  private readonly byId = new Map<string, StagingTable>();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  add(t: Omit<StagingTable, 'id' | 'createdAt'>): string {
+    this.expire();
+    const id = randomUUID();
+    this.byId.set(id, { ...t, id, createdAt: this.now() });
+    return id;
+  }
+
+  get(id: string): StagingTable | undefined {
+    this.expire();
+    return this.byId.get(id);
+  }
+
+  /** The staging table of `catalog.schema.name` at `location` (a URL or a path), if one is pending. */
+  find(catalog: string, schema: string, name: string, location: string): StagingTable | undefined {
+    this.expire();
+    const url = locationUrl(location);
+    for (const t of this.byId.values())
+      if (t.catalog === catalog && t.schema === schema && t.name === name && sameLocation(t.location, url)) return t;
+    return undefined;
+  }
+
+  delete(id: string): void {
+    this.byId.delete(id);
+  }
+
+  private expire(): void {
+    const cutoff = this.now() - STAGING_TTL_MS;
+    for (const [id, t] of this.byId) if (t.createdAt < cutoff) this.byId.delete(id);
+  }
+}
+
+/** Two location URLs name the same place (`file:/x`, `file:///x` and `file:///x/` are one). */
+function sameLocation(a: string, b: string): boolean {
+  const norm = (u: string) => locationUrl(u).replace(/\/+$/, '');
+  return norm(a) === norm(b);
+}
+
 export const unityCatalogRoutes: FastifyPluginAsync<LakeboxPluginOptions> = async (app, opts) => {
   const ms = opts.metastore;
   // Unity Catalog clients send `Content-Type: application/json` with an empty DELETE body.
@@ -396,6 +467,7 @@ export const unityCatalogRoutes: FastifyPluginAsync<LakeboxPluginOptions> = asyn
   });
   const authorizer = new Authorizer(opts.db);
   const models = new UcModelStore(opts.db, ms);
+  const staging = new StagingTables();
   /** The authorization scope of this request (cached privileges for its lifetime). */
   const authz = (request: FastifyRequest) => authorizer.scope(principalOf(request));
   /** A not-found error's "did you mean" names, cut down to those the caller may see. */
@@ -588,6 +660,27 @@ export const unityCatalogRoutes: FastifyPluginAsync<LakeboxPluginOptions> = asyn
       type: 'SCHEMA',
       name: `${catalog}.${schema}`,
     });
+    // A MANAGED table's files belong to Lakebox (DROP TABLE deletes them): its location is the one
+    // Lakebox chose, either given by a staging table for this name or left to the server.
+    const location = optString(b, 'storage_location');
+    const staged =
+      tableType === 'MANAGED' && location
+        ? staging.find(
+            normalizeName(catalog, 'catalog'),
+            normalizeName(schema, 'schema'),
+            normalizeName(name, 'table'),
+            location,
+          )
+        : undefined;
+    if (tableType === 'MANAGED' && location && !staged) {
+      const own = pathToFileURL(await ms.managedTableLocation(catalog, schema, name)).href;
+      if (!sameLocation(own, locationUrl(location)))
+        throw new LakeboxError(
+          'INVALID_PARAMETER_VALUE',
+          `The storage location of the managed table '${catalog}.${schema}.${name}' must be the staging ` +
+            `location given by POST /staging-tables for it (or left out); '${location}' is not.`,
+        );
+    }
     const t = await ms.createTable({
       catalog,
       schema,
@@ -595,16 +688,19 @@ export const unityCatalogRoutes: FastifyPluginAsync<LakeboxPluginOptions> = asyn
       owner: principalOf(request).name,
       tableType,
       dataSourceFormat: optString(b, 'data_source_format')?.toUpperCase() ?? null,
-      storageLocation: optString(b, 'storage_location') ?? null,
+      storageLocation: staged ? fileURLToPath(staged.location) : (location ?? null),
       viewDefinition: optString(b, 'view_definition') ?? null,
       columns,
       comment: optString(b, 'comment') ?? null,
-      properties: props(b),
+      properties: { ...props(b), ...(staged ? { [UC_TABLE_ID_PROPERTY]: staged.id } : {}) },
     });
+    if (staged) staging.delete(staged.id);
     return tableJson(t);
   });
-  // Staging tables (managed-table creation by clients that write the data first): a location
-  // under the schema's managed root, promoted by a later POST /tables of a MANAGED table there.
+  // Staging tables (managed-table creation by clients that write the data first, as the Unity
+  // Catalog Spark connector does): a location under the schema's managed root, promoted by a later
+  // POST /tables of a MANAGED table there. Until then the staging id gets table credentials for its
+  // creator (the client writes the first Delta commit before registering the table).
   app.post('/staging-tables', async (request) => {
     const b = obj(request.body);
     const catalog = reqString(b, 'catalog_name');
@@ -615,8 +711,15 @@ export const unityCatalogRoutes: FastifyPluginAsync<LakeboxPluginOptions> = asyn
       throw new LakeboxError('TABLE_ALREADY_EXISTS', `Table '${catalog}.${schema}.${name}' already exists.`, {
         httpStatus: 409,
       });
-    const location = await ms.managedTableLocation(catalog, schema, name);
-    return { id: randomUUID(), staging_location: pathToFileURL(location).href };
+    const location = pathToFileURL(await ms.managedTableLocation(catalog, schema, name)).href;
+    const id = staging.add({
+      catalog: normalizeName(catalog, 'catalog'),
+      schema: normalizeName(schema, 'schema'),
+      name: normalizeName(name, 'table'),
+      location,
+      creator: principalOf(request).name,
+    });
+    return { id, catalog_name: catalog, schema_name: schema, name, staging_location: location };
   });
   app.get<{ Params: { full: string } }>('/tables/:full', async (request) => {
     const [c, s, t] = splitFullName(request.params.full, 3, 'table');
@@ -939,13 +1042,34 @@ export const unityCatalogRoutes: FastifyPluginAsync<LakeboxPluginOptions> = asyn
     const b = obj(request.body);
     const id = reqString(b, 'table_id');
     const op = operation(b, ['READ', 'READ_WRITE']);
-    const row = await opts.db
-      .selectFrom('tables')
-      .innerJoin('schemas', 'schemas.id', 'tables.schema_id')
-      .innerJoin('catalogs', 'catalogs.id', 'schemas.catalog_id')
-      .select(['tables.name as t', 'schemas.name as s', 'catalogs.name as c'])
-      .where('tables.id', '=', id)
-      .executeTakeFirst();
+    const pending = staging.get(id);
+    if (pending) {
+      // a staging table: its creator writes the first commit before registering it
+      if (pending.creator !== principalOf(request).name)
+        throw new LakeboxError('PERMISSION_DENIED', `User does not own the staging table '${id}'.`, {
+          httpStatus: 403,
+        });
+      await authz(request).require(['USE SCHEMA', 'CREATE TABLE'], {
+        type: 'SCHEMA',
+        name: `${pending.catalog}.${pending.schema}`,
+      });
+      return credentialsFor(pending.location);
+    }
+    const tableRow = (where: 'id' | 'staging') =>
+      opts.db
+        .selectFrom('tables')
+        .innerJoin('schemas', 'schemas.id', 'tables.schema_id')
+        .innerJoin('catalogs', 'catalogs.id', 'schemas.catalog_id')
+        .select(['tables.name as t', 'schemas.name as s', 'catalogs.name as c'])
+        .where(
+          where === 'id' ? 'tables.id' : 'tables.properties',
+          where === 'id' ? '=' : 'like',
+          // a table made from a staging table also answers to the staging id, which clients keep
+          // in the table's properties (Delta's catalog-managed tables send it back)
+          where === 'id' ? id : `%${JSON.stringify(UC_TABLE_ID_PROPERTY)}:${JSON.stringify(id)}%`,
+        )
+        .executeTakeFirst();
+    const row = (await tableRow('id')) ?? (/^[0-9a-f-]{36}$/i.test(id) ? await tableRow('staging') : undefined);
     if (!row)
       throw new LakeboxError('TABLE_DOES_NOT_EXIST', `Table with id '${id}' does not exist.`, { httpStatus: 404 });
     const full = `${row.c}.${row.s}.${row.t}`;
