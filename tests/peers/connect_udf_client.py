@@ -52,6 +52,7 @@ out["with_column"] = rows(df.withColumn("n", shout(F.col("name"))).select("id", 
 is_even = F.udf(lambda x: x % 2 == 0, "boolean")
 out["filter"] = rows(df.filter(is_even("id")).select("id").orderBy("id"))
 out["nested"] = rows(df.select(plus_one(plus_one("id")).alias("x")).orderBy("x"))
+out["names"] = df.select(plus_one(plus_one("id"))).columns + df.select(F.sum(plus_one("id"))).columns
 split = F.udf(lambda s: None if s is None else list(s), ArrayType(StringType()))
 out["array"] = rows(df.where("id = 1").select(split("name").alias("chars")))
 # a wrong return type gives NULL, as in Spark

@@ -1,14 +1,18 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LakeboxError } from '@lakebox/common';
-import type { ResultColumn, StatementResult } from '@lakebox/engine';
-import { arrowIpc } from './arrow.js';
+import type { StatementResult } from '@lakebox/engine';
 import { autoName, exprSql, unsupported, type RelationCompiler } from './plan.js';
 
 /**
  * Python UDFs for Spark Connect, executed as Spark does: a Python worker process on the server
  * (udf_worker.py, one per session) receives the pickled function the client sent
- * (PythonUDF.command = cloudpickle of (func, return_type)) and batches of rows as Arrow IPC.
+ * (PythonUDF.command = cloudpickle of (func, return_type)). Rows go both ways as Parquet files in
+ * a private temporary directory (DuckDB writes and reads them natively; the worker evaluates
+ * Arrow batches of 10,000 rows), so no row passes through JavaScript.
  *
  * A relation whose expressions call UDFs is evaluated in layers: the input relation with the UDFs'
  * argument columns is computed by the engine, the worker appends one result column per UDF, and
@@ -138,7 +142,20 @@ export class UdfWorkers {
   private workers = new Map<string, UdfWorker>();
   constructor(private readonly python: string = process.env.LAKEBOX_PYTHON || 'python3') {}
 
-  async call(sessionId: string, header: Msg, payload: Uint8Array): Promise<Buffer> {
+  private dirs = new Map<string, string>();
+  private seq = 0;
+
+  /** A new file name in the session's private temporary directory. */
+  file(sessionId: string, what: string): string {
+    let d = this.dirs.get(sessionId);
+    if (!d) {
+      d = fs.mkdtempSync(path.join(os.tmpdir(), 'lakebox-udf-'));
+      this.dirs.set(sessionId, d);
+    }
+    return path.join(d, `${what}-${++this.seq}.parquet`);
+  }
+
+  async call(sessionId: string, header: Msg, payload: Uint8Array = new Uint8Array()): Promise<Buffer> {
     let w = this.workers.get(sessionId);
     if (!w || w.dead) {
       w = new UdfWorker(this.python);
@@ -156,14 +173,32 @@ export class UdfWorkers {
     return r.payload;
   }
 
+  /**
+   * Delete the session's result files no temporary view reads (`keep`: the views' SQL), and
+   * forget their relation names. Called when no operation of the session is running.
+   */
+  sweep(sessionId: string, session: object, keep: string) {
+    const d = this.dirs.get(sessionId);
+    const rels = (session as { computedRelations?: Map<string, string> }).computedRelations;
+    if (!d || !rels) return;
+    for (const [name, sql] of rels) {
+      if (keep.includes(name)) continue;
+      const file = /read_parquet\('([^']+)'\)/.exec(sql)?.[1];
+      if (file) fs.rmSync(file, { force: true });
+      rels.delete(name);
+    }
+  }
+
   close(sessionId: string) {
     this.workers.get(sessionId)?.close();
     this.workers.delete(sessionId);
+    const d = this.dirs.get(sessionId);
+    if (d) fs.rmSync(d, { recursive: true, force: true });
+    this.dirs.delete(sessionId);
   }
 
   closeAll() {
-    for (const w of this.workers.values()) w.close();
-    this.workers.clear();
+    for (const id of new Set([...this.workers.keys(), ...this.dirs.keys()])) this.close(id);
   }
 }
 
@@ -175,6 +210,32 @@ export interface UdfContext {
   registered: Map<string, Msg>;
   /** Run a compiled Spark SQL query (with the compile's parameters). */
   run(sql: string): Promise<StatementResult>;
+  /** Write a compiled Spark SQL query's rows to a Parquet file. */
+  exportParquet(sql: string, file: string): Promise<void>;
+  /** A relation reading a Parquet file the worker wrote (a name the engine resolves). */
+  importParquet(file: string): Msg;
+}
+
+/** A relation reading a Parquet file the worker wrote, under a name the session's engine resolves. */
+export function importParquet(session: object, file: string): Msg {
+  const holder = session as { computedRelations?: Map<string, string> };
+  holder.computedRelations ??= new Map();
+  const name = `__lbx_udf_rel_${path.basename(file, '.parquet').replace(/\W/g, '_')}`;
+  holder.computedRelations.set(name.toLowerCase(), `SELECT * FROM read_parquet('${file.replaceAll("'", "''")}')`);
+  return { rel_type: 'read', read: { read_type: 'named_table', named_table: { unparsed_identifier: name } } };
+}
+
+/** Compute `rel` (compiled) into a Parquet file, send it to the worker, and read its answer back. */
+async function throughWorker(ctx: UdfContext, sql: string, header: Msg): Promise<Msg> {
+  const input = ctx.workers.file(ctx.sessionId, 'in');
+  const output = ctx.workers.file(ctx.sessionId, 'out');
+  await ctx.exportParquet(sql, input);
+  try {
+    await ctx.workers.call(ctx.sessionId, { ...header, input, output });
+  } finally {
+    fs.rmSync(input, { force: true });
+  }
+  return ctx.importParquet(output);
 }
 
 // ---- expression rewriting ---------------------------------------------------------------------
@@ -272,9 +333,26 @@ function udfName(e: Msg): string {
   return `${f.function_name ?? 'udf'}(${args.join(', ')})`;
 }
 
-/** Top-level unaliased UDF calls in a select list keep Spark's name once replaced. */
+/** Spark's name of an expression calling UDFs (`sum(f(x))`): each call stands as a column named `f(x)`. */
+function nameWithUdfs(e: Msg): string | undefined {
+  const copy = structuredClone(e);
+  const visit = (n: Msg) => {
+    if (!n || typeof n !== 'object' || Buffer.isBuffer(n)) return;
+    if (Array.isArray(n)) return n.forEach(visit);
+    Object.values(n).forEach(visit);
+    if (isUdf(n)) replaceWith(n, attr(udfName(n)));
+  };
+  visit(copy);
+  return autoName(copy);
+}
+
+/** Unaliased select-list items calling UDFs keep Spark's name once the calls are replaced. */
 function nameTopLevel(list: Msg[] | undefined): void {
-  for (const [i, e] of (list ?? []).entries()) if (isUdf(e)) list![i] = alias(e, udfName(e));
+  for (const [i, e] of (list ?? []).entries()) {
+    if (e?.expr_type === 'alias' || !hasUdf(e)) continue;
+    const name = nameWithUdfs(e);
+    if (name !== undefined) list![i] = alias(e, name);
+  }
 }
 
 // The relations whose expressions may call UDFs, and where those expressions are.
@@ -367,25 +445,18 @@ export async function compileUdfRelation(
       rel_type: 'project',
       project: { input: cur, expressions: [star, ...extra] },
     });
-    const r = await ctx.run(q);
-    const base = r.columns.length - extra.length;
-    const keep = Array.from({ length: base }, (_, i) => i);
-    const ipc = await ctx.workers.call(
-      ctx.sessionId,
-      {
-        kind: 'scalar',
-        keep,
-        keys: keyIdx.map((i) => base + i),
-        udfs: calls.map((u, k) => ({
-          command: Buffer.from(u[UDF].python_udf.command ?? []).toString('base64'),
-          eval_type: evalType(u),
-          args: argIdx[k]!.map((i) => base + i),
-          name: `${prefix}r${k}`,
-        })),
-      },
-      arrowIpc(uniqueNames(r.columns), r.rows),
-    );
-    cur = localRelation(ipc, cur);
+    const answer = await throughWorker(ctx, q, {
+      kind: 'scalar',
+      extra: extra.length,
+      keys: keyIdx,
+      udfs: calls.map((u, k) => ({
+        command: Buffer.from(u[UDF].python_udf.command ?? []).toString('base64'),
+        eval_type: evalType(u),
+        args: argIdx[k]!,
+        name: `${prefix}r${k}`,
+      })),
+    });
+    cur = asInput(answer, cur);
     // each call becomes its result column (grouped-agg results repeat per row: first() of them)
     calls.forEach((u, k) => {
       const name = `${prefix}r${k}`;
@@ -425,20 +496,8 @@ function orderSql(order: Msg[], compiler: RelationCompiler): string {
   return (order ?? []).map((o) => exprSql({ expr_type: 'sort_order', sort_order: o }, compiler)).join(', ');
 }
 
-/** Arrow needs distinct field names; duplicates (rare, from joins) get a suffix. */
-function uniqueNames(cols: ResultColumn[]): ResultColumn[] {
-  const seen = new Set<string>();
-  return cols.map((c) => {
-    let n = c.name;
-    for (let i = 1; seen.has(n.toLowerCase()); i++) n = `${c.name}_${i}`;
-    seen.add(n.toLowerCase());
-    return { ...c, name: n };
-  });
-}
-
-/** Rows the worker answered as a relation, visible under the replaced input's plan id / alias. */
-function localRelation(ipc: Buffer, replaced: Msg): Msg {
-  const local = { rel_type: 'local_relation', local_relation: { data: ipc } };
+/** Rows the worker answered as the new input, visible under the replaced input's plan id / alias. */
+function asInput(local: Msg, replaced: Msg): Msg {
   if (replaced?.rel_type === 'subquery_alias')
     return { rel_type: 'subquery_alias', subquery_alias: { ...replaced.subquery_alias, input: local } };
   return { ...local, ...(replaced?.common ? { common: replaced.common } : {}) };
@@ -450,13 +509,12 @@ async function mapPartitions(m: Msg, compiler: RelationCompiler, ctx: UdfContext
   if (!py) throw unsupported('mapPartitions with a non-Python function');
   const t = Number(py.eval_type);
   if (t !== 205 && t !== 207) throw unsupportedEval(t, 'in mapInPandas/mapInArrow');
-  const r = await ctx.run(await compiler.relation(m.input));
-  const ipc = await ctx.workers.call(
-    ctx.sessionId,
-    { kind: 'map', eval_type: t, command: Buffer.from(py.command ?? []).toString('base64') },
-    arrowIpc(uniqueNames(r.columns), r.rows),
-  );
-  return compiler.relation({ rel_type: 'local_relation', local_relation: { data: ipc } });
+  const answer = await throughWorker(ctx, await compiler.relation(m.input), {
+    kind: 'map',
+    eval_type: t,
+    command: Buffer.from(py.command ?? []).toString('base64'),
+  });
+  return compiler.relation(answer);
 }
 
 async function groupMap(g: Msg, compiler: RelationCompiler, ctx: UdfContext): Promise<string> {
@@ -475,17 +533,11 @@ async function groupMap(g: Msg, compiler: RelationCompiler, ctx: UdfContext): Pr
       expressions: [...(args.length ? args : [{ expr_type: 'unresolved_star', unresolved_star: {} }]), ...keys],
     },
   });
-  const r = await ctx.run(q);
-  const nData = r.columns.length - keys.length;
-  const ipc = await ctx.workers.call(
-    ctx.sessionId,
-    {
-      kind: 'group_map',
-      command: Buffer.from(py.command ?? []).toString('base64'),
-      data: Array.from({ length: nData }, (_, i) => i),
-      keys: keys.map((_, j) => nData + j),
-    },
-    arrowIpc(uniqueNames(r.columns), r.rows),
-  );
-  return compiler.relation({ rel_type: 'local_relation', local_relation: { data: ipc } });
+  const answer = await throughWorker(ctx, q, {
+    kind: 'group_map',
+    command: Buffer.from(py.command ?? []).toString('base64'),
+    extra: keys.length,
+    keys: keys.map((_, j) => j),
+  });
+  return compiler.relation(answer);
 }

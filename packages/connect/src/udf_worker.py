@@ -1,8 +1,9 @@
 """Lakebox's Python UDF worker for the Spark Connect server (packages/connect/src/udf.ts).
 
 One long-lived process per Spark Connect session. Requests and answers are framed on stdin/stdout:
-a 4-byte big-endian length and a JSON header, then a 4-byte length and an Arrow IPC stream (the
-input rows / the result rows). The UDF itself is what the PySpark client sends in PythonUDF.command:
+a 4-byte big-endian length and a JSON header, then a 4-byte length and a payload (empty for now).
+The rows travel as Parquet files the header names (`input`, written by DuckDB; `output`, written
+here and read back by DuckDB), evaluated in Arrow batches. The UDF itself is what the PySpark client sends in PythonUDF.command:
 ``CloudPickleSerializer().dumps((func, return_type))``. User code's print() goes to stderr, so that
 stdout carries only frames. An exception in a UDF is answered as an error frame with the Python
 traceback (the server raises it as Spark's PythonException); the worker keeps running.
@@ -182,15 +183,17 @@ def pandas_result(ser, result, return_type, n=None):
 
 
 def scalar(header, table):
-    """Projection UDFs: `udfs` over argument columns; `keys` group rows for grouped-agg UDFs."""
+    """Projection UDFs over the input's last `extra` columns (arguments; `keys` group rows for
+    grouped-agg UDFs): the input's other columns with one result column per UDF appended."""
     n = table.num_rows
-    keep = header["keep"]
+    base = table.num_columns - header["extra"]
+    keep = list(range(base))
     out_cols = [table.column(i) for i in keep]
     out_names = [table.schema.field(i).name for i in keep]
     for k, u in enumerate(header["udfs"]):
         func, return_type = load(u["command"])
         et = u["eval_type"]
-        args = [table.column(i) for i in u["args"]]
+        args = [table.column(base + i) for i in u["args"]]
         arrow_type = to_arrow_type(return_type)
         if et in (SQL_BATCHED_UDF, SQL_ARROW_BATCHED_UDF):
             py = [[row_arg(v, a.type) for v in a.to_pylist()] for a in args]
@@ -215,7 +218,7 @@ def scalar(header, table):
 
             ser = serializer()
             series = [ser.arrow_to_pandas(a.combine_chunks()) for a in args]
-            keys = header.get("keys", [])
+            keys = [base + i for i in header.get("keys", [])]
             if keys:
                 key_cols = [table.column(i).to_pylist() for i in keys]
                 groups = {}
@@ -289,8 +292,9 @@ def group_map(header, table):
 
     func, return_type = load(header["command"])
     schema = pa.schema([pa.field(f.name, to_arrow_type(f.dataType)) for f in return_type.fields])
-    keys = header["keys"]
-    data = header["data"]
+    base = table.num_columns - header["extra"]
+    keys = [base + i for i in header["keys"]]
+    data = list(range(base))
     nargs = len(inspect.getfullargspec(func).args)
     ser = serializer()
     key_cols = [table.column(i).to_pylist() for i in keys]
@@ -326,7 +330,9 @@ def main():
         try:
             if IMPORT_ERROR is not None:
                 raise RuntimeError("the UDF worker cannot import pyspark/pyarrow/pandas: " + IMPORT_ERROR)
-            table = pa.ipc.open_stream(payload).read_all()
+            import pyarrow.parquet as pq
+
+            table = pq.read_table(header["input"])
             kind = header["kind"]
             if kind == "scalar":
                 result = scalar(header, table)
@@ -336,10 +342,8 @@ def main():
                 result = group_map(header, table)
             else:
                 raise ValueError("unknown request kind %r" % kind)
-            sink = pa.BufferOutputStream()
-            with pa.ipc.new_stream(sink, result.schema) as w:
-                w.write_table(result, max_chunksize=header.get("batch_size", 10000))
-            write_frames({"ok": True}, sink.getvalue().to_pybytes())
+            pq.write_table(result, header["output"], row_group_size=header.get("batch_size", 10000))
+            write_frames({"ok": True})
         except BaseException as e:  # noqa: BLE001 - every failure is answered, the worker survives
             if isinstance(e, (KeyboardInterrupt, SystemExit)):
                 raise

@@ -46,6 +46,7 @@ describe('Python UDFs over Spark Connect', () => {
     ]);
     expect(out.filter).toEqual([[2], [4]]);
     expect(out.nested).toEqual([[3], [4], [5], [6]]);
+    expect(out.names).toEqual(['<lambda>(<lambda>(id))', 'sum(<lambda>(id))']);
     expect(out.array).toEqual([[['a', 'n', 'n']]]);
     expect(out.mismatch).toEqual([[null]]);
     expect(out.pandas_scalar).toEqual([

@@ -48,6 +48,8 @@ const word = (v: string): Token => ({ kind: 'ident', value: v, raw: v, line: 0, 
 /** Session state a Lakehouse keeps for temporary views. */
 interface TempViews {
   tempViews?: Map<string, string>;
+  /** Relations the Spark Connect server computed outside the engine (Python UDF results): DuckDB SQL by lower-case name. */
+  computedRelations?: Map<string, string>;
 }
 
 /**
@@ -120,6 +122,8 @@ export class Lakehouse implements TableResolver, StatementHandler {
   // ------------------------------------------------------------------ reads
 
   async resolve(ref: TableRef, session: Session & TempViews, conn: DuckDBConnection): Promise<string> {
+    const computed = ref.parts.length === 1 ? session.computedRelations?.get(ref.parts[0].toLowerCase()) : undefined;
+    if (computed !== undefined && !ref.fileFormat && !ref.path) return computed;
     if (ref.fileFormat || ref.path) await this.gov.requirePath(session, ref.path!, false);
     if (ref.fileFormat) {
       const p = sqlString(ref.path!);
