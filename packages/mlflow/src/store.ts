@@ -19,6 +19,7 @@ import {
   optBool,
   optInt,
   optStr,
+  optStrict,
   reqDouble,
   reqStr,
   strArray,
@@ -529,16 +530,22 @@ export class MlflowStore {
     return {};
   }
 
-  private parseMetric(m: Args, runId: string): Row {
+  /** One metric point; `at` names it in messages (`metrics[3].` in a batch). Timestamp required, as in MLflow. */
+  private parseMetric(m: Args, runId: string, at = ''): Row {
     const key = reqStr(m, 'key');
     checkKey(key, 'Metric');
     const v = reqDouble(m, 'value');
+    const timestamp = optInt(m, 'timestamp');
+    if (timestamp === undefined)
+      throw invalidParam(
+        `Missing value for required parameter '${at}timestamp'. See the API docs for more information about request parameters.`,
+      );
     return {
       run_uuid: runId,
       key,
       value: storable(v),
       is_nan: Number.isNaN(v) ? 1 : 0,
-      timestamp: optInt(m, 'timestamp') ?? now(),
+      timestamp,
       step: optInt(m, 'step') ?? 0,
     };
   }
@@ -677,7 +684,7 @@ export class MlflowStore {
 
   async setTag(a: Args): Promise<Row> {
     const r = await this.activeRun(a);
-    const t = { key: reqStr(a, 'key'), value: optStr(a, 'value') ?? '' };
+    const t = { key: reqStr(a, 'key'), value: optStrict(a, 'value') ?? '' };
     this.checkTag(t);
     await this.d.transaction().execute((tx) => this.writeTags(tx, r.run_uuid, [t]));
     return {};
@@ -717,7 +724,7 @@ export class MlflowStore {
         `A batch logging request can contain at most ${MAX_ENTITIES} total metrics, params, and tags. Got ${total}.`,
       );
     const r = await this.activeRun(a);
-    const metrics = metricsIn.map((m) => this.parseMetric(m, r.run_uuid));
+    const metrics = metricsIn.map((m, i) => this.parseMetric(m, r.run_uuid, `metrics[${i}].`));
     paramsIn.forEach((p) => this.checkParam(p));
     tagsIn.forEach((t) => this.checkTag(t));
     await this.d.transaction().execute(async (tx) => {
@@ -832,46 +839,112 @@ export class MlflowStore {
     };
   }
 
-  async metricHistoryBulkInterval(a: Args): Promise<Row> {
-    const runIds = strArray(a, 'run_ids');
-    const key = reqStr(a, 'metric_key');
-    if (!runIds.length) throw invalidParam(`Missing value for required parameter 'run_ids'.`);
+  /** `metrics/get-history-bulk` (the UI's call): every point of one key for up to 100 runs. */
+  async metricHistoryBulk(a: Args): Promise<Row> {
+    const runIds = strArray(a, 'run_id');
+    if (!runIds.length) throw invalidParam('GetMetricHistoryBulk request must specify at least one run_id.');
     if (runIds.length > 100)
       throw invalidParam(
-        `GetMetricHistoryBulkInterval request must specify at most 100 run_ids. Received ${runIds.length} run_ids.`,
+        `GetMetricHistoryBulk request cannot specify more than 100 run_ids. Received ${runIds.length} run_ids.`,
       );
-    const max = optInt(a, 'max_results') ?? 320;
-    const start = optInt(a, 'start_step');
-    const end = optInt(a, 'end_step');
+    const key = optStr(a, 'metric_key');
+    if (!key) throw invalidParam('GetMetricHistoryBulk request must specify a metric_key.');
+    const max = optInt(a, 'max_results') ?? 25000;
+    if (max < 1) throw invalidParam(`max_results must be at least 1, got ${max}.`);
     const out: Row[] = [];
-    for (const id of runIds) {
-      // the distinct steps come from the (run, key, step, timestamp) index alone; only the
-      // points of the sampled steps are read
-      let sq = this.d
-        .selectFrom('mlflow_metrics')
-        .select('step')
-        .distinct()
-        .where('run_uuid', '=', id)
-        .where('key', '=', key);
-      if (start !== undefined) sq = sq.where('step', '>=', start);
-      if (end !== undefined) sq = sq.where('step', '<=', end);
-      const steps = (await sq.orderBy('step').execute()).map((x) => Number(x.step));
-      let keep = steps;
-      if (steps.length > max) {
-        const pick = new Set<number>([steps[0]!, steps[steps.length - 1]!]);
-        for (let i = 1; pick.size < max && i < max; i++)
-          pick.add(steps[Math.round((i * (steps.length - 1)) / (max - 1))]!);
-        keep = steps.filter((s) => pick.has(s));
-      }
-      if (!keep.length) continue;
+    for (const id of [...new Set(runIds)].sort()) {
       const rows = await this.d
         .selectFrom('mlflow_metrics')
         .select(['value', 'is_nan', 'timestamp', 'step'])
         .where('run_uuid', '=', id)
         .where('key', '=', key)
-        .where('step', 'in', keep)
+        .orderBy('timestamp')
+        .orderBy('step')
+        .orderBy('value')
+        .limit(max)
+        .execute();
+      for (const m of rows)
+        out.push({
+          key,
+          value: jsonNumber(fromStored(m.value), m.is_nan),
+          timestamp: Number(m.timestamp),
+          step: Number(m.step),
+          run_id: id,
+        });
+      if (out.length >= max) break;
+    }
+    return { metrics: out.slice(0, max) };
+  }
+
+  /**
+   * `metrics/get-history-bulk-interval`: the points of up to `max_results` evenly spaced steps
+   * (MLflow's sampling: every ceil(n / max)-th step of all the runs' steps in the range, plus
+   * each run's first and last step in the range), for up to 100 runs.
+   */
+  async metricHistoryBulkInterval(a: Args): Promise<Row> {
+    const runIds = strArray(a, 'run_ids');
+    if (!runIds.length)
+      throw invalidParam(
+        `Missing value for required parameter 'run_ids'. See the API docs for more information about request parameters.`,
+      );
+    if (runIds.length > 100)
+      throw invalidParam(
+        `GetMetricHistoryBulkInterval request must specify at most 100 run_ids. Received ${runIds.length} run_ids.`,
+      );
+    const key = reqStr(a, 'metric_key');
+    const max = optInt(a, 'max_results') ?? 320;
+    if (max < 1 || max > 2500) throw invalidParam(`max_results must be between 1 and 2500, got ${max}.`);
+    let start = optInt(a, 'start_step');
+    let end = optInt(a, 'end_step');
+    if ((start === undefined) !== (end === undefined))
+      throw invalidParam('If either start step or end step are specified, both must be specified.');
+    if (start !== undefined && end !== undefined && start > end)
+      throw invalidParam(`end_step must be greater than start_step. Found start_step=${start} and end_step=${end}.`);
+    // the distinct steps of each run come from the (run, key, step, timestamp) index alone; only
+    // the points of the sampled steps are read
+    const perRun: number[][] = [];
+    for (const id of runIds)
+      perRun.push(
+        (
+          await this.d
+            .selectFrom('mlflow_metrics')
+            .select('step')
+            .distinct()
+            .where('run_uuid', '=', id)
+            .where('key', '=', key)
+            .orderBy('step')
+            .execute()
+        ).map((x) => Number(x.step)),
+      );
+    const all = [...new Set(perRun.flat())].sort((x, y) => x - y);
+    if (start === undefined || end === undefined) {
+      start = 0;
+      end = all.length ? all[all.length - 1]! : 0;
+    }
+    const lo = start;
+    const hi = end;
+    const inRange = all.filter((s) => s >= lo && s <= hi);
+    const keep = new Set<number>();
+    if (inRange.length <= max) inRange.forEach((s) => keep.add(s));
+    else {
+      const every = Math.ceil(inRange.length / max);
+      for (let i = 0; i < inRange.length; i += every) keep.add(inRange[i]!);
+    }
+    for (const steps of perRun)
+      if (steps.length) for (const s of [steps[0]!, steps[steps.length - 1]!]) if (s >= lo && s <= hi) keep.add(s);
+    const sampled = [...keep].sort((x, y) => x - y);
+    const out: Row[] = [];
+    if (!sampled.length) return { metrics: out };
+    for (const id of runIds) {
+      const rows = await this.d
+        .selectFrom('mlflow_metrics')
+        .select(['value', 'is_nan', 'timestamp', 'step'])
+        .where('run_uuid', '=', id)
+        .where('key', '=', key)
+        .where('step', 'in', sampled)
         .orderBy('step')
         .orderBy('timestamp')
+        .orderBy('value')
         .execute();
       for (const m of rows)
         out.push({
@@ -1293,7 +1366,7 @@ export class MlflowStore {
   }
 
   private async versionRow(name: string, version: string): Promise<Row> {
-    if (!/^\d+$/.test(version)) throw invalidParam(`Model version must be an integer, got '${version}'`);
+    if (!/^\d+$/.test(version)) throw invalidParam(`Parameter 'version' must be an integer, got '${version}'.`);
     const v = await this.d
       .selectFrom('mlflow_model_versions')
       .selectAll()
@@ -1524,6 +1597,12 @@ export class MlflowStore {
   private async storageLocation(source: string): Promise<string> {
     const lm = /^models:\/(m-[0-9a-f]+)\/?$/.exec(source);
     if (lm) return (await this.loggedModelRow(lm[1]!)).artifact_location;
+    // a registered version (copy_model_version sends `models:/<name>/<version>`): its location
+    const mv = /^models:\/([^/@]+)\/(\d+)\/?$/.exec(source);
+    if (mv) {
+      const v = await this.versionRow(mv[1]!, mv[2]!);
+      return v.storage_location ?? v.source;
+    }
     const run = /^runs:\/([0-9a-f]+)\/?(.*)$/.exec(source);
     if (run) {
       const r = await this.runRow({ run_id: run[1]! });
@@ -1632,6 +1711,11 @@ export class MlflowStore {
         .where('name', '=', v.name)
         .where('version', '=', v.version)
         .execute();
+      await tx
+        .updateTable('mlflow_registered_models')
+        .set({ last_update_time: t })
+        .where('name', '=', v.name)
+        .execute();
     });
     return this.getModelVersion(a);
   }
@@ -1641,6 +1725,11 @@ export class MlflowStore {
     await this.d.transaction().execute(async (tx) => {
       for (const t of ['mlflow_model_versions', 'mlflow_model_version_tags', 'mlflow_aliases'])
         await tx.deleteFrom(t).where('name', '=', v.name).where('version', '=', v.version).execute();
+      await tx
+        .updateTable('mlflow_registered_models')
+        .set({ last_update_time: now() })
+        .where('name', '=', v.name)
+        .execute();
     });
     return {};
   }
@@ -1671,19 +1760,21 @@ export class MlflowStore {
         return matches(k === 'version' && typeof c.value === 'number' ? Number(v.version) : v[k], c);
       }),
     );
-    sortBy(
-      hit,
-      order,
-      {
-        name: 'name',
-        version_number: 'version',
-        version: 'version',
-        creation_timestamp: 'creation_timestamp',
-        last_updated_timestamp: 'last_updated_timestamp',
-      },
-      'name',
-      true,
-    );
+    // MLflow's order: the requested keys, then (those not requested) last update newest first,
+    // name, version newest first
+    const fields: Record<string, string> = {
+      name: 'name',
+      version_number: 'version',
+      version: 'version',
+      creation_timestamp: 'creation_timestamp',
+      last_updated_timestamp: 'last_updated_timestamp',
+    };
+    const used = new Set(order.map((o) => fields[o.key]));
+    const full: Array<{ key: string; asc: boolean }> = [...order];
+    if (!used.has('last_updated_timestamp')) full.push({ key: 'last_updated_timestamp', asc: false });
+    if (!used.has('name')) full.push({ key: 'name', asc: true });
+    if (!used.has('version')) full.push({ key: 'version', asc: false });
+    sortBy(hit, full, fields, 'name', true);
     const page = hit.slice(offset, offset + max);
     return {
       model_versions: page,

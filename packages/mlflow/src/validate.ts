@@ -11,11 +11,31 @@ export const notFound = (message: string): LakeboxError =>
 export const alreadyExists = (message: string): LakeboxError =>
   new LakeboxError('RESOURCE_ALREADY_EXISTS', message, { httpStatus: 400 });
 
+/** The request body's text, kept beside the parsed fields (for numbers as the client wrote them). */
+export const RAW_BODY = Symbol('lakebox.mlflow.rawBody');
+
+/** A number field as written in the request (`9.0` stays `9.0`, as MLflow's messages show it). */
+function numberText(a: Args, field: string, v: number): string {
+  const raw = (a as { [RAW_BODY]?: string })[RAW_BODY];
+  if (raw) {
+    const esc = field.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const m = new RegExp(`"${esc}"\\s*:\\s*(-?[0-9][0-9.eE+-]*)`).exec(raw);
+    if (m && Number(m[1]) === v) return m[1]!;
+  }
+  return String(v);
+}
+
 /** Fields MLflow refuses as JSON numbers (ids and names are strings in its protocol). */
 const STRING_ONLY = new Set(['run_id', 'run_uuid', 'key', 'name', 'artifact_location', 'metric_key']);
-function checkNotNumber(v: unknown, field: string): void {
-  if (typeof v === 'number' && STRING_ONLY.has(field))
-    throw invalidParam(`Invalid value ${v} for parameter '${field}' supplied: expected a string`);
+function checkNotNumber(a: Args, v: unknown, field: string, strict = STRING_ONLY.has(field)): void {
+  if (typeof v === 'number' && strict)
+    throw invalidParam(`Invalid value ${numberText(a, field, v)} for parameter '${field}' supplied: expected a string`);
+}
+
+/** A string field that must not arrive as a number (e.g. a run tag's value). */
+export function optStrict(a: Args, field: string): string | undefined {
+  checkNotNumber(a, a[field], field, true);
+  return optStr(a, field);
 }
 
 export function reqStr(a: Args, field: string): string {
@@ -24,7 +44,7 @@ export function reqStr(a: Args, field: string): string {
     throw invalidParam(
       `Missing value for required parameter '${field}'. See the API docs for more information about request parameters.`,
     );
-  checkNotNumber(v, field);
+  checkNotNumber(a, v, field);
   if (typeof v !== 'string' && typeof v !== 'number')
     throw invalidParam(`Invalid value ${JSON.stringify(v)} for parameter '${field}' supplied: expected a string`);
   return String(v);
@@ -33,7 +53,7 @@ export function reqStr(a: Args, field: string): string {
 export function optStr(a: Args, field: string): string | undefined {
   const v = a[field];
   if (v === undefined || v === null) return undefined;
-  checkNotNumber(v, field);
+  checkNotNumber(a, v, field);
   if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean')
     throw invalidParam(`Invalid value ${JSON.stringify(v)} for parameter '${field}' supplied: expected a string`);
   return String(v);
@@ -89,7 +109,7 @@ export function optArray(a: Args, field: string): unknown[] {
   const v = a[field];
   if (v === undefined || v === null) return [];
   if (Array.isArray(v)) return v;
-  if (typeof v === 'string') return [v]; // a single repeated query parameter
+  if (typeof v === 'string' && !(RAW_BODY in a)) return [v]; // a single repeated query parameter
   throw invalidParam(`Invalid value ${JSON.stringify(v)} for parameter '${field}' supplied: expected a list`);
 }
 
