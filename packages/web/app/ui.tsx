@@ -121,3 +121,37 @@ export function Later({ get, fallback }: { get: () => Promise<string>; fallback:
   }, [get]);
   return <>{v ?? fallback}</>;
 }
+
+/** A list page's title row with a name search box (`label`, e.g. "Search models"). */
+export function SearchTitle({
+  title,
+  label,
+  query,
+  onQuery,
+}: {
+  title: string;
+  label: string;
+  query: string;
+  onQuery: (q: string) => void;
+}) {
+  return (
+    <div className="row gap">
+      <h1>{title}</h1>
+      <span className="grow" />
+      <input
+        type="search"
+        className="search inline"
+        placeholder={label}
+        value={query}
+        onChange={(e) => onQuery(e.target.value)}
+        aria-label={label}
+      />
+    </div>
+  );
+}
+
+/** The items whose name contains `query`, ignoring case and surrounding spaces. */
+export function byName<T extends { name: string }>(items: T[] | undefined, query: string): T[] {
+  const q = query.trim().toLowerCase();
+  return (items ?? []).filter((x) => x.name.toLowerCase().includes(q));
+}

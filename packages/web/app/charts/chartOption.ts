@@ -30,7 +30,19 @@ export function defaultChart(columns: Column[]): ChartConfig {
   return { type: 'bar', x, y: y.length ? y : nums.slice(0, 1) };
 }
 
-const PALETTE = ['#1f6feb', '#e8590c', '#2f9e44', '#ae3ec9', '#f08c00', '#0c8599', '#c2255c', '#5c7cfa'];
+/** Series colours of every chart (SQL results, run metrics, run comparison). */
+export const PALETTE = [
+  '#1f6feb',
+  '#e8590c',
+  '#2f9e44',
+  '#ae3ec9',
+  '#f08c00',
+  '#0c8599',
+  '#c2255c',
+  '#5c7cfa',
+  '#868e96',
+  '#5f3dc4',
+];
 
 export type ChartResult =
   | { kind: 'echarts'; option: Record<string, unknown> }

@@ -1,5 +1,6 @@
 import { Suspense, lazy, useMemo, useState } from 'react';
 import { Link } from 'wouter';
+import { PALETTE } from '../charts/chartOption';
 import { Empty, ErrorBox, Spinner, formatNumber, useAsync } from '../ui';
 import { getRun, metricHistory, runName, type Run } from './mlflow';
 import { ExperimentCrumb } from './ExperimentCrumb';
@@ -24,18 +25,7 @@ function Parallel({ runs, params, metrics }: { runs: Run[]; params: string[]; me
       : { dim: i, name: d.key, type: 'category', data: [...new Set(vals.map((v) => String(v ?? '')))] };
   });
   const option = {
-    color: [
-      '#1f6feb',
-      '#e8590c',
-      '#2f9e44',
-      '#ae3ec9',
-      '#f08c00',
-      '#0c8599',
-      '#c2255c',
-      '#5c7cfa',
-      '#868e96',
-      '#5f3dc4',
-    ],
+    color: PALETTE,
     tooltip: { trigger: 'item' },
     legend: { bottom: 0, type: 'scroll' },
     parallel: { left: 60, right: 80, top: 40, bottom: 50 },

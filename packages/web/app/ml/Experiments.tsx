@@ -1,26 +1,15 @@
 import { useState } from 'react';
 import { Link } from 'wouter';
-import { Empty, ErrorBox, Spinner, formatTime, useAsync } from '../ui';
+import { Empty, ErrorBox, SearchTitle, Spinner, byName, formatTime, useAsync } from '../ui';
 import { searchExperiments } from './mlflow';
 
 export default function Experiments() {
   const [q, setQ] = useState('');
   const list = useAsync(() => searchExperiments(), []);
-  const shown = (list.data ?? []).filter((e) => e.name.toLowerCase().includes(q.trim().toLowerCase()));
+  const shown = byName(list.data, q);
   return (
     <div className="page">
-      <div className="row gap">
-        <h1>Experiments</h1>
-        <span className="grow" />
-        <input
-          type="search"
-          className="search inline"
-          placeholder="Search experiments"
-          value={q}
-          onChange={(e) => setQ(e.target.value)}
-          aria-label="Search experiments"
-        />
-      </div>
+      <SearchTitle title="Experiments" label="Search experiments" query={q} onQuery={setQ} />
       <ErrorBox error={list.error} />
       {list.loading && !list.data && <Spinner />}
       {list.data && shown.length === 0 && (

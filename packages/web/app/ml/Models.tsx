@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { Link } from 'wouter';
 import { MLFLOW, api } from '../api';
-import { Empty, ErrorBox, Spinner, formatTime, useAsync } from '../ui';
+import { Empty, ErrorBox, SearchTitle, Spinner, byName, formatTime, useAsync } from '../ui';
 
 export interface RegisteredModel {
   name: string;
@@ -22,21 +22,10 @@ export default function Models() {
         .then((r) => r.registered_models ?? []),
     [],
   );
-  const shown = (list.data ?? []).filter((m) => m.name.toLowerCase().includes(q.trim().toLowerCase()));
+  const shown = byName(list.data, q);
   return (
     <div className="page">
-      <div className="row gap">
-        <h1>Models</h1>
-        <span className="grow" />
-        <input
-          type="search"
-          className="search inline"
-          placeholder="Search models"
-          value={q}
-          onChange={(e) => setQ(e.target.value)}
-          aria-label="Search models"
-        />
-      </div>
+      <SearchTitle title="Models" label="Search models" query={q} onQuery={setQ} />
       <ErrorBox error={list.error} />
       {list.loading && !list.data && <Spinner />}
       {list.data && shown.length === 0 && (

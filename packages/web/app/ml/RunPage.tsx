@@ -1,5 +1,6 @@
 import { Suspense, lazy, useEffect, useState } from 'react';
 import { Link } from 'wouter';
+import { PALETTE } from '../charts/chartOption';
 import { ARTIFACTS, MLFLOW, api, request } from '../api';
 import { ResultGrid } from '../components/ResultGrid';
 import { Empty, ErrorBox, Spinner, Tabs, formatBytes, formatNumber, formatTime, useAsync } from '../ui';
@@ -16,18 +17,7 @@ export function MetricChart({ series, title }: { series: { name: string; points:
     grid: { left: 52, right: 16, top: 36, bottom: 36 },
     xAxis: { type: 'value', name: 'step', nameLocation: 'middle', nameGap: 24, minInterval: 1 },
     yAxis: { type: 'value', scale: true },
-    color: [
-      '#1f6feb',
-      '#e8590c',
-      '#2f9e44',
-      '#ae3ec9',
-      '#f08c00',
-      '#0c8599',
-      '#c2255c',
-      '#5c7cfa',
-      '#868e96',
-      '#5f3dc4',
-    ],
+    color: PALETTE,
     series: series.map((s) => ({
       name: s.name,
       type: 'line',
