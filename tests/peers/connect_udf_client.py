@@ -109,6 +109,12 @@ out["apply_in_pandas_key"] = rows(grp.groupBy("k").applyInPandas(count_per_key, 
 # spark.udf.register: used by name in DataFrame expressions
 spark.udf.register("name_len", lambda s: None if s is None else len(s), IntegerType())
 out["registered"] = rows(df.select("id", F.expr("name_len(name)").alias("n")).orderBy("id"))
+df.createOrReplaceTempView("people")
+out["sql_registered"] = rows(
+    spark.sql("SELECT id, name_len(name) + 1 AS m, name_len(concat(name, 'xy')) FROM people WHERE id < 4 ORDER BY id")
+)
+out["sql_registered_columns"] = spark.sql("SELECT name_len(name) FROM people").columns
+out["sql_registered_group"] = error_of(lambda: spark.sql("SELECT max(name_len(name)) FROM people GROUP BY id").collect())
 out["registered_call"] = rows(df.select(F.call_function("name_len", F.lit("abcd")).alias("n")).limit(1))
 out["struct"] = rows(
     df.where("id = 2").select(

@@ -385,6 +385,7 @@ export async function compileUdfRelation(
     case 'common_inline_user_defined_table_function':
       throw unsupported('Python UDTFs (SQL_TABLE_UDF)');
   }
+  if (rel?.rel_type === 'sql' && ctx.registered.size) return sqlWithUdfs(rel, compiler, ctx);
   const fields = EXPR_FIELDS[rel?.rel_type];
   if (!fields) return undefined;
   const body = rel[rel.rel_type];
@@ -540,4 +541,163 @@ async function groupMap(g: Msg, compiler: RelationCompiler, ctx: UdfContext): Pr
     keys: keys.map((_, j) => j),
   });
   return compiler.relation(answer);
+}
+
+// ---- spark.sql("SELECT f(x) FROM t") with functions registered by spark.udf.register ----------
+
+interface TextCall {
+  name: string;
+  start: number;
+  /** Index of the opening and the closing parenthesis. */
+  open: number;
+  close: number;
+}
+
+/** Visit the characters of SQL text outside quotes and comments, with the parenthesis depth. */
+function scan(text: string, visit: (i: number, depth: number) => boolean | void): void {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === "'" || c === '"' || c === '`') {
+      for (i++; i < text.length && text[i] !== c; i++) if (text[i] === '\\' && c !== '`') i++;
+      continue;
+    }
+    if (c === '-' && text[i + 1] === '-') {
+      while (i < text.length && text[i] !== '\n') i++;
+      continue;
+    }
+    if (c === '(') depth++;
+    if (visit(i, depth) === true) return;
+    if (c === ')') depth--;
+  }
+}
+
+/** Calls of the registered functions in SQL text. */
+function textCalls(text: string, names: Set<string>): TextCall[] {
+  const calls: TextCall[] = [];
+  const opens: { name: string; start: number; open: number; depth: number }[] = [];
+  scan(text, (i, depth) => {
+    const c = text[i]!;
+    if (c === '(') {
+      const m = /([A-Za-z_][A-Za-z0-9_]*)\s*$/.exec(text.slice(Math.max(0, i - 200), i));
+      const before = m ? text[i - m[0].length - 1] : undefined;
+      if (m && names.has(m[1]!.toLowerCase()) && before !== '.')
+        opens.push({ name: m[1]!.toLowerCase(), start: i - m[0].length, open: i, depth });
+    } else if (c === ')') {
+      const o = opens.length ? opens[opens.length - 1] : undefined;
+      if (o && o.depth === depth) {
+        opens.pop();
+        calls.push({ name: o.name, start: o.start, open: o.open, close: i });
+      }
+    }
+  });
+  return calls;
+}
+
+/** The top-level comma-separated parts of SQL text. */
+function splitTop(text: string): string[] {
+  const parts: string[] = [];
+  let last = 0;
+  scan(text, (i, depth) => {
+    if (text[i] === ',' && depth === 0) {
+      parts.push(text.slice(last, i));
+      last = i + 1;
+    }
+  });
+  parts.push(text.slice(last));
+  return parts;
+}
+
+/** Index of the first top-level keyword matching `re` (a word boundary before it), or -1. */
+function topKeyword(text: string, re: RegExp): number {
+  let at = -1;
+  scan(text, (i, depth) => {
+    if (depth !== 0 || (i > 0 && /[\w.]/.test(text[i - 1]!))) return;
+    if (re.test(text.slice(i, i + 20))) {
+      at = i;
+      return true;
+    }
+  });
+  return at;
+}
+
+async function sqlWithUdfs(rel: Msg, compiler: RelationCompiler, ctx: UdfContext): Promise<string | undefined> {
+  const names = new Set(ctx.registered.keys());
+  const query = String(rel.sql.query);
+  if (!textCalls(query, names).length) return undefined;
+  const shape = () =>
+    unsupported(
+      'registered Python UDFs in SQL other than SELECT <list> FROM ... [WHERE ...] [ORDER BY ...] [LIMIT n] ' +
+        '(use them in DataFrame expressions, or in the select list of such a query)',
+    );
+  const m = /^\s*SELECT\s/i.exec(query);
+  if (!m) throw shape();
+  const body = query.slice(m[0].length);
+  const from = topKeyword(body, /^FROM\b/i);
+  if (from < 0) throw shape();
+  let rest = body.slice(from + 4);
+  if (topKeyword(rest, /^(GROUP\s+BY|HAVING|UNION|INTERSECT|EXCEPT|MINUS|WINDOW|QUALIFY)\b/i) >= 0) throw shape();
+  const tailAt = topKeyword(rest, /^(ORDER\s+BY|LIMIT|OFFSET)\b/i);
+  const tail = tailAt >= 0 ? rest.slice(tailAt) : '';
+  rest = tailAt >= 0 ? rest.slice(0, tailAt) : rest;
+  if (textCalls(rest + ' ' + tail, names).length) throw shape();
+  const items = splitTop(body.slice(0, from)).map((text) => {
+    const a = /\s+AS\s+(`(?:[^`]|``)+`|[A-Za-z_][A-Za-z0-9_]*)\s*$/i.exec(text);
+    const expr = a ? text.slice(0, a.index) : text;
+    const name = a ? a[1]! : textCalls(expr, names).length ? '`' + expr.trim().replaceAll('`', '``') + '`' : '';
+    return { expr, name };
+  });
+
+  let cur: Msg = { ...rel, sql: { ...rel.sql, query: `SELECT * FROM ${rest}` } };
+  const layer = layerSeq++;
+  for (let depth = 0; ; depth++) {
+    // the innermost calls of each item (their arguments call no registered function)
+    const per = items.map((it) => {
+      const calls = textCalls(it.expr, names);
+      return calls.filter((c) => !calls.some((d) => d !== c && d.start > c.open && d.close < c.close));
+    });
+    if (!per.some((c) => c.length)) break;
+    const prefix = `__lbx_udf_${layer}_${depth}_`;
+    const extra: Msg[] = [];
+    const udfs: Msg[] = [];
+    per.forEach((calls, i) =>
+      calls.forEach((c) => {
+        const f = ctx.registered.get(c.name)!;
+        const t = Number(f.python_udf.eval_type ?? 100);
+        if (!SCALAR_EVAL.has(t)) throw unsupportedEval(t, 'in SQL');
+        const args = splitTop(items[i]!.expr.slice(c.open + 1, c.close)).filter(
+          (x, j, all) => x.trim() || all.length > 1,
+        );
+        const k = udfs.length;
+        udfs.push({
+          command: Buffer.from(f.python_udf.command ?? []).toString('base64'),
+          eval_type: t,
+          args: args.map((x) => {
+            extra.push(
+              alias(
+                { expr_type: 'expression_string', expression_string: { expression: x.trim() } },
+                `${prefix}a${extra.length}`,
+              ),
+            );
+            return extra.length - 1;
+          }),
+          name: `${prefix}r${k}`,
+        });
+      }),
+    );
+    const q = await compiler.relation({
+      rel_type: 'project',
+      project: { input: cur, expressions: [{ expr_type: 'unresolved_star', unresolved_star: {} }, ...extra] },
+    });
+    cur = await throughWorker(ctx, q, { kind: 'scalar', extra: extra.length, keys: [], udfs });
+    // replace the calls by their result columns (from the end, so that offsets stay valid)
+    let k = 0;
+    per.forEach((calls, i) => {
+      const named = calls.map((c) => ({ c, col: `\`${prefix}r${k++}\`` }));
+      for (const { c, col } of [...named].sort((a, b) => b.c.start - a.c.start))
+        items[i]!.expr = items[i]!.expr.slice(0, c.start) + col + items[i]!.expr.slice(c.close + 1);
+    });
+  }
+  const list = items.map((it) => `${it.expr.trim()}${it.name ? ` AS ${it.name}` : ''}`).join(', ');
+  return `SELECT ${list} FROM (${await compiler.relation(cur)}) AS _udf_sql ${tail}`;
 }

@@ -85,6 +85,14 @@ describe('Python UDFs over Spark Connect', () => {
       [4, 3],
     ]);
     expect(out.registered_call).toEqual([[4]]);
+    // ... and in spark.sql's select list
+    expect(out.sql_registered).toEqual([
+      [1, 4, 5],
+      [2, 4, 5],
+      [3, null, null],
+    ]);
+    expect(out.sql_registered_columns).toEqual(['name_len(name)']);
+    expect(out.sql_registered_group.message).toContain('registered Python UDFs in SQL other than');
     expect(out.struct).toEqual([[[20, 'bob']]]);
     // a UDF that raises: PythonException with the Python traceback, not a server stack trace
     expect(out.error.type).toBe('PythonException');
