@@ -601,12 +601,7 @@ export class Metastore {
         `the external volume ${quoteName(cat.name, schema.name, name)} needs a LOCATION`,
       );
     }
-    const existing = await this.db
-      .selectFrom('volumes')
-      .selectAll()
-      .where('schema_id', '=', schema.id)
-      .where('name', '=', name)
-      .executeTakeFirst();
+    const existing = await this.findInSchema('volumes', schema.id, name);
     if (existing) {
       if (opts.ifNotExists) return this.toVolume(existing, cat.name, schema.name);
       throw E.volumeAlreadyExists(cat.name, schema.name, name);
@@ -627,12 +622,7 @@ export class Metastore {
       created_by: req.owner,
       updated_by: req.owner,
     };
-    try {
-      await this.db.insertInto('volumes').values(row).execute();
-    } catch (e) {
-      if (isUniqueViolation(e)) throw E.volumeAlreadyExists(cat.name, schema.name, name);
-      throw e;
-    }
+    await this.insertUnique('volumes', row, () => E.volumeAlreadyExists(cat.name, schema.name, name));
     if (type === 'MANAGED') fs.mkdirSync(location, { recursive: true });
     return this.toVolume(row, cat.name, schema.name);
   }
@@ -665,15 +655,9 @@ export class Metastore {
   ): Promise<{ row: MetastoreDatabase[T]; cat: string; schema: string }> {
     const { cat, schema: s } = await this.requireSchema(this.db, catalog, schema);
     const n = normalizeName(name, table === 'volumes' ? 'volume' : 'function');
-    const db = this.db as unknown as Kysely<Pick<MetastoreDatabase, 'volumes' | 'functions'>>;
-    const row = await db
-      .selectFrom(table as 'volumes' | 'functions')
-      .selectAll()
-      .where('schema_id', '=', s.id)
-      .where('name', '=', n)
-      .executeTakeFirst();
+    const row = await this.findInSchema(table, s.id, n);
     if (!row) {
-      const names = await db
+      const names = await this.childTables
         .selectFrom(table as 'volumes' | 'functions')
         .select('name')
         .where('schema_id', '=', s.id)
@@ -688,7 +672,43 @@ export class Metastore {
         ),
       );
     }
-    return { row: row as MetastoreDatabase[T], cat: cat.name, schema: s.name };
+    return { row, cat: cat.name, schema: s.name };
+  }
+
+  /** The metastore seen as holding only volumes and functions, for the lookups they share. */
+  private get childTables(): Kysely<Pick<MetastoreDatabase, 'volumes' | 'functions'>> {
+    return this.db as unknown as Kysely<Pick<MetastoreDatabase, 'volumes' | 'functions'>>;
+  }
+
+  private async findInSchema<T extends 'volumes' | 'functions'>(
+    table: T,
+    schemaId: string,
+    name: string,
+  ): Promise<MetastoreDatabase[T] | undefined> {
+    const row = await this.childTables
+      .selectFrom(table as 'volumes' | 'functions')
+      .selectAll()
+      .where('schema_id', '=', schemaId)
+      .where('name', '=', name)
+      .executeTakeFirst();
+    return row as MetastoreDatabase[T] | undefined;
+  }
+
+  /** Insert a new volume or function; a concurrent creation of the same name gives `alreadyExists()`. */
+  private async insertUnique<T extends 'volumes' | 'functions'>(
+    table: T,
+    row: MetastoreDatabase[T],
+    alreadyExists: () => LakeboxError,
+  ): Promise<void> {
+    try {
+      await this.childTables
+        .insertInto(table as 'volumes' | 'functions')
+        .values(row as VolumesTable & FunctionsTable)
+        .execute();
+    } catch (e) {
+      if (isUniqueViolation(e)) throw alreadyExists();
+      throw e;
+    }
   }
 
   /** The rows of a schema's volumes or functions, by name. */
@@ -698,8 +718,7 @@ export class Metastore {
     schema: string,
   ): Promise<{ rows: MetastoreDatabase[T][]; cat: string; schema: string }> {
     const { cat, schema: s } = await this.requireSchema(this.db, catalog, schema);
-    const db = this.db as unknown as Kysely<Pick<MetastoreDatabase, 'volumes' | 'functions'>>;
-    const rows = await db
+    const rows = await this.childTables
       .selectFrom(table as 'volumes' | 'functions')
       .selectAll()
       .where('schema_id', '=', s.id)
@@ -746,12 +765,7 @@ export class Metastore {
       created_by: req.owner,
       updated_by: req.owner,
     };
-    const existing = await this.db
-      .selectFrom('functions')
-      .selectAll()
-      .where('schema_id', '=', schema.id)
-      .where('name', '=', name)
-      .executeTakeFirst();
+    const existing = await this.findInSchema('functions', schema.id, name);
     if (existing) {
       if (opts.ifNotExists) return this.toFunction(existing, cat.name, schema.name);
       if (!opts.orReplace) throw E.routineAlreadyExists(cat.name, schema.name, name);
@@ -763,12 +777,7 @@ export class Metastore {
         .execute();
       return this.getFunction(cat.name, schema.name, name);
     }
-    try {
-      await this.db.insertInto('functions').values(row).execute();
-    } catch (e) {
-      if (isUniqueViolation(e)) throw E.routineAlreadyExists(cat.name, schema.name, name);
-      throw e;
-    }
+    await this.insertUnique('functions', row, () => E.routineAlreadyExists(cat.name, schema.name, name));
     return this.toFunction(row, cat.name, schema.name);
   }
 
