@@ -1,7 +1,11 @@
 """Runs the 22 TPC-H DataFrame queries (queries.py) with the PySpark Spark Connect client against one
-endpoint (Lakebox or Apache Spark) over the TPC-H Parquet files in DATA_DIR.
-Usage: client.py URL DATA_DIR SF WARMUP REPEAT [q01,q02,...]
-Prints one JSON object as the last stdout line: {"qNN": {"times": [...], "rows": [...]} | {"error": "..."}}.
+or more endpoints (Lakebox, Apache Spark) over the TPC-H Parquet files in DATA_DIR.
+Usage: client.py DATA_DIR SF WARMUP REPEAT QUERIES URL [URL ...]   (QUERIES: q01,q02,... or "")
+With several URLs, one client process holds a session on each and, per query, runs the warm-ups on
+each endpoint and then the timed runs alternating between them, so that the machine's load at that
+moment weighs on all endpoints alike.
+Prints one JSON array as the last stdout line, one object per URL:
+{"qNN": {"times": [...], "rows": [...]} | {"error": "..."}}.
 """
 
 from __future__ import annotations
@@ -29,29 +33,50 @@ def canon(v):
 
 
 def main() -> None:
-    url, data, sf, warmup, repeat = sys.argv[1], sys.argv[2], float(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
-    only = sys.argv[6].split(",") if len(sys.argv) > 6 and sys.argv[6] else None
+    data, sf, warmup, repeat = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+    only = sys.argv[5].split(",") if sys.argv[5] else None
+    urls = sys.argv[6:]
     from pyspark.sql import SparkSession
 
-    spark = SparkSession.builder.remote(url).getOrCreate()
-    tables = {name: spark.read.parquet(os.path.join(data, f"{name}.parquet")) for name in TABLES}
-    out = {}
+    sessions = [SparkSession.builder.remote(url).create() for url in urls]
+    tables = [
+        {name: spark.read.parquet(os.path.join(data, f"{name}.parquet")) for name in TABLES} for spark in sessions
+    ]
+    out: list[dict] = [{} for _ in urls]
     for name, q in QUERIES.items():
         if only and name not in only:
             continue
-        try:
-            for _ in range(warmup):
-                q(tables, sf).collect()
-            times, rows = [], []
-            for _ in range(repeat):
+        failed: dict[int, str] = {}
+        times: list[list[float]] = [[] for _ in urls]
+        rows: list[list] = [[] for _ in urls]
+
+        def attempt(i: int, timed: bool) -> None:
+            if i in failed:
+                return
+            try:
                 start = time.perf_counter()
-                rows = q(tables, sf).collect()
-                times.append(time.perf_counter() - start)
-            out[name] = {"times": times, "rows": [[canon(v) for v in r] for r in rows]}
-        except Exception as e:  # noqa: BLE001 - a failing query is a result of the benchmark
-            out[name] = {"error": f"{type(e).__name__}: {str(e).splitlines()[0][:300]}"}
-        print(f"{name}: {out[name].get('times', out[name].get('error'))}", file=sys.stderr, flush=True)
-    spark.stop()
+                result = q(tables[i], sf).collect()
+                if timed:
+                    times[i].append(time.perf_counter() - start)
+                    rows[i] = result
+            except Exception as e:  # noqa: BLE001 - a failing query is a result of the benchmark
+                failed[i] = f"{type(e).__name__}: {str(e).splitlines()[0][:300]}"
+
+        for i in range(len(urls)):
+            for _ in range(warmup):
+                attempt(i, False)
+        for _ in range(repeat):
+            for i in range(len(urls)):
+                attempt(i, True)
+        for i in range(len(urls)):
+            if i in failed:
+                out[i][name] = {"error": failed[i]}
+            else:
+                out[i][name] = {"times": times[i], "rows": [[canon(v) for v in r] for r in rows[i]]}
+        report = "  ".join(f"{out[i][name].get('times', out[i][name].get('error'))}" for i in range(len(urls)))
+        print(f"{name}: {report}", file=sys.stderr, flush=True)
+    for spark in sessions:
+        spark.stop()
     print(json.dumps(out))
 
 

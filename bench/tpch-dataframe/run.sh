@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # TPC-H with the PySpark DataFrame API through Lakebox and through Apache Spark (local[2]) in one run.
-# Not part of CI. Data: the same TPC-H Parquet files as bench/tpch (tpchgen-cli from
-# requirements/bench.txt, generated once into .cache/tpch/sf<SF>).
-# Usage: bash bench/tpch-dataframe/run.sh [--sf 1] [--warmup 1] [--repeat 3] [--queries q01,q06]
+# Both servers run side by side; one client alternates between them query by query. Not part of CI.
+# Data: the same TPC-H Parquet files as bench/tpch (tpchgen-cli from requirements/bench.txt,
+# generated once into .cache/tpch/sf<SF>).
+# Usage: bash bench/tpch-dataframe/run.sh [--sf 1] [--warmup 1] [--repeat 3] [--queries q01,q06] [--lakebox-only]
 #        [--spark-memory 6g] [--out results.json]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
