@@ -422,4 +422,37 @@ describe('column names of unaliased expressions (as Apache Spark 4.0.1 names the
     });
     expect(sql).toMatch(/^SELECT `dept`, \* EXCEPT \(`dept`\) FROM /);
   });
+
+  it('groups by an aliased key, fills in grouping_id() and types grouping() as TINYINT', async () => {
+    const key = { expr_type: 'alias', alias: { expr: fn('/', col('age'), lit(10)), name: ['decade'] } };
+    const sql = await compiler().relation({
+      rel_type: 'aggregate',
+      aggregate: {
+        input: table('e', '1'),
+        group_type: 'GROUP_TYPE_CUBE',
+        grouping_expressions: [key],
+        aggregate_expressions: [fn('grouping_id'), fn('grouping', col('age'))],
+      },
+    });
+    expect(sql).toContain('GROUP BY CUBE((`age` / 10))');
+    expect(sql).toContain('(`age` / 10) AS `decade`');
+    expect(sql).toContain('grouping_id((`age` / 10)) AS `grouping_id()`');
+    expect(sql).toContain('CASE WHEN grouping(`age`) = 1 THEN 1Y ELSE 0Y END AS `grouping(age)`');
+  });
+
+  it('writes SOME/EVERY as bool_or/bool_and and nth_value ignoreNulls as IGNORE NULLS', () => {
+    expect(exprSql(fn('some', col('b')), noPlans)).toBe('bool_or(`b`)');
+    expect(exprSql(fn('every', col('b')), noPlans)).toBe('bool_and(`b`)');
+    const f = { expr_type: 'literal', literal: { literal_type: 'boolean', boolean: false } };
+    const t = { expr_type: 'literal', literal: { literal_type: 'boolean', boolean: true } };
+    expect(exprSql(fn('nth_value', col('x'), lit(2), f), noPlans)).toBe('nth_value(`x`, 2)');
+    expect(exprSql(fn('nth_value', col('x'), lit(2), t), noPlans)).toBe('nth_value(`x`, 2) IGNORE NULLS');
+  });
+
+  it('types a decimal literal by its digits, widened to what the client sends', () => {
+    const dec = (value: string) => literalSql({ literal_type: 'decimal', decimal: { value, precision: 10, scale: 0 } });
+    expect(dec('1.50')).toBe("CAST('1.50' AS DECIMAL(10,2))");
+    expect(dec('-0.001')).toBe("CAST('-0.001' AS DECIMAL(10,3))");
+    expect(dec('123456789.123')).toBe("CAST('123456789.123' AS DECIMAL(12,3))");
+  });
 });

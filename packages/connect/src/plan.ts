@@ -125,9 +125,22 @@ export function literalSql(l: Msg): string {
     case 'double':
       return Number.isFinite(l.double) ? `${l.double}D` : `CAST('${l.double}' AS DOUBLE)`;
     case 'decimal': {
+      // Spark types a decimal literal by its value, widened to the precision and scale the
+      // client sends (PySpark sends decimal(10,0)): 1.50 is decimal(10,2).
       const d = l.decimal;
-      const t = d.precision !== undefined ? ` AS DECIMAL(${d.precision},${d.scale ?? 0})` : ' AS DECIMAL(38,18)';
-      return `CAST(${stringLit(d.value)}${t})`;
+      const m = /^[+-]?(\d*)(?:\.(\d*))?$/.exec(String(d.value));
+      if (!m) {
+        const t = d.precision !== undefined ? ` AS DECIMAL(${d.precision},${d.scale ?? 0})` : ' AS DECIMAL(38,18)';
+        return `CAST(${stringLit(d.value)}${t})`;
+      }
+      const frac = m[2] ?? '';
+      const digits = ((m[1] ?? '') + frac).replace(/^0+/, '').length || 1;
+      const scale = Math.max(frac.length, Number(d.scale ?? 0));
+      const precision = Math.min(
+        38,
+        Math.max(digits, frac.length, Number(d.precision ?? 0), scale + digits - frac.length),
+      );
+      return `CAST(${stringLit(d.value)} AS DECIMAL(${precision},${scale}))`;
     }
     case 'string':
       return stringLit(l.string);
@@ -194,6 +207,13 @@ export function withViews(query: string, views: Map<string, string> | undefined)
 export interface Compiler {
   /** Alias under which the relation with this plan id is visible, if any. */
   planAlias(planId: string | undefined): string | undefined;
+  /** The grouping expressions of the aggregate being compiled (what `grouping_id()` means). */
+  groupingKeys?: string;
+}
+
+/** An expression without its alias (`expr.alias("k")` as a grouping key). */
+function unaliased(e: Msg): Msg {
+  return e?.expr_type === 'alias' ? e.alias.expr : e;
 }
 
 /** An expression as Spark SQL text. */
@@ -320,6 +340,25 @@ function functionSql(f: Msg, c: Compiler): string {
     case 'endswith':
     case 'contains':
       return `${lower}(${args.join(', ')})`;
+    case 'some':
+    case 'any':
+      // SOME and ANY are keywords in Spark SQL text; bool_or is the same aggregate.
+      if (args.length === 1) return `bool_or(${args[0]})`;
+      break;
+    case 'every':
+      if (args.length === 1) return `bool_and(${args[0]})`;
+      break;
+    case 'grouping':
+      // Spark's grouping() is a TINYINT (0 or 1).
+      return `CASE WHEN grouping(${args.join(', ')}) = 1 THEN 1Y ELSE 0Y END`;
+    case 'grouping_id':
+      // grouping_id() with no arguments: all the grouping expressions.
+      if (!args.length && c.groupingKeys) return `grouping_id(${c.groupingKeys})`;
+      break;
+    case 'nth_value':
+      // nth_value(x, n, ignoreNulls): the flag is Spark SQL's IGNORE NULLS clause.
+      if (args.length === 3) return `nth_value(${args[0]}, ${args[1]})${args[2] === 'true' ? ' IGNORE NULLS' : ''}`;
+      break;
   }
   const distinct = f.is_distinct ? 'DISTINCT ' : '';
   if (lower === 'count' && args.length > 1 && f.is_distinct)
@@ -716,6 +755,7 @@ function localRelationSql(lr: Msg): string {
  */
 export class RelationCompiler implements Compiler {
   private n = 0;
+  groupingKeys?: string;
   constructor(readonly env: CompileEnv) {}
 
   /** Aliases of the relations the current relation reads directly, by plan id. */
@@ -954,7 +994,9 @@ export class RelationCompiler implements Compiler {
         const from = await this.fromOf(a.input);
         const keys = (a.grouping_expressions ?? []) as Msg[];
         const items = [...keys, ...((a.aggregate_expressions ?? []) as Msg[])];
-        const keySql = keys.map((k) => exprSql(k, this)).join(', ');
+        // groupBy(expr.alias("k")): the select list names the key, GROUP BY repeats the expression.
+        const keySql = keys.map((k) => exprSql(unaliased(k), this)).join(', ');
+        this.groupingKeys = keySql;
         switch (a.group_type ?? 'GROUP_TYPE_GROUPBY') {
           case 'GROUP_TYPE_GROUPBY':
             return `SELECT ${this.exprs(items)} FROM ${from}${keys.length ? ` GROUP BY ${keySql}` : ''}`;
@@ -964,7 +1006,7 @@ export class RelationCompiler implements Compiler {
             return `SELECT ${this.exprs(items)} FROM ${from} GROUP BY CUBE(${keySql})`;
           case 'GROUP_TYPE_GROUPING_SETS': {
             const sets = ((a.grouping_sets ?? []) as Msg[]).map(
-              (g) => `(${((g.grouping_set ?? []) as Msg[]).map((e) => exprSql(e, this)).join(', ')})`,
+              (g) => `(${((g.grouping_set ?? []) as Msg[]).map((e) => exprSql(unaliased(e), this)).join(', ')})`,
             );
             return `SELECT ${this.exprs(items)} FROM ${from} GROUP BY GROUPING SETS (${sets.join(', ')})`;
           }
@@ -1360,10 +1402,16 @@ export class RelationCompiler implements Compiler {
         const inner = agg.expr_type === 'alias' ? agg.alias.expr : agg;
         const aggName = agg.expr_type === 'alias' ? agg.alias.name[0] : (autoName(agg) ?? exprSql(agg, this));
         const name = aggs.length === 1 ? v.name : `${v.name}_${aggName}`;
-        items.push(`${exprSql(inner, this)} FILTER (WHERE ${cond}) AS ${quoteIdent(name)}`);
+        // A (group, value) pair with no rows is NULL in Spark's pivot, also for a count.
+        const fname = String(inner.unresolved_function?.function_name ?? '').toLowerCase();
+        const filtered = `${exprSql(inner, this)} FILTER (WHERE ${cond})`;
+        const cell = /^(count|count_if|approx_count_distinct)$/.test(fname)
+          ? `CASE WHEN count(*) FILTER (WHERE ${cond}) > 0 THEN ${filtered} END`
+          : filtered;
+        items.push(`${cell} AS ${quoteIdent(name)}`);
       }
     }
-    const keySql = keys.map((k) => exprSql(k, this)).join(', ');
+    const keySql = keys.map((k) => exprSql(unaliased(k), this)).join(', ');
     return `SELECT ${items.join(', ')} FROM ${from}${keys.length ? ` GROUP BY ${keySql}` : ''}`;
   }
 
