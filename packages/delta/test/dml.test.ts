@@ -1,26 +1,18 @@
 import * as fs from 'node:fs/promises';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isLakeboxError } from '@lakebox/common';
+import { describe, expect, it } from 'vitest';
 import { deleteFromTable, mergeIntoTable, updateTable } from '../src/dml.js';
 import { sqlString, withConnection } from '../src/duckdb.js';
 import { readCommit } from '../src/log.js';
 import { readRows } from '../src/scan.js';
 import { DeltaTable } from '../src/table.js';
 import { writeToTable } from '../src/write.js';
+import { expectError, tableDir } from './support.js';
 
 const GOLDEN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../shared/fixtures/delta-golden');
 
-let dir: string;
-beforeAll(async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'lakebox-dml-test-'));
-});
-afterAll(async () => {
-  await fs.rm(dir, { recursive: true, force: true });
-});
-const loc = (name: string): string => path.join(dir, name);
+const loc = tableDir('lakebox-dml-test-');
 
 type Row = Record<string, unknown>;
 const norm = (rs: Row[]): string[] =>
@@ -33,16 +25,6 @@ async function rows(t: string): Promise<Row[]> {
 async function commitInfo(t: string, version: number): Promise<Record<string, unknown>> {
   const c = await readCommit((await DeltaTable.open(t)).store, version);
   return c.find((a) => a.commitInfo)!.commitInfo!;
-}
-
-async function expectError(p: Promise<unknown>, code: string): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    expect(isLakeboxError(e, code), `expected ${code}, got ${String(e)}`).toBe(true);
-    return e as Error;
-  }
-  throw new Error(`expected ${code}, but the call succeeded`);
 }
 
 async function people(name: string): Promise<string> {

@@ -1,8 +1,6 @@
 import * as fs from 'node:fs/promises';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isLakeboxError } from '@lakebox/common';
+import { describe, expect, it } from 'vitest';
 import { withConnection, sqlString } from '../src/duckdb.js';
 import { readCommit } from '../src/log.js';
 import { optimizeTable } from '../src/optimize.js';
@@ -12,29 +10,13 @@ import { DeltaTable } from '../src/table.js';
 import { vacuumTable } from '../src/vacuum.js';
 import { writeToTable } from '../src/write.js';
 import { deleteFromTable, updateTable } from '../src/dml.js';
+import { expectError, tableDir } from './support.js';
 
-let dir: string;
-beforeAll(async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'lakebox-maint-test-'));
-});
-afterAll(async () => {
-  await fs.rm(dir, { recursive: true, force: true });
-});
-const loc = (name: string): string => path.join(dir, name);
+const loc = tableDir('lakebox-maint-test-');
 
 async function ids(t: string): Promise<number[]> {
   const snap = await (await DeltaTable.open(t)).snapshot();
   return (await readRows(snap)).map((r) => Number(r.id)).sort((a, b) => a - b);
-}
-
-async function expectError(p: Promise<unknown>, code: string): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    expect(isLakeboxError(e, code), `expected ${code}, got ${String(e)}`).toBe(true);
-    return e as Error;
-  }
-  throw new Error(`expected ${code}, but the call succeeded`);
 }
 
 describe('OPTIMIZE', () => {

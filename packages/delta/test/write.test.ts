@@ -1,22 +1,13 @@
 import * as fs from 'node:fs/promises';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isLakeboxError } from '@lakebox/common';
+import { describe, expect, it } from 'vitest';
 import { DeltaTable } from '../src/table.js';
 import { readRows } from '../src/scan.js';
 import { writeToTable } from '../src/write.js';
 import { readCommit } from '../src/log.js';
+import { expectError, tableDir } from './support.js';
 
-let dir: string;
-beforeAll(async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'lakebox-write-test-'));
-});
-afterAll(async () => {
-  await fs.rm(dir, { recursive: true, force: true });
-});
-
-const loc = (name: string): string => path.join(dir, name);
+const loc = tableDir('lakebox-write-test-');
 
 async function rows(location: string, order = 'id'): Promise<Record<string, unknown>[]> {
   const snap = await (await DeltaTable.open(location)).snapshot();
@@ -35,16 +26,6 @@ async function listFiles(root: string): Promise<string[]> {
   };
   await walk(root);
   return out.sort();
-}
-
-async function expectError(p: Promise<unknown>, code: string): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    expect(isLakeboxError(e, code), `expected ${code}, got ${String(e)}`).toBe(true);
-    return e as Error;
-  }
-  throw new Error(`expected ${code}, but the call succeeded`);
 }
 
 describe('writeToTable', () => {
