@@ -138,13 +138,19 @@ out["other_session"] = rows(other.range(3).select(F.udf(lambda x: x * 100, LongT
 other.stop()
 
 
-# Python UDTFs are not supported yet: a clear error naming them
-@F.udtf(returnType="a int")
-class Ones:
-    def eval(self, n):
-        for i in range(n):
-            yield (i,)
+# Python UDTFs: called from the DataFrame API, and registered for spark.sql
+@F.udtf(returnType="i int, sq int")
+class Squares:
+    def eval(self, start, end):
+        for i in range(start, end + 1):
+            yield (i, i * i)
+
+    def terminate(self):
+        yield (None, -1)
 
 
-out["udtf"] = error_of(lambda: Ones(F.lit(2)).collect())
+out["udtf"] = rows(Squares(F.lit(1), F.lit(3)))
+spark.udtf.register("squares", Squares)
+out["udtf_sql"] = rows(spark.sql("SELECT sq FROM squares(2, 4) WHERE i IS NOT NULL ORDER BY sq DESC"))
+out["udtf_error"] = error_of(lambda: F.udtf(returnType="a int")(type("Bad", (), {"eval": lambda self: 1 / 0}))().collect())
 print(json.dumps(out, default=str))

@@ -463,8 +463,14 @@ export class SparkConnectServer {
         this.udfRegistry.get(s.id)!.set(String(f.function_name).toLowerCase(), f);
         return;
       }
-      case 'register_table_function':
-        throw unsupported('Python UDTFs (SQL_TABLE_UDF): spark.udtf.register');
+      case 'register_table_function': {
+        // spark.udtf.register(name, f): `SELECT * FROM name(...)` in spark.sql runs the UDTF
+        const f = cmd.register_table_function;
+        if (!f.python_udtf) throw unsupported('registering a non-Python table function');
+        if (!this.udfRegistry.has(s.id)) this.udfRegistry.set(s.id, new Map());
+        this.udfRegistry.get(s.id)!.set(`table:${String(f.function_name).toLowerCase()}`, f);
+        return;
+      }
       case 'create_dataframe_view': {
         const v = cmd.create_dataframe_view;
         const name = String(v.name);

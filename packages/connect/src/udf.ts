@@ -5,7 +5,8 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LakeboxError } from '@lakebox/common';
 import type { StatementResult } from '@lakebox/engine';
-import { autoName, exprSql, unsupported, type RelationCompiler } from './plan.js';
+import { autoName, exprSql, schemaFields, unsupported, type RelationCompiler } from './plan.js';
+import { nestedParts } from './types.js';
 
 /**
  * Python UDFs for Spark Connect, executed as Spark does: a Python worker process on the server
@@ -206,7 +207,7 @@ export class UdfWorkers {
 export interface UdfContext {
   workers: UdfWorkers;
   sessionId: string;
-  /** Functions registered with spark.udf.register, by lower-case name. */
+  /** Functions registered with spark.udf.register by lower-case name (UDTFs: `table:<name>`). */
   registered: Map<string, Msg>;
   /** Run a compiled Spark SQL query (with the compile's parameters). */
   run(sql: string): Promise<StatementResult>;
@@ -383,9 +384,12 @@ export async function compileUdfRelation(
     case 'co_group_map':
       throw unsupported('Python UDF cogroup().applyInPandas (SQL_COGROUPED_MAP_PANDAS_UDF)');
     case 'common_inline_user_defined_table_function':
-      throw unsupported('Python UDTFs (SQL_TABLE_UDF)');
+      return compiler.relation(await udtfRelation(rel.common_inline_user_defined_table_function, compiler, ctx));
   }
-  if (rel?.rel_type === 'sql' && ctx.registered.size) return sqlWithUdfs(rel, compiler, ctx);
+  if (rel?.rel_type === 'sql' && ctx.registered.size) {
+    const sql = await sqlWithUdfs(rel, compiler, ctx);
+    if (sql !== undefined) return sql;
+  }
   const fields = EXPR_FIELDS[rel?.rel_type];
   if (!fields) return undefined;
   const body = rel[rel.rel_type];
@@ -622,9 +626,23 @@ function topKeyword(text: string, re: RegExp): number {
 }
 
 async function sqlWithUdfs(rel: Msg, compiler: RelationCompiler, ctx: UdfContext): Promise<string | undefined> {
-  const names = new Set(ctx.registered.keys());
-  const query = String(rel.sql.query);
-  if (!textCalls(query, names).length) return undefined;
+  const tables = new Set([...ctx.registered.keys()].filter((k) => k.startsWith('table:')).map((k) => k.slice(6)));
+  const names = new Set([...ctx.registered.keys()].filter((k) => !k.startsWith('table:')));
+  let query = String(rel.sql.query);
+  // registered UDTFs (`FROM f(1, 'a')`): each call becomes the relation of its rows
+  const tcalls = textCalls(query, tables).sort((a, b) => b.start - a.start);
+  for (const c of tcalls) {
+    if (tcalls.some((d) => d !== c && d.start > c.open && d.close < c.close))
+      throw unsupported('a Python UDTF call inside another one');
+    const f = ctx.registered.get(`table:${c.name}`)!;
+    const args = splitTop(query.slice(c.open + 1, c.close))
+      .filter((x, _, all) => x.trim() || all.length > 1)
+      .map((x) => ({ expr_type: 'expression_string', expression_string: { expression: x.trim() } }));
+    const r = await udtfRelation({ ...f, arguments: args }, compiler, ctx);
+    query = query.slice(0, c.start) + r.read.named_table.unparsed_identifier + query.slice(c.close + 1);
+  }
+  if (tcalls.length) rel = { ...rel, sql: { ...rel.sql, query } };
+  if (!textCalls(query, names).length) return tcalls.length ? compiler.relation(rel) : undefined;
   const shape = () =>
     unsupported(
       'registered Python UDFs in SQL other than SELECT <list> FROM ... [WHERE ...] [ORDER BY ...] [LIMIT n] ' +
@@ -700,4 +718,127 @@ async function sqlWithUdfs(rel: Msg, compiler: RelationCompiler, ctx: UdfContext
   }
   const list = items.map((it) => `${it.expr.trim()}${it.name ? ` AS ${it.name}` : ''}`).join(', ');
   return `SELECT ${list} FROM (${await compiler.relation(cur)}) AS _udf_sql ${tail}`;
+}
+
+// ---- Python UDTFs ------------------------------------------------------------------------------
+
+/** A DataType proto as Spark's JSON form (what pyspark's _parse_datatype_json_string reads). */
+export function typeJson(dt: Msg): unknown {
+  const k = dt?.kind;
+  switch (k) {
+    case 'integer':
+    case 'long':
+    case 'short':
+    case 'byte':
+    case 'string':
+    case 'double':
+    case 'float':
+    case 'boolean':
+    case 'binary':
+    case 'date':
+    case 'timestamp':
+    case 'timestamp_ntz':
+    case 'null':
+      return k;
+    case 'decimal':
+      return `decimal(${dt.decimal.precision ?? 10},${dt.decimal.scale ?? 0})`;
+    case 'array':
+      return {
+        type: 'array',
+        elementType: typeJson(dt.array.element_type),
+        containsNull: dt.array.contains_null ?? true,
+      };
+    case 'map':
+      return {
+        type: 'map',
+        keyType: typeJson(dt.map.key_type),
+        valueType: typeJson(dt.map.value_type),
+        valueContainsNull: dt.map.value_contains_null ?? true,
+      };
+    case 'struct':
+      return {
+        type: 'struct',
+        fields: ((dt.struct.fields ?? []) as Msg[]).map((f) => ({
+          name: f.name,
+          type: typeJson(f.data_type),
+          nullable: f.nullable ?? true,
+          metadata: {},
+        })),
+      };
+    case 'unparsed': {
+      // a DDL string: "a int, b string" (a struct) or one type
+      const ddl = String(dt.unparsed.data_type_string);
+      try {
+        const fields = schemaFields(ddl);
+        return {
+          type: 'struct',
+          fields: fields.map(([name, t]) => ({ name, type: nameJson(t), nullable: true, metadata: {} })),
+        };
+      } catch {
+        return nameJson(ddl);
+      }
+    }
+    default:
+      throw unsupported(`a Python UDTF returning ${k}`);
+  }
+}
+
+/** A Spark type name (`int`, `array<string>`, `decimal(10,2)`) as Spark's JSON form. */
+function nameJson(t: string): unknown {
+  const s = t.trim();
+  const lower = s.toLowerCase();
+  if (/^(array|map|struct)</.test(lower)) {
+    const p = nestedParts(s);
+    if (p.kind === 'array') return { type: 'array', elementType: nameJson(p.element), containsNull: true };
+    if (p.kind === 'map')
+      return { type: 'map', keyType: nameJson(p.key), valueType: nameJson(p.value), valueContainsNull: true };
+    return {
+      type: 'struct',
+      fields: p.fields.map(([name, ft]) => ({ name, type: nameJson(ft), nullable: true, metadata: {} })),
+    };
+  }
+  const simple: Record<string, string> = {
+    int: 'integer',
+    integer: 'integer',
+    bigint: 'long',
+    long: 'long',
+    smallint: 'short',
+    short: 'short',
+    tinyint: 'byte',
+    byte: 'byte',
+    real: 'float',
+    void: 'null',
+  };
+  if (/^decimal\s*\(/.test(lower)) return lower.replace(/\s+/g, '');
+  if (lower === 'decimal') return 'decimal(10,0)';
+  return simple[lower] ?? (/^(var)?char\(/.test(lower) ? 'string' : lower);
+}
+
+/** A UDTF call (constant or per-row arguments of its input-less select) as a computed relation. */
+async function udtfRelation(f: Msg, compiler: RelationCompiler, ctx: UdfContext): Promise<Msg> {
+  const py = f.python_udtf;
+  if (!py) throw unsupported('a table function that is not a Python UDTF');
+  const t = Number(py.eval_type ?? 300);
+  if (t !== 300 && t !== 301) throw unsupportedEval(t, 'as a table function');
+  if (!py.return_type) throw unsupported('Python UDTFs without a returnType (analyze())');
+  const args = (f.arguments ?? []) as Msg[];
+  if (hasKind(args, 'subquery_expression') || hasKind(args, 'named_argument_expression'))
+    throw unsupported('Python UDTFs with TABLE or named arguments');
+  const q = await compiler.relation({
+    rel_type: 'project',
+    project: { expressions: args.map((a, j) => alias(a, `__lbx_udtf_a${j}`)) },
+  });
+  return throughWorker(ctx, q, {
+    kind: 'udtf',
+    command: Buffer.from(py.command ?? []).toString('base64'),
+    return_type: JSON.stringify(typeJson(py.return_type)),
+    extra: args.length,
+  });
+}
+
+function hasKind(node: Msg, kind: string): boolean {
+  if (!node || typeof node !== 'object' || Buffer.isBuffer(node)) return false;
+  if (Array.isArray(node)) return node.some((n) => hasKind(n, kind));
+  if (node.expr_type === kind) return true;
+  return Object.values(node).some((n) => hasKind(n, kind));
 }

@@ -318,6 +318,46 @@ def group_map(header, table):
     return to_table(out, schema)
 
 
+def udtf(header, table):
+    """A Python UDTF: eval(*args) per input row (then terminate()), rows of the declared struct."""
+    from pyspark.sql.types import _parse_datatype_json_string
+
+    cls = CloudPickleSerializer().loads(base64.b64decode(header["command"]))
+    return_type = _parse_datatype_json_string(header["return_type"])
+    schema = pa.schema([pa.field(f.name, to_arrow_type(f.dataType)) for f in return_type.fields])
+    base = table.num_columns - header["extra"]
+    args = [[row_arg(v, table.column(base + i).type) for v in table.column(base + i).to_pylist()] for i in range(header["extra"])]
+    handler = cls()
+    rows = []
+
+    def emit(results):
+        if results is None:
+            return
+        for r in results:
+            if isinstance(r, Row) and hasattr(r, "__fields__"):
+                d = r.asDict()
+                r = [d.get(f.name) for f in return_type.fields]
+            elif isinstance(r, dict):
+                r = [r.get(f.name) for f in return_type.fields]
+            elif not isinstance(r, (tuple, list)):
+                r = (r,)
+            if len(r) != len(return_type.fields):
+                raise RuntimeError(
+                    "The number of columns in the result does not match the specified schema: "
+                    "expected %d, got %d" % (len(return_type.fields), len(r))
+                )
+            rows.append([coerce(v, f.dataType) for v, f in zip(r, return_type.fields)])
+
+    for i in range(table.num_rows):
+        emit(handler.eval(*[a[i] for a in args]))
+    if hasattr(handler, "terminate"):
+        emit(handler.terminate())
+    if hasattr(handler, "cleanup"):
+        handler.cleanup()
+    columns = [pa.array([r[j] for r in rows], type=schema.field(j).type) for j in range(len(schema))]
+    return pa.Table.from_arrays(columns, schema=schema)
+
+
 def main():
     while True:
         raw = read_frame()
@@ -340,6 +380,8 @@ def main():
                 result = map_iter(header, table)
             elif kind == "group_map":
                 result = group_map(header, table)
+            elif kind == "udtf":
+                result = udtf(header, table)
             else:
                 raise ValueError("unknown request kind %r" % kind)
             pq.write_table(result, header["output"], row_group_size=header.get("batch_size", 10000))

@@ -21,7 +21,7 @@ afterAll(async () => {
 });
 
 describe('Python UDFs over Spark Connect', () => {
-  it('runs udf, pandas_udf, mapInPandas, mapInArrow, applyInPandas and registered UDFs', async () => {
+  it('runs udf, pandas_udf, mapInPandas, mapInArrow, applyInPandas, registered UDFs and UDTFs', async () => {
     const { stdout } = await run(
       venvPython(),
       [
@@ -102,8 +102,15 @@ describe('Python UDFs over Spark Connect', () => {
     // the server and the session survive; another session has its own worker
     expect(out.after_error).toEqual([[2], [3]]);
     expect(out.other_session).toEqual([[0], [100], [200]]);
-    // UDTFs: a clear error naming what is not supported
-    expect(out.udtf.type).toBe('UnsupportedOperationException');
-    expect(out.udtf.message).toContain('SQL_TABLE_UDF');
+    // Python UDTFs
+    expect(out.udtf).toEqual([
+      [1, 1],
+      [2, 4],
+      [3, 9],
+      [null, -1],
+    ]);
+    expect(out.udtf_sql).toEqual([[16], [9], [4]]);
+    expect(out.udtf_error.type).toBe('PythonException');
+    expect(out.udtf_error.message).toContain('ZeroDivisionError');
   }, 240_000);
 });
