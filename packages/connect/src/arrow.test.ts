@@ -47,4 +47,51 @@ describe('Arrow results', () => {
     expect([0, 1, 2].map((i) => t.getChildAt(i)!.get(0))).toEqual([0, 1, 2]);
     expect([0, 1, 2].map((i) => t.getChildAt(i)!.get(1))).toEqual([null, 3, null]);
   });
+
+  it('writes flat columns (ints, floats, bigint, boolean, date, string) with their nulls', () => {
+    const columns = [
+      { name: 'b', type: 'tinyint' },
+      { name: 's', type: 'smallint' },
+      { name: 'i', type: 'int' },
+      { name: 'f', type: 'float' },
+      { name: 'd', type: 'double' },
+      { name: 'n', type: 'bigint' },
+      { name: 't', type: 'boolean' },
+      { name: 'dt', type: 'date' },
+      { name: 'str', type: 'string' },
+    ];
+    const rows: unknown[][] = [
+      [-128, 32767, -2147483648, 1.5, 'NaN', '-9007199254740993', true, '1998-09-02', 'héllo ✓'],
+      [null, null, null, null, null, null, null, null, null],
+      [7, -3, 42, -0.25, 'Infinity', 12, false, '1969-12-31', ''],
+      [0, 0, 0, 0, 2.5, 0, true, '0050-03-01', 'z'],
+    ];
+    const t = tableFromIPC(arrowIpc(columns, rows));
+    expect(t.schema.fields.map((f) => f.type.toString())).toEqual([
+      'Int8',
+      'Int16',
+      'Int32',
+      'Float32',
+      'Float64',
+      'Int64',
+      'Bool',
+      'Date32<DAY>',
+      'Utf8',
+    ]);
+    const col = (k: number) => [0, 1, 2, 3].map((r) => t.getChildAt(k)!.get(r));
+    expect(col(0)).toEqual([-128, null, 7, 0]);
+    expect(col(1)).toEqual([32767, null, -3, 0]);
+    expect(col(2)).toEqual([-2147483648, null, 42, 0]);
+    expect(col(3)).toEqual([1.5, null, -0.25, 0]);
+    expect(col(4)).toEqual([NaN, null, Infinity, 2.5]);
+    expect(col(5)).toEqual([-9007199254740993n, null, 12n, 0n]);
+    expect(col(6)).toEqual([true, null, false, true]);
+    const days = (s: string) => Math.floor(new Date(`${s}T00:00:00Z`).getTime() / 86_400_000);
+    expect(t.getChildAt(7)!.data[0]!.values.slice(0, 4)).toEqual(
+      new Int32Array([days('1998-09-02'), 0, days('1969-12-31'), days('0050-03-01')]),
+    );
+    expect(t.getChildAt(7)!.get(1)).toBeNull();
+    expect(col(8)).toEqual(['héllo ✓', null, '', 'z']);
+    expect(t.getChildAt(8)!.nullCount).toBe(1);
+  });
 });
