@@ -334,6 +334,85 @@ describe('Unity Catalog REST', () => {
     expect((await call('DELETE', '/tables/main.default.staged')).statusCode).toBe(200);
   });
 
+  // What Delta Lake 4.1 sends for a managed table with the catalogManaged feature (seen from the
+  // Unity Catalog Spark connector): GET with a JSON body, POST commit_info + latest_backfilled_version.
+  it('coordinates catalog-managed Delta commits for managed tables', async () => {
+    await t.catalog.principals.ensurePrincipal('dave');
+    const dave = (await t.catalog.principals.createToken('dave')).token;
+    const body = { catalog_name: 'main', schema_name: 'default', name: 'cm' };
+    const { id, staging_location: location } = (await call('POST', '/staging-tables', body)).json();
+    const created = await call('POST', '/tables', {
+      ...body,
+      table_type: 'MANAGED',
+      data_source_format: 'DELTA',
+      storage_location: location,
+    });
+    expect(created.statusCode).toBe(200);
+    const uri = location.replace('file:///', 'file:/');
+    const get = (payload: object, token = alice) =>
+      t.app.inject({
+        method: 'GET',
+        url: '/api/2.1/unity-catalog/delta/preview/commits',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        payload: JSON.stringify(payload),
+      });
+    const commit = (payload: object, token = alice) => call('POST', '/delta/preview/commits', payload, token);
+    expect((await get({ table_id: id, table_uri: uri, start_version: 0 })).json()).toEqual({
+      commits: [],
+      latest_table_version: -1,
+    });
+    const info = {
+      version: 1,
+      timestamp: 5,
+      file_name: '00000000000000000001.abc.json',
+      file_size: 9,
+      file_modification_timestamp: 6,
+    };
+    expect(
+      (await commit({ table_id: id, table_uri: uri, commit_info: info, latest_backfilled_version: 0 })).statusCode,
+    ).toBe(200);
+    // by the staging id or the table's own id: the same commits
+    for (const tid of [id, created.json().table_id])
+      expect((await get({ table_id: tid, table_uri: location, start_version: 0 })).json()).toEqual({
+        commits: [info],
+        latest_table_version: 1,
+      });
+    const again = await commit({ table_id: id, table_uri: uri, commit_info: info });
+    expect([again.statusCode, again.json().error_code]).toEqual([409, 'RESOURCE_ALREADY_EXISTS']);
+    // another location, a missing start_version, an unknown table, a reader without MODIFY
+    const moved = await get({ table_id: id, table_uri: 'file:///elsewhere', start_version: 0 });
+    expect([moved.statusCode, moved.json().error_code]).toEqual([400, 'INVALID_PARAMETER_VALUE']);
+    expect((await get({ table_id: id, table_uri: uri })).statusCode).toBe(400);
+    const unknown = await get({ table_id: '3f1c0b1e-0000-4000-8000-000000000001', table_uri: uri, start_version: 0 });
+    expect([unknown.statusCode, unknown.json().error_code]).toEqual([404, 'TABLE_DOES_NOT_EXIST']);
+    await call(
+      'PATCH',
+      '/permissions/table/main.default.cm',
+      { changes: [{ principal: 'dave', add: ['SELECT'] }] },
+      t.adminToken,
+    );
+    await call(
+      'PATCH',
+      '/permissions/catalog/main',
+      { changes: [{ principal: 'dave', add: ['USE CATALOG', 'USE SCHEMA'] }] },
+      t.adminToken,
+    );
+    expect((await get({ table_id: id, table_uri: uri, start_version: 0 }, dave)).statusCode).toBe(200);
+    const write = await commit({ table_id: id, table_uri: uri, commit_info: { ...info, version: 2 } }, dave);
+    expect([write.statusCode, write.json().error_code]).toEqual([403, 'PERMISSION_DENIED']);
+    // commits only for managed Delta tables
+    const ext = await call('POST', '/tables', {
+      ...body,
+      name: 'cm_ext',
+      table_type: 'EXTERNAL',
+      storage_location: 'file:///tmp/cm_ext',
+    });
+    const notManaged = await get({ table_id: ext.json().table_id, table_uri: 'file:///tmp/cm_ext', start_version: 0 });
+    expect([notManaged.statusCode, notManaged.json().error_code]).toEqual([400, 'INVALID_PARAMETER_VALUE']);
+    expect((await call('DELETE', '/tables/main.default.cm_ext')).statusCode).toBe(200);
+    expect((await call('DELETE', '/tables/main.default.cm')).statusCode).toBe(200);
+  });
+
   it('gives URLs for Hadoop-style file: locations (what Spark sends)', async () => {
     expect(locationUrl('file:/tmp/x/t')).toBe('file:///tmp/x/t');
     expect(locationUrl('file:///tmp/x/t')).toBe('file:///tmp/x/t');

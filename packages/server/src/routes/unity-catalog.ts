@@ -18,6 +18,7 @@ import { normalizeName, quoteName } from '@lakebox/catalog';
 import { principalOf } from '../context.js';
 import type { LakeboxPluginOptions } from '../context.js';
 import { UcModelStore, type UcModel, type UcModelVersion } from './uc-models.js';
+import { DeltaCommitStore, parseCommitInfo, parseVersion } from './uc-delta-commits.js';
 
 // The Unity Catalog REST API (`/api/2.1/unity-catalog`), shaped after the open-source Unity Catalog
 // server's OpenAPI spec: catalogs, schemas, tables (and staging tables), volumes, functions,
@@ -468,6 +469,7 @@ export const unityCatalogRoutes: FastifyPluginAsync<LakeboxPluginOptions> = asyn
   const authorizer = new Authorizer(opts.db);
   const models = new UcModelStore(opts.db, ms);
   const staging = new StagingTables();
+  const commits = new DeltaCommitStore(opts.db);
   /** The authorization scope of this request (cached privileges for its lifetime). */
   const authz = (request: FastifyRequest) => authorizer.scope(principalOf(request));
   /** A not-found error's "did you mean" names, cut down to those the caller may see. */
@@ -730,7 +732,8 @@ export const unityCatalogRoutes: FastifyPluginAsync<LakeboxPluginOptions> = asyn
   app.delete<{ Params: { full: string } }>('/tables/:full', async (request) => {
     const [c, s, t] = splitFullName(request.params.full, 3, 'table');
     await authz(request).requireManage({ type: 'TABLE', name: request.params.full });
-    await ms.dropTable(c!, s!, t!);
+    const dropped = await ms.dropTable(c!, s!, t!);
+    if (dropped) await commits.drop(dropped.id);
     return {};
   });
 
@@ -1031,6 +1034,26 @@ export const unityCatalogRoutes: FastifyPluginAsync<LakeboxPluginOptions> = asyn
     return permissionsJson(request, s);
   });
 
+  /**
+   * The table with Unity Catalog id `id`: Lakebox's table id, or the staging id a table made from a
+   * staging table keeps in its properties (clients use that one for credentials and commits).
+   */
+  const tableById = async (id: string) => {
+    const byWhere = (where: 'id' | 'staging') =>
+      opts.db
+        .selectFrom('tables')
+        .innerJoin('schemas', 'schemas.id', 'tables.schema_id')
+        .innerJoin('catalogs', 'catalogs.id', 'schemas.catalog_id')
+        .select(['tables.name as t', 'schemas.name as s', 'catalogs.name as c'])
+        .where(
+          where === 'id' ? 'tables.id' : 'tables.properties',
+          where === 'id' ? '=' : 'like',
+          where === 'id' ? id : `%${JSON.stringify(UC_TABLE_ID_PROPERTY)}:${JSON.stringify(id)}%`,
+        )
+        .executeTakeFirst();
+    return (await byWhere('id')) ?? (/^[0-9a-f-]{36}$/i.test(id) ? await byWhere('staging') : undefined);
+  };
+
   // ---- temporary credentials
   const operation = (b: Record<string, unknown>, allowed: string[]): string => {
     const op = reqString(b, 'operation').toUpperCase();
@@ -1055,21 +1078,7 @@ export const unityCatalogRoutes: FastifyPluginAsync<LakeboxPluginOptions> = asyn
       });
       return credentialsFor(pending.location);
     }
-    const tableRow = (where: 'id' | 'staging') =>
-      opts.db
-        .selectFrom('tables')
-        .innerJoin('schemas', 'schemas.id', 'tables.schema_id')
-        .innerJoin('catalogs', 'catalogs.id', 'schemas.catalog_id')
-        .select(['tables.name as t', 'schemas.name as s', 'catalogs.name as c'])
-        .where(
-          where === 'id' ? 'tables.id' : 'tables.properties',
-          where === 'id' ? '=' : 'like',
-          // a table made from a staging table also answers to the staging id, which clients keep
-          // in the table's properties (Delta's catalog-managed tables send it back)
-          where === 'id' ? id : `%${JSON.stringify(UC_TABLE_ID_PROPERTY)}:${JSON.stringify(id)}%`,
-        )
-        .executeTakeFirst();
-    const row = (await tableRow('id')) ?? (/^[0-9a-f-]{36}$/i.test(id) ? await tableRow('staging') : undefined);
+    const row = await tableById(id);
     if (!row)
       throw new LakeboxError('TABLE_DOES_NOT_EXIST', `Table with id '${id}' does not exist.`, { httpStatus: 404 });
     const full = `${row.c}.${row.s}.${row.t}`;
@@ -1117,6 +1126,63 @@ export const unityCatalogRoutes: FastifyPluginAsync<LakeboxPluginOptions> = asyn
     // No external locations in Lakebox yet: paths outside tables and volumes are for administrators.
     await authz(request).require('MANAGE', { type: 'METASTORE' });
     return credentialsFor(url);
+  });
+
+  // ---- catalog-managed Delta commits (Delta's `catalogManaged` table feature)
+  /** The managed Delta table a commits request names (by id, checked against its location). */
+  const commitTable = async (request: FastifyRequest, b: Record<string, unknown>, write: boolean) => {
+    const id = reqString(b, 'table_id');
+    const uri = reqString(b, 'table_uri');
+    const row = await tableById(id);
+    if (!row)
+      throw new LakeboxError('TABLE_DOES_NOT_EXIST', `Table with id '${id}' does not exist.`, { httpStatus: 404 });
+    const full = `${row.c}.${row.s}.${row.t}`;
+    await authz(request).require(write ? ['SELECT', 'MODIFY'] : 'SELECT', { type: 'TABLE', name: full });
+    const t = await ms.getTable(row.c, row.s, row.t);
+    if (t.tableType !== 'MANAGED' || (t.dataSourceFormat ?? 'DELTA') !== 'DELTA' || !t.storageLocation)
+      throw new LakeboxError('INVALID_PARAMETER_VALUE', `Table '${full}' is not a managed Delta table.`);
+    if (!sameLocation(locationUrl(t.storageLocation), locationUrl(uri)))
+      throw new LakeboxError(
+        'INVALID_PARAMETER_VALUE',
+        `table_uri '${uri}' is not the location of table '${full}' (${locationUrl(t.storageLocation)}).`,
+      );
+    return t;
+  };
+  // Delta's client sends GET with a JSON body, which fastify does not parse for GET.
+  const getBody = async (request: FastifyRequest): Promise<Record<string, unknown>> => {
+    if (request.body !== undefined) return obj(request.body);
+    let text = '';
+    for await (const chunk of request.raw) {
+      text += String(chunk);
+      if (text.length > 64 * 1024) throw new LakeboxError('INVALID_PARAMETER_VALUE', 'the request body is too large');
+    }
+    if (!text.trim()) return {};
+    try {
+      return obj(JSON.parse(text));
+    } catch {
+      throw new LakeboxError('MALFORMED_REQUEST', 'the request body is not valid JSON');
+    }
+  };
+  app.get('/delta/preview/commits', async (request) => {
+    const b = await getBody(request);
+    const t = await commitTable(request, b, false);
+    if (b.start_version === undefined || b.start_version === null)
+      throw new LakeboxError('INVALID_PARAMETER_VALUE', 'Field can not be null: start_version');
+    const start = parseVersion(b.start_version, 'start_version');
+    const end =
+      b.end_version === undefined || b.end_version === null ? undefined : parseVersion(b.end_version, 'end_version');
+    return commits.getCommits(t.id, start, end);
+  });
+  app.post('/delta/preview/commits', async (request) => {
+    const b = obj(request.body);
+    const t = await commitTable(request, b, true);
+    const info = b.commit_info === undefined || b.commit_info === null ? undefined : parseCommitInfo(b.commit_info);
+    const backfilled =
+      b.latest_backfilled_version === undefined || b.latest_backfilled_version === null
+        ? undefined
+        : parseVersion(b.latest_backfilled_version, 'latest_backfilled_version');
+    await commits.commit(t.id, info, backfilled);
+    return {};
   });
 
   app.get('/metastore_summary', async (request) => {
