@@ -665,7 +665,7 @@ export class Translator {
     if (asIdx < 0) throw syntaxError(`${kind} needs AS <type>`, g.open);
     const e = this.expr(items.slice(0, asIdx));
     const ty = translateType(items, asIdx + 1).sql;
-    return `${kind}(${integralSource(e, ty, kind === 'CAST')} AS ${ty})`;
+    return `${kind}(${integralSource(temporalSource(e, ty), ty, kind === 'CAST')} AS ${ty})`;
   }
 
   /** Index after an aggregate call at `start - 2` and its FILTER (...) and OVER (...) / OVER name. */
@@ -1060,6 +1060,15 @@ const SPARK_INTEGRAL: Record<string, string> = {
   INTEGER: 'INT',
   BIGINT: 'BIGINT',
 };
+
+/** The operand of a cast between numbers and timestamps (seconds since the epoch in Spark). */
+function temporalSource(e: string, ty: string): string {
+  if (e.trim().toUpperCase() === 'NULL') return e;
+  const t = ty.toUpperCase();
+  if (t === 'TIMESTAMP') return `spark_to_timestamp(${e})`;
+  if (t === 'DOUBLE' || t === 'FLOAT') return `spark_to_fractional(${e})`;
+  return e;
+}
 
 /** The operand of a cast to an integral type, with Spark's truncation and ANSI string checks (spark_to_integral). */
 function integralSource(e: string, ty: string, strict: boolean): string {
