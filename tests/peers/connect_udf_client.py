@@ -6,6 +6,7 @@ Prints one JSON object with what each step returned; packages/connect/test/udf.t
 
 import json
 import sys
+from typing import Iterator
 
 import pandas as pd
 import pyarrow as pa
@@ -71,6 +72,17 @@ def mean_v(v: pd.Series) -> float:
 
 
 out["pandas_scalar"] = rows(df.select("id", times_two("v").alias("v2")).orderBy("id"))
+
+
+@pandas_udf("long")
+def plus_ten(it: Iterator[pd.Series]) -> Iterator[pd.Series]:
+    for s in it:
+        yield s + 10
+
+
+out["pandas_iter"] = rows(df.select(plus_ten("id").alias("p")).orderBy("p"))
+out["arrow_udf"] = rows(df.select(F.udf(lambda x: x * 3, "long", useArrow=True)("id").alias("t")).orderBy("t"))
+out["order_by_udf"] = rows(df.orderBy(F.udf(lambda x: -x, "long")("id")).select("id"))
 grp = spark.createDataFrame([(1, 1.0), (1, 2.0), (2, 3.0), (2, 5.0), (2, 10.0)], ("k", "x"))
 out["grouped_agg"] = rows(grp.groupBy("k").agg(mean_v("x").alias("m")).orderBy("k"))
 out["global_agg"] = rows(grp.select(mean_v("x").alias("m")))

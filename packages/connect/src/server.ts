@@ -232,7 +232,7 @@ export class SparkConnectServer {
       }),
       AddArtifacts: (call: grpc.ServerReadableStream<Msg, Msg>, callback: grpc.sendUnaryData<Msg>) => {
         call.on('data', () => undefined);
-        call.on('end', () => callback(toGrpcError(unsupported('AddArtifacts (UDFs, addArtifact)'))));
+        call.on('end', () => callback(toGrpcError(unsupported('AddArtifacts (addArtifact, addPyFile, addArchive)'))));
         call.on('error', () => undefined);
       },
       ArtifactStatus: notSupported('ArtifactStatus'),

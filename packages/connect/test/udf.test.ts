@@ -55,6 +55,9 @@ describe('Python UDFs over Spark Connect', () => {
       [3, 60],
       [4, 80],
     ]);
+    expect(out.pandas_iter).toEqual([[11], [12], [13], [14]]);
+    expect(out.arrow_udf).toEqual([[3], [6], [9], [12]]);
+    expect(out.order_by_udf).toEqual([[4], [3], [2], [1]]);
     expect(out.grouped_agg).toEqual([
       [1, 1.5],
       [2, 6],
