@@ -455,4 +455,11 @@ describe('column names of unaliased expressions (as Apache Spark 4.0.1 names the
     expect(dec('-0.001')).toBe("CAST('-0.001' AS DECIMAL(10,3))");
     expect(dec('123456789.123')).toBe("CAST('123456789.123' AS DECIMAL(12,3))");
   });
+
+  it('writes extract(field, x) as Spark SQL extract(FIELD FROM x), an INT but for seconds', () => {
+    const field = (v: string) => ({ expr_type: 'literal', literal: { literal_type: 'string', string: v } });
+    expect(exprSql(fn('extract', field('YEAR'), col('ts')), noPlans)).toBe('CAST(extract(YEAR FROM `ts`) AS INT)');
+    expect(exprSql(fn('extract', field('SECOND'), col('ts')), noPlans)).toBe('extract(SECOND FROM `ts`)');
+    expect(autoName(fn('extract', field('YEAR'), col('ts')))).toBe('extract(YEAR FROM ts)');
+  });
 });

@@ -355,6 +355,15 @@ function functionSql(f: Msg, c: Compiler): string {
       // grouping_id() with no arguments: all the grouping expressions.
       if (!args.length && c.groupingKeys) return `grouping_id(${c.groupingKeys})`;
       break;
+    case 'extract': {
+      // extract(F.lit("YEAR"), ts): Spark SQL writes the field as a keyword.
+      const field = f.arguments?.[0]?.literal?.string;
+      if (args.length === 2 && /^[A-Za-z_]+$/.test(String(field ?? '')))
+        return /^sec/i.test(String(field))
+          ? `extract(${field} FROM ${args[1]})`
+          : `CAST(extract(${field} FROM ${args[1]}) AS INT)`;
+      break;
+    }
     case 'nth_value':
       // nth_value(x, n, ignoreNulls): the flag is Spark SQL's IGNORE NULLS clause.
       if (args.length === 3) return `nth_value(${args[0]}, ${args[1]})${args[2] === 'true' ? ' IGNORE NULLS' : ''}`;
@@ -453,6 +462,8 @@ export function autoName(e: Msg): string | undefined {
       if (lower === 'positive' || (lower === '+' && args.length === 1)) return `(+ ${args[0]})`;
       if (lower === '~' || lower === 'bitwise_not') return `~${args[0]}`;
       if (lower === 'in' && args.length >= 1) return `(${args[0]} IN (${args.slice(1).join(', ')}))`;
+      if (lower === 'extract' && args.length === 2 && f.arguments[0]?.literal?.literal_type === 'string')
+        return `extract(${args[0]} FROM ${args[1]})`;
       if (lower === 'when') {
         let s = 'CASE';
         for (let i = 0; i + 1 < args.length; i += 2) s += ` WHEN ${args[i]} THEN ${args[i + 1]}`;
