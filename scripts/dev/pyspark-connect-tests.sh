@@ -5,6 +5,7 @@
 #
 # Usage:
 #   scripts/dev/pyspark-connect-tests.sh 'sc://localhost:15002/;token=<token>' [SPARK_PYTHON_DIR] [OUT_DIR]
+# (write `localhost`: with a token and any other host name the client insists on TLS)
 #
 # - The doctests of pyspark.sql.connect.functions.builtin, pyspark.sql.dataframe and
 #   pyspark.sql.column (the modules Spark's own connect `_test()` functions run) come from the
@@ -13,8 +14,18 @@
 # - SPARK_PYTHON_DIR (optional): the `python` directory of an Apache Spark v4.0.x checkout
 #   (e.g. extracted with `git archive v4.0.1 python/pyspark/sql/tests | tar -x -C /tmp/spark`).
 #   Its pyspark/sql/tests is overlaid on the installed pyspark and the parity suites listed in
-#   SUITES (default below) run with unittest against the same server.
-# - Environment: SUITES (space-separated module names), DOCTEST_MODULES, PER_TEST_TIMEOUT (s).
+#   SUITES run with unittest against the same server (default: every
+#   pyspark/sql/tests/connect/test_parity_*.py module of that tree). The installed
+#   pyspark.testing stays in use; its ReusedConnectTestCase reads SPARK_CONNECT_TESTING_REMOTE
+#   and is told it runs remote-only (there is no local JVM whose SparkContext it could reach).
+# - Environment: SUITES (space-separated module names), DOCTEST_MODULES, PER_TEST_TIMEOUT (s),
+#   PYTHON (default .venv/bin/python). pyspark 4.0.1's pandas API (which the tests' helper
+#   assertDataFrameEqual imports) does not load with pandas 3, the project's pin; for the unit
+#   tests use an interpreter that sees .venv's packages but pandas 2.2.3:
+#     python3 -m venv /tmp/ct-venv
+#     echo "$PWD/.venv/lib/python3.11/site-packages" > /tmp/ct-venv/lib/python3.11/site-packages/main.pth
+#     /tmp/ct-venv/bin/pip install pandas==2.2.3
+#     PYTHON=/tmp/ct-venv/bin/python scripts/dev/pyspark-connect-tests.sh ...
 # Results: OUT_DIR/summary.json (counts per module/suite, failures with their first error line)
 # and a printed table. Start Lakebox first, e.g.:
 #   npx lakebox start --data /tmp/lbx --port 18080 --spark-connect-port 15002
@@ -30,9 +41,9 @@ mkdir -p "$SPARK_HOME"
 export PYARROW_IGNORE_TIMEZONE=1
 export OUT_DIR="$out" SPARK_PYTHON_DIR="$src"
 export DOCTEST_MODULES=${DOCTEST_MODULES:-"pyspark.sql.connect.functions.builtin pyspark.sql.dataframe pyspark.sql.column"}
-export SUITES=${SUITES:-"pyspark.sql.tests.connect.test_parity_functions pyspark.sql.tests.connect.test_parity_column pyspark.sql.tests.connect.test_parity_dataframe"}
+export SUITES=${SUITES:-auto}
 export PER_TEST_TIMEOUT=${PER_TEST_TIMEOUT:-120}
-exec .venv/bin/python - <<'PY'
+exec "${PYTHON:-.venv/bin/python}" - <<'PY'
 import doctest
 import io
 import json
@@ -115,6 +126,7 @@ def run_suite(modname):
     loader = unittest.TestLoader()
     suite = loader.loadTestsFromName(modname)
     stream = io.StringIO()
+    passed = []
 
     class Result(unittest.TextTestResult):
         def startTest(self, test):
@@ -125,14 +137,21 @@ def run_suite(modname):
             signal.alarm(0)
             super().stopTest(test)
 
+        def addSuccess(self, test):
+            passed.append(test.id())
+            super().addSuccess(test)
+
+    total = suite.countTestCases()
     r = unittest.TextTestRunner(stream=stream, resultclass=Result, verbosity=0).run(suite)
     fails = {}
     for test, tb in r.failures + r.errors:
         fails[test.id()] = first_line(tb)
+    skip = len(r.skipped) + len(r.expectedFailures)
+    # A test whose class set-up failed never runs: it counts as failed (total - pass - skip).
     return {
-        "pass": r.testsRun - len(r.failures) - len(r.errors) - len(r.skipped) - len(r.unexpectedSuccesses),
-        "fail": len(r.failures) + len(r.errors),
-        "skip": len(r.skipped) + len(r.expectedFailures),
+        "pass": len(passed),
+        "fail": total - len(passed) - skip,
+        "skip": skip,
         "failures": fails,
     }
 
@@ -151,7 +170,20 @@ if src:
 
     # Overlay the source tree's pyspark.sql.tests on the installed pyspark (the wheel omits tests).
     pyspark.sql.__path__.append(os.path.join(src, "pyspark", "sql"))
-    for m in os.environ["SUITES"].split():
+    import pyspark.testing.connectutils as connectutils
+
+    # ReusedConnectTestCase.setUpClass reaches for the classic session's SparkContext unless the
+    # client is remote-only; against a remote server there is none.
+    connectutils.is_remote_only = lambda: True
+    suites = os.environ["SUITES"].split()
+    if suites == ["auto"]:
+        conn = os.path.join(src, "pyspark", "sql", "tests", "connect")
+        suites = sorted(
+            "pyspark.sql.tests.connect." + f[:-3]
+            for f in os.listdir(conn)
+            if f.startswith("test_parity_") and f.endswith(".py")
+        )
+    for m in suites:
         t0 = time.time()
         try:
             summary["suites"][m] = run_suite(m)
@@ -179,7 +211,7 @@ try:
     lines = ["| function | engine | doctest |", "|---|---|---|"]
     for n in names:
         has_doc = bool((getattr(cfb, n).__doc__ or "").count(">>>"))
-        d = ("fails" if n in fails else "passes") if has_doc else "-"
+        d = ("fails" if n in fails else "passes") if has_doc and doc else "-"
         lines.append(f"| `{n}` | {'yes' if n.lower() in engine else 'no'} | {d} |")
     with open(os.path.join(out_dir, "functions.md"), "w") as f:
         f.write("\n".join(lines) + "\n")

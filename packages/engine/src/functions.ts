@@ -126,6 +126,111 @@ function truncUnit(sql: string): string {
   return lit(m[l] ?? l);
 }
 
+/** LIKE's escape character: Spark's default is the backslash. */
+function escapeChar(sql: string | undefined): string {
+  if (sql === undefined) return "'\\'";
+  if (literal(sql) === undefined)
+    throw new LakeboxError('INVALID_PARAMETER_VALUE', 'the escape character of like/ilike must be a string literal', {
+      sqlState: '22023',
+    });
+  return sql;
+}
+
+/** to_binary(str[, fmt]): fmt is 'hex' (the default), 'utf-8'/'utf8' or 'base64'. */
+function toBinary(a: string[], tryMode: boolean): string {
+  const fmt = a.length > 1 ? literal(a[1])?.toLowerCase() : 'hex';
+  const e =
+    fmt === 'hex'
+      ? `unhex(${a[0]})`
+      : fmt === 'utf-8' || fmt === 'utf8'
+        ? `encode(${a[0]})`
+        : fmt === 'base64'
+          ? `from_base64(${a[0]})`
+          : undefined;
+  if (e === undefined)
+    throw new LakeboxError(
+      'INVALID_PARAMETER_VALUE.BINARY_FORMAT',
+      `the format of to_binary must be one of 'hex', 'utf-8', 'utf8' or 'base64'`,
+      {
+        sqlState: '22023',
+      },
+    );
+  return tryMode ? `TRY(${e})` : e;
+}
+
+/** make_timestamp(y, m, d, h, mi, s[, tz]): with a time zone, the wall-clock time there. */
+function makeTimestampLtz(a: string[]): string {
+  const ts = `make_timestamp(${a.slice(0, 6).join(', ')})`;
+  return a.length > 6 ? `CAST(timezone('UTC', timezone(${a[6]}, ${ts})) AS TIMESTAMP)` : ts;
+}
+
+/** A unit argument (TIMESTAMPADD(YEAR, ...) or timestamp_add('YEAR', ...)), upper case. */
+function unitArg(sql: string | undefined): string {
+  const u = (literal(sql) ?? (sql ?? '').replace(/^"|"$/g, '')).toUpperCase();
+  if (!/^(YEAR|QUARTER|MONTH|WEEK|DAY|DAYOFYEAR|HOUR|MINUTE|SECOND|MILLISECOND|MICROSECOND)$/.test(u))
+    throw new LakeboxError(
+      'INVALID_PARAMETER_VALUE.DATETIME_UNIT',
+      `The value of parameter(s) \`unit\` is invalid: ${u}`,
+      {
+        sqlState: '22023',
+      },
+    );
+  return u === 'DAYOFYEAR' ? 'DAY' : u;
+}
+
+function timestampAdd(a: string[]): string {
+  const u = unitArg(a[0]);
+  const q = `CAST(${a[1]} AS BIGINT)`;
+  const iv =
+    u === 'QUARTER' ? `to_months(3 * ${q})` : u === 'SECOND' ? `to_seconds(${q})` : `to_${u.toLowerCase()}s(${q})`;
+  return `CAST(CAST(${a[2]} AS TIMESTAMP) + ${iv} AS TIMESTAMP)`;
+}
+
+/** timestampdiff: whole units from start to end (DuckDB's date_sub, not date_diff's boundaries). */
+function timestampDiff(a: string[]): string {
+  const u = unitArg(a[0]).toLowerCase();
+  return `date_sub('${u}', CAST(${a[1]} AS TIMESTAMP), CAST(${a[2]} AS TIMESTAMP))`;
+}
+
+/** schema_of_json(literal): the DDL of the type Spark infers for the JSON text. */
+function schemaOfJson(sql: string | undefined): string {
+  const text = literal(sql);
+  if (text === undefined)
+    throw new LakeboxError(
+      'DATATYPE_MISMATCH.NON_FOLDABLE_INPUT',
+      'The input `json` of schema_of_json should be a foldable string literal.',
+      { sqlState: '42K09' },
+    );
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    // unquoted field names ({a: 1}), which Spark reads with allowUnquotedFieldNames
+    try {
+      value = JSON.parse(text.replace(/([{,]\s*)([A-Za-z_$][\w$]*)\s*:/g, '$1"$2":'));
+    } catch {
+      return lit('STRING');
+    }
+  }
+  return lit(jsonDdl(value));
+}
+
+function jsonDdl(v: unknown): string {
+  if (v === null || v === undefined) return 'STRING';
+  if (typeof v === 'boolean') return 'BOOLEAN';
+  if (typeof v === 'number') return Number.isInteger(v) ? 'BIGINT' : 'DOUBLE';
+  if (typeof v === 'string') return 'STRING';
+  if (Array.isArray(v)) {
+    const types = [...new Set(v.filter((x) => x !== null).map(jsonDdl))];
+    if (types.length === 0) return 'ARRAY<STRING>';
+    if (types.length === 1) return `ARRAY<${types[0]}>`;
+    if (types.every((t) => t === 'BIGINT' || t === 'DOUBLE')) return 'ARRAY<DOUBLE>';
+    return 'ARRAY<STRING>';
+  }
+  const fields = Object.entries(v as Record<string, unknown>).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
+  return `STRUCT<${fields.map(([k, x]) => `${/^\w+$/.test(k) ? k : `\`${k.replaceAll('`', '``')}\``}: ${jsonDdl(x)}`).join(', ')}>`;
+}
+
 export const FUNCTIONS: Record<string, FunctionSpec> = {
   // math
   abs: { status: 'supported', emit: 'abs' },
@@ -341,7 +446,10 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
   now: { status: 'supported', emit: () => 'CAST(current_timestamp AS TIMESTAMP)' },
   current_timezone: { status: 'supported', emit: () => "current_setting('TimeZone')" },
   date_add: { status: 'supported', emit: (a) => `CAST(CAST(${a[0]} AS DATE) + CAST(${a[1]} AS INTEGER) AS DATE)` },
-  dateadd: { status: 'supported', emit: (a) => `CAST(CAST(${a[0]} AS DATE) + CAST(${a[1]} AS INTEGER) AS DATE)` },
+  dateadd: {
+    status: 'supported',
+    emit: (a) => (a.length === 3 ? timestampAdd(a) : `CAST(CAST(${a[0]} AS DATE) + CAST(${a[1]} AS INTEGER) AS DATE)`),
+  },
   date_diff: { status: 'supported', emit: (a) => `date_diff('day', CAST(${a[1]} AS DATE), CAST(${a[0]} AS DATE))` },
   date_format: { status: 'supported', emit: (a) => `strftime(CAST(${a[0]} AS TIMESTAMP), ${fmtArg(a[1])})` },
   date_from_unix_date: {
@@ -684,6 +792,140 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
   },
   shiftright: { status: 'supported', emit: (a) => `(${a[0]} >> ${a[1]})` },
   input_file_name: { status: 'different', emit: () => "''", note: 'always empty' },
+  // pattern matching: Spark's default escape character is the backslash
+  like: {
+    status: 'supported',
+    emit: (a) => `(${a[0]} LIKE ${a[1]} ESCAPE ${escapeChar(a[2])})`,
+    args: [2, 3],
+  },
+  ilike: {
+    status: 'supported',
+    emit: (a) => `(${a[0]} ILIKE ${a[1]} ESCAPE ${escapeChar(a[2])})`,
+    args: [2, 3],
+  },
+  regexp_instr: {
+    status: 'different',
+    emit: (a) => `spark_regexp_instr(${a[0]}, ${a[1]}, ${n(a, 2, '0')})`,
+    note: 'the position of the first occurrence of the matched text',
+    args: [2, 3],
+  },
+  // bits
+  shiftrightunsigned: { status: 'supported', emit: 'spark_shiftrightunsigned', args: [2, 2] },
+  bit_get: { status: 'supported', emit: (a) => `spark_bit_get(${a[0]}, ${a[1]})`, args: [2, 2] },
+  getbit: { status: 'supported', emit: (a) => `spark_bit_get(${a[0]}, ${a[1]})`, args: [2, 2] },
+  bitmap_bit_position: {
+    status: 'supported',
+    emit: (a) => `CAST(CASE WHEN ${a[0]} > 0 THEN (${a[0]} - 1) % 32768 ELSE (-(${a[0]})) % 32768 END AS BIGINT)`,
+    args: [1, 1],
+  },
+  bitmap_bucket_number: {
+    status: 'supported',
+    emit: (a) => `CAST(CASE WHEN ${a[0]} > 0 THEN 1 + (${a[0]} - 1) // 32768 ELSE ${a[0]} // 32768 END AS BIGINT)`,
+    args: [1, 1],
+  },
+  // random values (the sequence differs from Spark's for a given seed)
+  randn: {
+    status: 'different',
+    emit: () => '(sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random()))',
+    note: 'seed argument ignored; different random sequence',
+    args: [0, 1],
+  },
+  // strings
+  mask: {
+    status: 'supported',
+    emit: (a) =>
+      `spark_mask(${a[0]}, ${n(a, 1, "'X'")}, ${n(a, 2, "'x'")}, ${n(a, 3, "'n'")}, ${n(a, 4, 'CAST(NULL AS VARCHAR)')})`,
+    args: [1, 5],
+  },
+  str_to_map: {
+    status: 'different',
+    emit: (a) => `spark_str_to_map(${a[0]}, ${n(a, 1, "','")}, ${n(a, 2, "':'")})`,
+    note: 'delimiters are plain strings (Spark: regular expressions)',
+    args: [1, 3],
+  },
+  parse_url: {
+    status: 'supported',
+    emit: (a) => (a.length > 2 ? `spark_parse_url_key(${a[0]}, ${a[2]})` : `spark_parse_url(${a[0]}, ${a[1]})`),
+    args: [2, 3],
+  },
+  try_parse_url: {
+    status: 'supported',
+    emit: (a) => (a.length > 2 ? `spark_parse_url_key(${a[0]}, ${a[2]})` : `spark_parse_url(${a[0]}, ${a[1]})`),
+    args: [2, 3],
+  },
+  try_url_decode: { status: 'supported', emit: (a) => `TRY(url_decode(${a[0]}))`, args: [1, 1] },
+  collation: { status: 'supported', emit: () => "'SYSTEM.BUILTIN.UTF8_BINARY'", args: [1, 1] },
+  is_valid_utf8: { status: 'supported', emit: 'spark_is_valid_utf8', args: [1, 1] },
+  make_valid_utf8: { status: 'supported', emit: 'spark_make_valid_utf8', args: [1, 1] },
+  validate_utf8: { status: 'supported', emit: 'spark_validate_utf8', args: [1, 1] },
+  try_validate_utf8: { status: 'supported', emit: 'spark_try_validate_utf8', args: [1, 1] },
+  to_binary: { status: 'supported', emit: (a) => toBinary(a, false), args: [1, 2] },
+  try_to_binary: { status: 'supported', emit: (a) => toBinary(a, true), args: [1, 2] },
+  soundex: { status: 'supported', emit: 'spark_soundex', args: [1, 1] },
+  // dates and times
+  to_timestamp_ntz: {
+    status: 'supported',
+    emit: (a) =>
+      a.length > 1 ? `CAST(strptime(${a[0]}, ${fmtArg(a[1])}) AS TIMESTAMP)` : `CAST(${a[0]} AS TIMESTAMP)`,
+    args: [1, 2],
+  },
+  to_timestamp_ltz: {
+    status: 'supported',
+    emit: (a) =>
+      a.length > 1 ? `CAST(strptime(${a[0]}, ${fmtArg(a[1])}) AS TIMESTAMP)` : `CAST(${a[0]} AS TIMESTAMP)`,
+    args: [1, 2],
+  },
+  try_to_timestamp: {
+    status: 'supported',
+    emit: (a) =>
+      a.length > 1 ? `CAST(try_strptime(${a[0]}, ${fmtArg(a[1])}) AS TIMESTAMP)` : `TRY_CAST(${a[0]} AS TIMESTAMP)`,
+    args: [1, 2],
+  },
+  make_timestamp_ntz: { status: 'supported', emit: (a) => `make_timestamp(${a.slice(0, 6).join(', ')})`, args: [6, 6] },
+  make_timestamp_ltz: {
+    status: 'supported',
+    emit: (a) => makeTimestampLtz(a),
+    args: [6, 7],
+  },
+  try_make_timestamp: {
+    status: 'supported',
+    emit: (a) => `TRY(${makeTimestampLtz(a)})`,
+    args: [6, 7],
+  },
+  try_make_timestamp_ntz: {
+    status: 'supported',
+    emit: (a) => `TRY(make_timestamp(${a.slice(0, 6).join(', ')}))`,
+    args: [6, 6],
+  },
+  try_make_timestamp_ltz: {
+    status: 'supported',
+    emit: (a) => `TRY(${makeTimestampLtz(a)})`,
+    args: [6, 7],
+  },
+  from_utc_timestamp: {
+    status: 'supported',
+    emit: (a) => `timezone(${a[1]}, timezone('UTC', CAST(${a[0]} AS TIMESTAMP)))`,
+    args: [2, 2],
+  },
+  to_utc_timestamp: {
+    status: 'supported',
+    emit: (a) => `timezone('UTC', timezone(${a[1]}, CAST(${a[0]} AS TIMESTAMP)))`,
+    args: [2, 2],
+  },
+  convert_timezone: {
+    status: 'supported',
+    emit: (a) =>
+      a.length === 2
+        ? `timezone(${a[0]}, timezone('UTC', CAST(${a[1]} AS TIMESTAMP)))`
+        : `timezone(${a[1]}, timezone(${a[0]}, CAST(${a[2]} AS TIMESTAMP)))`,
+    args: [2, 3],
+  },
+  timestampadd: { status: 'supported', emit: (a) => timestampAdd(a), args: [3, 3] },
+  timestamp_add: { status: 'supported', emit: (a) => timestampAdd(a), args: [3, 3] },
+  timestampdiff: { status: 'supported', emit: (a) => timestampDiff(a), args: [3, 3] },
+  timestamp_diff: { status: 'supported', emit: (a) => timestampDiff(a), args: [3, 3] },
+  // json
+  schema_of_json: { status: 'supported', emit: (a) => schemaOfJson(a[0]), args: [1, 2] },
 };
 
 /** Spark returns INT from these where DuckDB's counterparts return BIGINT. */
@@ -768,4 +1010,19 @@ export const MACROS: string[] = [
   `CREATE OR REPLACE MACRO spark_months_between(a, b, r) AS CASE WHEN day(a) = day(b) OR (a = last_day(a) AND b = last_day(b)) THEN CAST(date_diff('month', date_trunc('month', b), date_trunc('month', a)) AS DOUBLE) ELSE (CASE WHEN r THEN round((year(a) - year(b)) * 12 + month(a) - month(b) + (day(a) - day(b)) / 31.0 + ((epoch(a) % 86400) - (epoch(b) % 86400)) / (86400 * 31.0), 8) ELSE (year(a) - year(b)) * 12 + month(a) - month(b) + (day(a) - day(b)) / 31.0 + ((epoch(a) % 86400) - (epoch(b) % 86400)) / (86400 * 31.0) END) END`,
   `CREATE OR REPLACE MACRO spark_conv(s, f, t) AS CASE WHEN f = 10 AND t = 2 THEN bin(CAST(s AS BIGINT)) WHEN f = 10 AND t = 16 THEN upper(hex(CAST(s AS BIGINT))) WHEN f = 16 AND t = 10 THEN CAST(CAST(('0x' || s) AS BIGINT) AS VARCHAR) WHEN f = 2 AND t = 10 THEN CAST(CAST(('0b' || s) AS BIGINT) AS VARCHAR) ELSE NULL END`,
   `CREATE OR REPLACE MACRO spark_decode(e, s1, r1, d := NULL) AS CASE WHEN e IS NOT DISTINCT FROM s1 THEN r1 ELSE d END`,
+  `CREATE OR REPLACE MACRO spark_regexp_instr(s, r, g) AS CASE WHEN s IS NULL OR r IS NULL THEN NULL WHEN regexp_matches(s, r) THEN CAST(instr(s, regexp_extract(s, r, g)) AS INTEGER) ELSE 0 END`,
+  `CREATE OR REPLACE MACRO spark_shiftrightunsigned(a TINYINT, n) AS CAST((CAST(a AS BIGINT) + CASE WHEN a < 0 THEN 4294967296 ELSE 0 END) >> (n % 32) AS INTEGER), (a SMALLINT, n) AS CAST((CAST(a AS BIGINT) + CASE WHEN a < 0 THEN 4294967296 ELSE 0 END) >> (n % 32) AS INTEGER), (a INTEGER, n) AS CASE WHEN n % 32 = 0 THEN a ELSE CAST((CAST(a AS BIGINT) + CASE WHEN a < 0 THEN 4294967296 ELSE 0 END) >> (n % 32) AS INTEGER) END, (a BIGINT, n) AS CASE WHEN n % 64 = 0 THEN a ELSE CAST((CAST(a AS HUGEINT) + CASE WHEN a < 0 THEN CAST(18446744073709551616 AS HUGEINT) ELSE 0 END) >> (n % 64) AS BIGINT) END`,
+  `CREATE OR REPLACE MACRO spark_bit_get(a, p) AS CAST((a >> p) & 1 AS TINYINT)`,
+  `CREATE OR REPLACE MACRO spark_mask(s, u, l, d, o) AS CASE WHEN s IS NULL THEN NULL ELSE array_to_string(list_transform(string_split(s, ''), lambda c: CASE WHEN regexp_full_match(c, '[A-Z]') THEN coalesce(u, c) WHEN regexp_full_match(c, '[a-z]') THEN coalesce(l, c) WHEN regexp_full_match(c, '[0-9]') THEN coalesce(d, c) ELSE coalesce(o, c) END), '') END`,
+  `CREATE OR REPLACE MACRO spark_str_to_map(s, pd, kd) AS CASE WHEN s IS NOT NULL THEN map_from_entries(list_transform(string_split(s, pd), lambda kv: {'key': CASE WHEN strpos(kv, kd) > 0 THEN kv[1:strpos(kv, kd) - 1] ELSE kv END, 'value': CASE WHEN strpos(kv, kd) > 0 THEN kv[strpos(kv, kd) + length(kd):] END})) END`,
+  `CREATE OR REPLACE MACRO spark_parse_url(u, part) AS CASE upper(part) WHEN 'PROTOCOL' THEN nullif(regexp_extract(u, '^(([^:/?#]+):)?(//([^/?#]*))?([^?#]*)(\\?([^#]*))?(#(.*))?', 2), '') WHEN 'HOST' THEN nullif(regexp_extract(regexp_extract(u, '^(([^:/?#]+):)?(//([^/?#]*))?([^?#]*)(\\?([^#]*))?(#(.*))?', 4), '^(?:[^@]*@)?(\\[[^\\]]*\\]|[^:]*)', 1), '') WHEN 'PATH' THEN regexp_extract(u, '^(([^:/?#]+):)?(//([^/?#]*))?([^?#]*)(\\?([^#]*))?(#(.*))?', 5) WHEN 'QUERY' THEN CASE WHEN regexp_extract(u, '^(([^:/?#]+):)?(//([^/?#]*))?([^?#]*)(\\?([^#]*))?(#(.*))?', 6) <> '' THEN regexp_extract(u, '^(([^:/?#]+):)?(//([^/?#]*))?([^?#]*)(\\?([^#]*))?(#(.*))?', 7) END WHEN 'REF' THEN CASE WHEN regexp_extract(u, '^(([^:/?#]+):)?(//([^/?#]*))?([^?#]*)(\\?([^#]*))?(#(.*))?', 8) <> '' THEN regexp_extract(u, '^(([^:/?#]+):)?(//([^/?#]*))?([^?#]*)(\\?([^#]*))?(#(.*))?', 9) END WHEN 'FILE' THEN regexp_extract(u, '^(([^:/?#]+):)?(//([^/?#]*))?([^?#]*)(\\?([^#]*))?(#(.*))?', 5) || regexp_extract(u, '^(([^:/?#]+):)?(//([^/?#]*))?([^?#]*)(\\?([^#]*))?(#(.*))?', 6) WHEN 'AUTHORITY' THEN CASE WHEN regexp_extract(u, '^(([^:/?#]+):)?(//([^/?#]*))?([^?#]*)(\\?([^#]*))?(#(.*))?', 3) <> '' THEN regexp_extract(u, '^(([^:/?#]+):)?(//([^/?#]*))?([^?#]*)(\\?([^#]*))?(#(.*))?', 4) END WHEN 'USERINFO' THEN nullif(regexp_extract(regexp_extract(u, '^(([^:/?#]+):)?(//([^/?#]*))?([^?#]*)(\\?([^#]*))?(#(.*))?', 4), '^([^@]*)@', 1), '') END`,
+  `CREATE OR REPLACE MACRO spark_parse_url_key(u, k) AS CASE WHEN regexp_extract(u, '^(([^:/?#]+):)?(//([^/?#]*))?([^?#]*)(\\?([^#]*))?(#(.*))?', 6) <> '' AND regexp_matches(regexp_extract(u, '^(([^:/?#]+):)?(//([^/?#]*))?([^?#]*)(\\?([^#]*))?(#(.*))?', 7), '(&|^)' || k || '=([^&]*)') THEN regexp_extract(regexp_extract(u, '^(([^:/?#]+):)?(//([^/?#]*))?([^?#]*)(\\?([^#]*))?(#(.*))?', 7), '(&|^)' || k || '=([^&]*)', 2) END`,
+  `CREATE OR REPLACE MACRO spark_is_valid_utf8(x VARCHAR) AS CASE WHEN x IS NOT NULL THEN true END, (x BLOB) AS CASE WHEN x IS NOT NULL THEN TRY(decode(x)) IS NOT NULL END`,
+  `CREATE OR REPLACE MACRO spark_make_valid_utf8(x VARCHAR) AS x, (x BLOB) AS TRY(decode(x))`,
+  `CREATE OR REPLACE MACRO spark_validate_utf8(x VARCHAR) AS x, (x BLOB) AS decode(x)`,
+  `CREATE OR REPLACE MACRO spark_try_validate_utf8(x VARCHAR) AS x, (x BLOB) AS TRY(decode(x))`,
+  // soundex as Spark computes it: H and W (code 7) neither count nor separate, other non-letters and vowels separate
+  `CREATE OR REPLACE MACRO spark_soundex_codes(s) AS list_transform(string_split(upper(s), ''), lambda c: CASE WHEN regexp_full_match(c, '[A-Z]') THEN '01230127022455012623017202'[ascii(c) - 64] ELSE '0' END)`,
+  `CREATE OR REPLACE MACRO spark_soundex_emit(q) AS list_filter(q, lambda c, i: i > 1 AND c <> '0' AND c <> q[i - 1])`,
+  `CREATE OR REPLACE MACRO spark_soundex(s) AS CASE WHEN s IS NULL THEN NULL WHEN s = '' THEN '' WHEN NOT regexp_full_match(upper(s[1]), '[A-Z]') THEN s ELSE upper(s[1]) || rpad(left(array_to_string(spark_soundex_emit(list_concat(spark_soundex_codes(s[1]), list_filter(spark_soundex_codes(s[2:]), lambda c: c <> '7'))), ''), 3), 3, '0') END`,
 ];

@@ -84,6 +84,32 @@ const CLAUSE_END = new Set([
   'RETURNING',
 ]);
 
+/**
+ * Whether an operand starts after `prev`: `like(a, b)` is the function there, `x LIKE (...)` the
+ * operator after an operand.
+ */
+function startsOperand(prev: Node | undefined): boolean {
+  if (!prev) return true;
+  if (prev.kind === 'op') return true;
+  return isWord(
+    prev,
+    'SELECT',
+    'WHERE',
+    'AND',
+    'OR',
+    'NOT',
+    'WHEN',
+    'THEN',
+    'ELSE',
+    'ON',
+    'HAVING',
+    'BY',
+    'CASE',
+    'RETURN',
+    'DISTINCT',
+  );
+}
+
 /** Words after which a parenthesised group is not a function call. */
 const NOT_FUNCTIONS = new Set([
   'IN',
@@ -520,7 +546,7 @@ export class Translator {
         (t.kind === 'ident' || t.kind === 'qident') &&
         isGroup(nodes[i + 1]) &&
         (nodes[i + 1] as Group).open.value === '(' &&
-        !NOT_FUNCTIONS.has(up) &&
+        (!NOT_FUNCTIONS.has(up) || ((up === 'LIKE' || up === 'ILIKE') && startsOperand(nodes[i - 1]))) &&
         !isOp(nodes[i - 1], '.')
       ) {
         const fname = t.value.toLowerCase();

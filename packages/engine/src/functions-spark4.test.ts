@@ -1,0 +1,143 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { LakeboxError } from '@lakebox/common';
+import { SqlEngine, type TableResolver } from './engine.js';
+
+// Functions PySpark's own tests call that the engine maps to DuckDB expressions and macros;
+// expected values are Spark 4.0.1's results for the same calls (its function docs and tests).
+const resolver: TableResolver = {
+  async resolve(ref) {
+    throw new LakeboxError('TABLE_OR_VIEW_NOT_FOUND', `The table or view \`${ref.parts.join('.')}\` cannot be found.`);
+  },
+};
+
+let engine: SqlEngine;
+let conn: DuckDBConnection;
+const one = async (sql: string) => (await engine.execute(`SELECT ${sql}`, { conn })).rows[0]![0];
+const num = async (sql: string) => Number(await one(sql));
+
+beforeAll(async () => {
+  engine = new SqlEngine({ resolver });
+  conn = await engine.connect();
+});
+afterAll(() => conn.closeSync());
+
+describe('pattern functions', () => {
+  it('like/ilike with the default backslash escape and an explicit one', async () => {
+    expect(await one(`like('Spark', '_park')`)).toBe(true);
+    expect(await one(`ilike('Spark', '_PARK')`)).toBe(true);
+    expect(await one(`like('%SystemDrive%/Users/John', '/%SystemDrive/%//Users%', '/')`)).toBe(true);
+    expect(await one(`like('a_c', 'a\\_c')`)).toBe(true);
+    expect(await one(`like('abc', 'a\\_c')`)).toBe(false);
+  });
+
+  it('regexp_instr gives the 1-based start of the match, 0 without one', async () => {
+    // Spark SQL string literals unescape backslashes: the JS text below is SQL '\\d', the regex \d
+    expect(await one(`regexp_instr('1a 2b 14m', '\\\\d+(a|b|m)')`)).toBe(1);
+    expect(await one(`regexp_instr('xx 14m', '\\\\d+m')`)).toBe(4);
+    expect(await one(`regexp_instr('xyz', '\\\\d+')`)).toBe(0);
+  });
+});
+
+describe('bit functions', () => {
+  it('shiftrightunsigned treats the value as unsigned, keeping its width', async () => {
+    expect(String(await one(`shiftrightunsigned(CAST(-2 AS BIGINT), 1)`))).toBe('9223372036854775807');
+    expect(await num(`shiftrightunsigned(CAST(4 AS BIGINT), 1)`)).toBe(2);
+    expect(await one(`shiftrightunsigned(-2, 1)`)).toBe(2147483647);
+  });
+
+  it('bit_get/getbit and the bitmap position helpers', async () => {
+    expect(await one(`bit_get(2, 1)`)).toBe(1);
+    expect(await one(`getbit(1, 1)`)).toBe(0);
+    expect(await num(`bitmap_bit_position(123)`)).toBe(122);
+    expect(await num(`bitmap_bucket_number(123)`)).toBe(1);
+    expect(await num(`bitmap_bucket_number(32769)`)).toBe(2);
+  });
+});
+
+describe('string functions', () => {
+  it('mask with default and explicit replacement characters', async () => {
+    expect(await one(`mask('AbCD123-@$#')`)).toBe('XxXXnnn-@$#');
+    expect(await one(`mask('abcd-EFGH-8765-4321', 'Y', 'y', 'd', '*')`)).toBe('yyyy*YYYY*dddd*dddd');
+    // a NULL replacement keeps those characters
+    expect(await one(`mask('AbCD123-@$#', NULL, 'y')`)).toBe('AyCDnnn-@$#');
+  });
+
+  it('str_to_map splits pairs, then each pair at its first key delimiter', async () => {
+    expect(await one(`CAST(str_to_map('a:1,b:2,c:3') AS VARCHAR)`)).toBe('{a=1, b=2, c=3}');
+    expect(await one(`str_to_map('d=4;e=5;f=6', ',', '=')['d']`)).toBe('4;e=5;f=6');
+    expect(await one(`str_to_map('x', ',', ':')['x']`)).toBe(null);
+  });
+
+  it('parse_url parts and query keys', async () => {
+    const u = `'https://user@spark.apache.org:8080/path/a?query=1&k=v#frag'`;
+    expect(await one(`parse_url(${u}, 'PROTOCOL')`)).toBe('https');
+    expect(await one(`parse_url(${u}, 'HOST')`)).toBe('spark.apache.org');
+    expect(await one(`parse_url(${u}, 'PATH')`)).toBe('/path/a');
+    expect(await one(`parse_url(${u}, 'QUERY')`)).toBe('query=1&k=v');
+    expect(await one(`parse_url(${u}, 'QUERY', 'k')`)).toBe('v');
+    expect(await one(`parse_url(${u}, 'QUERY', 'nope')`)).toBe(null);
+    expect(await one(`parse_url(${u}, 'REF')`)).toBe('frag');
+    expect(await one(`parse_url(${u}, 'FILE')`)).toBe('/path/a?query=1&k=v');
+    expect(await one(`parse_url(${u}, 'AUTHORITY')`)).toBe('user@spark.apache.org:8080');
+    expect(await one(`parse_url(${u}, 'USERINFO')`)).toBe('user');
+    expect(await one(`try_parse_url('https://spark.apache.org/path', 'QUERY')`)).toBe(null);
+  });
+
+  it('soundex as Spark computes it', async () => {
+    expect(await one(`soundex('Peters')`)).toBe('P362');
+    expect(await one(`soundex('uhrbach')`)).toBe('U612');
+    expect(await one(`soundex('Ashcraft')`)).toBe('A261');
+    expect(await one(`soundex('Tymczak')`)).toBe('T522');
+    expect(await one(`soundex('1abc')`)).toBe('1abc');
+  });
+
+  it('to_binary formats, utf-8 validity, collation', async () => {
+    expect(await one(`CAST(to_binary('414243') AS STRING)`)).toBe('ABC');
+    expect(await one(`CAST(try_to_binary('abc', 'utf-8') AS STRING)`)).toBe('abc');
+    expect(await one(`try_to_binary('zz', 'hex')`)).toBe(null);
+    expect(await one(`is_valid_utf8('SparkSQL')`)).toBe(true);
+    expect(await one(`validate_utf8('SparkSQL')`)).toBe('SparkSQL');
+    expect(await one(`collation('x')`)).toBe('SYSTEM.BUILTIN.UTF8_BINARY');
+  });
+});
+
+describe('date and time functions', () => {
+  it('from_utc_timestamp/to_utc_timestamp/convert_timezone with zone ids and abbreviations', async () => {
+    const s = (e: string) => one(`CAST(${e} AS VARCHAR)`);
+    expect(await s(`from_utc_timestamp('1997-02-28 10:30:00', 'JST')`)).toBe('1997-02-28 19:30:00');
+    expect(await s(`from_utc_timestamp('1997-02-28 10:30:00', 'PST')`)).toBe('1997-02-28 02:30:00');
+    expect(await s(`to_utc_timestamp('1997-02-28 10:30:00', 'PST')`)).toBe('1997-02-28 18:30:00');
+    expect(await s(`convert_timezone('Europe/Brussels', 'America/Los_Angeles', TIMESTAMP '2021-12-06 00:00:00')`)).toBe(
+      '2021-12-05 15:00:00',
+    );
+  });
+
+  it('timestampadd/timestampdiff count whole units', async () => {
+    const s = (e: string) => one(`CAST(${e} AS VARCHAR)`);
+    expect(await s(`timestampadd(MONTH, 1, TIMESTAMP '2016-01-31 00:00:00')`)).toBe('2016-02-29 00:00:00');
+    expect(await s(`timestamp_add('QUARTER', 1, DATE '2016-01-01')`)).toBe('2016-04-01 00:00:00');
+    expect(await num(`timestampdiff(YEAR, TIMESTAMP '2020-06-01 00:00:00', TIMESTAMP '2021-05-31 00:00:00')`)).toBe(0);
+    expect(await num(`timestamp_diff('DAY', DATE '2016-12-25', DATE '2017-01-01')`)).toBe(7);
+  });
+
+  it('to_timestamp_ntz/ltz, try_to_timestamp, make_timestamp variants', async () => {
+    const s = (e: string) => one(`CAST(${e} AS VARCHAR)`);
+    expect(await s(`to_timestamp_ntz('2016-12-31', 'yyyy-MM-dd')`)).toBe('2016-12-31 00:00:00');
+    expect(await s(`to_timestamp_ltz('2016-12-31 01:02:03')`)).toBe('2016-12-31 01:02:03');
+    expect(await one(`try_to_timestamp('foo', 'yyyy-MM-dd')`)).toBe(null);
+    expect(await s(`make_timestamp_ntz(2014, 12, 28, 6, 30, 45.887)`)).toBe('2014-12-28 06:30:45.887');
+    expect(await s(`make_timestamp_ltz(2014, 12, 28, 6, 30, 45.887, 'CET')`)).toBe('2014-12-28 05:30:45.887');
+    expect(await one(`try_make_timestamp(2014, 13, 28, 6, 30, 45.887)`)).toBe(null);
+  });
+});
+
+describe('json', () => {
+  it('schema_of_json infers sorted struct fields, BIGINT and DOUBLE numbers', async () => {
+    expect(await one(`schema_of_json('{"b": [1, 2.5], "a": 0, "c": {"x": "s"}}')`)).toBe(
+      'STRUCT<a: BIGINT, b: ARRAY<DOUBLE>, c: STRUCT<x: STRING>>',
+    );
+    expect(await one(`schema_of_json('{a: 1}')`)).toBe('STRUCT<a: BIGINT>');
+    expect(await one(`schema_of_json('[1, null]')`)).toBe('ARRAY<BIGINT>');
+  });
+});
