@@ -1,4 +1,9 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DeltaTable } from '@lakebox/delta';
 import { testApp } from '../test-helpers.js';
 import { STAGING_TTL_MS, StagingTables, locationUrl, typeNameOf } from './unity-catalog.js';
 
@@ -438,6 +443,52 @@ describe('Unity Catalog REST', () => {
     const c = await call('POST', '/temporary-table-credentials', { table_id: ext.json().table_id, operation: 'READ' });
     expect(c.json().url).toBe('file:///tmp/ext_spark');
     expect((await call('DELETE', '/tables/main.default.ext_spark')).statusCode).toBe(200);
+  });
+
+  it('takes the columns of a table registered without any from its Delta log (as Delta registers them)', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lakebox-uc-cols-'));
+    try {
+      await DeltaTable.create(dir, {
+        schema: {
+          type: 'struct',
+          fields: [
+            { name: 'id', type: 'long', nullable: false, metadata: { comment: 'key' } },
+            { name: 'amount', type: 'decimal(10,2)', nullable: true, metadata: {} },
+            { name: 'day', type: 'date', nullable: true, metadata: {} },
+          ],
+        },
+        partitionColumns: ['day'],
+      });
+      const ext = await call('POST', '/tables', {
+        catalog_name: 'main',
+        schema_name: 'default',
+        name: 'from_log',
+        table_type: 'EXTERNAL',
+        data_source_format: 'DELTA',
+        storage_location: pathToFileURL(dir).href.replace('file:///', 'file:/'),
+        columns: [],
+      });
+      expect(ext.statusCode).toBe(200);
+      expect(ext.json().columns).toMatchObject([
+        { name: 'id', type_text: 'bigint', type_name: 'LONG', nullable: false, comment: 'key' },
+        { name: 'amount', type_text: 'decimal(10,2)', type_name: 'DECIMAL', nullable: true },
+        { name: 'day', type_text: 'date', type_name: 'DATE', partition_index: 0 },
+      ]);
+      expect(JSON.parse(ext.json().columns[1].type_json)).toMatchObject({ name: 'amount', type: 'decimal(10,2)' });
+      // no Delta table there: no columns, no error
+      const empty = await call('POST', '/tables', {
+        catalog_name: 'main',
+        schema_name: 'default',
+        name: 'no_log',
+        table_type: 'EXTERNAL',
+        storage_location: pathToFileURL(path.join(dir, 'nothing')).href,
+      });
+      expect([empty.statusCode, empty.json().columns]).toEqual([200, []]);
+      for (const n of ['from_log', 'no_log'])
+        expect((await call('DELETE', `/tables/main.default.${n}`)).statusCode).toBe(200);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('forgets staging tables after a day', () => {

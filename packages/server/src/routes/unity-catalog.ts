@@ -15,6 +15,7 @@ import type {
   VolumeInfo,
 } from '@lakebox/catalog';
 import { normalizeName, quoteName } from '@lakebox/catalog';
+import { loadSnapshot, simpleString, tableStore } from '@lakebox/delta';
 import { principalOf } from '../context.js';
 import type { LakeboxPluginOptions } from '../context.js';
 import { UcModelStore, type UcModel, type UcModelVersion } from './uc-models.js';
@@ -386,6 +387,30 @@ function credentialsFor(location: string): Record<string, unknown> {
   return out;
 }
 
+/**
+ * The columns of the Delta table at a local location, for a table registered without columns:
+ * Delta Lake's catalog (the Unity Catalog Spark connector goes through it) registers tables with an
+ * empty schema, the schema being in the Delta log it has just written. Empty when there is no
+ * readable Delta table there (or it is not on the local file system).
+ */
+export async function deltaColumns(location: string): Promise<ColumnInfo[]> {
+  const url = locationUrl(location);
+  if (!/^file:/i.test(url)) return [];
+  try {
+    const snap = await loadSnapshot(tableStore(url));
+    return snap.schema.fields.map((f) => ({
+      name: f.name,
+      typeText: simpleString(f.type),
+      typeJson: JSON.stringify(f),
+      nullable: f.nullable,
+      comment: typeof f.metadata?.comment === 'string' ? f.metadata.comment : null,
+      partitionIndex: snap.partitionColumns.includes(f.name) ? snap.partitionColumns.indexOf(f.name) : null,
+    }));
+  } catch {
+    return [];
+  }
+}
+
 // ---- staging tables
 
 /** A staging table: a managed location handed out before the client registers the table. */
@@ -692,7 +717,10 @@ export const unityCatalogRoutes: FastifyPluginAsync<LakeboxPluginOptions> = asyn
       dataSourceFormat: optString(b, 'data_source_format')?.toUpperCase() ?? null,
       storageLocation: staged ? fileURLToPath(staged.location) : (location ?? null),
       viewDefinition: optString(b, 'view_definition') ?? null,
-      columns,
+      columns:
+        columns.length || tableType === 'VIEW' || !(staged?.location ?? location)
+          ? columns
+          : await deltaColumns(staged?.location ?? location!),
       comment: optString(b, 'comment') ?? null,
       properties: { ...props(b), ...(staged ? { [UC_TABLE_ID_PROPERTY]: staged.id } : {}) },
     });
