@@ -141,3 +141,47 @@ describe('json', () => {
     expect(await one(`schema_of_json('[1, null]')`)).toBe('ARRAY<BIGINT>');
   });
 });
+
+describe('signatures PySpark calls with extra arguments', () => {
+  it('first/last with ignoreNulls as aggregates and window functions', async () => {
+    const rows = async (sql: string) => (await engine.execute(sql, { conn })).rows;
+    const t = `(VALUES (1, NULL), (2, 5), (3, NULL), (4, 7)) v(i, x)`;
+    expect(await rows(`SELECT first(x, true), last(x, true), first_value(x, true) FROM ${t}`)).toEqual([[5, 7, 5]]);
+    expect(await rows(`SELECT first(x, false) FROM (SELECT * FROM ${t} ORDER BY i)`)).toEqual([[null]]);
+    expect(
+      await rows(
+        `SELECT i, last(x, true) OVER (ORDER BY i ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) FROM ${t} ORDER BY i`,
+      ),
+    ).toEqual([
+      [1, null],
+      [2, 5],
+      [3, 5],
+      [4, 7],
+    ]);
+  });
+
+  it('regexp() as a function, levenshtein threshold, dayname/monthname abbreviations', async () => {
+    expect(await one(`regexp('1a 2b 14m', '[0-9]+')`)).toBe(true);
+    expect(await one(`'abc' REGEXP 'b'`)).toBe(true);
+    expect(await one(`levenshtein('kitten', 'sitting', 2)`)).toBe(-1);
+    expect(await one(`levenshtein('kitten', 'sitting', 3)`)).toBe(3);
+    expect(await one(`dayname('2015-04-08')`)).toBe('Wed');
+    expect(await one(`monthname('2015-04-08')`)).toBe('Apr');
+  });
+
+  it('cot(0) and atanh outside [-1, 1] follow Java doubles', async () => {
+    expect(Number(await one(`cot(0.0)`))).toBe(Infinity);
+    expect(Number.isNaN(Number(await one(`atanh(2)`)))).toBe(true);
+  });
+
+  it('mode, any_value and approx_count_distinct accept their optional flags', async () => {
+    const t = `(VALUES (1), (1), (2)) v(x)`;
+    expect(
+      (
+        await engine.execute(`SELECT mode(x, true), any_value(x, true), approx_count_distinct(x, 0.05) FROM ${t}`, {
+          conn,
+        })
+      ).rows,
+    ).toEqual([[1, 1, 2]]);
+  });
+});

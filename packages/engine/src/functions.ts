@@ -246,7 +246,10 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
   asinh: { status: 'supported', emit: 'asinh' },
   atan: { status: 'supported', emit: 'atan' },
   atan2: { status: 'supported', emit: 'atan2' },
-  atanh: { status: 'supported', emit: 'atanh' },
+  atanh: {
+    status: 'supported',
+    emit: (a) => `(CASE WHEN abs(${a[0]}) > 1 THEN CAST('NaN' AS DOUBLE) ELSE atanh(${a[0]}) END)`,
+  },
   bround: { status: 'supported', emit: (a) => `spark_bround(${a[0]}, ${n(a, 1, '0')})` },
   cbrt: { status: 'supported', emit: 'cbrt' },
   ceil: {
@@ -256,7 +259,10 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
   ceiling: { status: 'supported', emit: (a) => `CAST(ceil(${a[0]}) AS BIGINT)` },
   cos: { status: 'supported', emit: 'cos' },
   cosh: { status: 'supported', emit: (a) => `((exp(${a[0]}) + exp(-(${a[0]}))) / 2)` },
-  cot: { status: 'supported', emit: 'cot' },
+  cot: {
+    status: 'supported',
+    emit: (a) => `(CASE WHEN tan(${a[0]}) = 0 THEN CAST('Infinity' AS DOUBLE) ELSE 1.0 / tan(${a[0]}) END)`,
+  },
   degrees: { status: 'supported', emit: 'degrees' },
   e: { status: 'supported', emit: () => 'exp(1)' },
   exp: { status: 'supported', emit: 'exp' },
@@ -331,7 +337,7 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
   equal_null: { status: 'supported', emit: (a) => `(${a[0]} IS NOT DISTINCT FROM ${a[1]})` },
   assert_true: {
     status: 'supported',
-    emit: (a) => `CASE WHEN ${a[0]} THEN NULL ELSE error(${a[1] ?? `'assertion failed'`}) END`,
+    emit: (a) => `CASE WHEN ${a[0]} THEN NULL ELSE error(CAST(${a[1] ?? `'assertion failed'`} AS VARCHAR)) END`,
   },
   raise_error: { status: 'supported', emit: (a) => `error(${a[0]})` },
   // strings
@@ -358,8 +364,13 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
   contains: { status: 'supported', emit: 'contains' },
   decode: {
     status: 'different',
-    emit: 'spark_decode',
-    note: 'only the CASE-like form decode(expr, search, result, ...)',
+    emit: (a) => (a.length === 2 ? `decode(CAST(${a[0]} AS BLOB))` : `spark_decode(${a.join(', ')})`),
+    note: 'decode(bin, charset) reads UTF-8 whatever the charset; decode(expr, search, result, ...) is the CASE-like form',
+  },
+  encode: {
+    status: 'different',
+    emit: (a) => `encode(CAST(${a[0]} AS VARCHAR))`,
+    note: 'always UTF-8, whatever the charset',
   },
   elt: { status: 'supported', emit: (a) => `[${a.slice(1).join(', ')}][${a[0]}]` },
   endswith: { status: 'supported', emit: 'ends_with' },
@@ -380,7 +391,14 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
   left: { status: 'supported', emit: (a) => `left(${a[0]}, greatest(${a[1]}, 0))` },
   len: { status: 'supported', emit: 'length' },
   length: { status: 'supported', emit: (a) => `length(${a[0]})` },
-  levenshtein: { status: 'supported', emit: 'levenshtein' },
+  levenshtein: {
+    status: 'supported',
+    emit: (a) =>
+      a.length > 2
+        ? `CASE WHEN levenshtein(${a[0]}, ${a[1]}) > ${a[2]} THEN -1 ELSE levenshtein(${a[0]}, ${a[1]}) END`
+        : `levenshtein(${a[0]}, ${a[1]})`,
+    args: [2, 3],
+  },
   locate: {
     status: 'supported',
     emit: (a) => (a.length > 2 ? `spark_locate(${a[0]}, ${a[1]}, ${a[2]})` : `instr(${a[1]}, ${a[0]})`),
@@ -522,10 +540,14 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
   year: { status: 'supported', emit: (a) => `year(CAST(${a[0]} AS DATE))` },
   // aggregates
   any: { status: 'supported', emit: 'bool_or' },
-  any_value: { status: 'supported', emit: 'any_value' },
+  any_value: {
+    status: 'different',
+    emit: (a) => `any_value(${a[0]})`,
+    note: 'the first non-NULL value whether or not ignoreNulls is set',
+  },
   approx_count_distinct: {
     status: 'different',
-    emit: 'approx_count_distinct',
+    emit: (a) => `approx_count_distinct(${a[0]})`,
     note: 'different sketch: estimates may differ',
   },
   approx_percentile: {
@@ -558,20 +580,36 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
   every: { status: 'supported', emit: 'bool_and' },
   first: {
     status: 'supported',
-    emit: (a) => (a.length > 1 && /true/i.test(a[1]) ? `first(${a[0]} IGNORE NULLS)` : `first(${a[0]})`),
+    // IGNORE NULLS is a window-only clause in DuckDB; the FILTER works for aggregates and windows
+    emit: (a) =>
+      a.length > 1 && /^true$/i.test(a[1]!.trim())
+        ? `first(${a[0]}) FILTER (WHERE ${a[0]} IS NOT NULL)`
+        : `first(${a[0]})`,
   },
   first_value: {
     status: 'supported',
-    emit: (a) => (a.length > 1 && /true/i.test(a[1]) ? `first_value(${a[0]} IGNORE NULLS)` : `first_value(${a[0]})`),
+    // IGNORE NULLS is a window-only clause in DuckDB; the FILTER works for aggregates and windows
+    emit: (a) =>
+      a.length > 1 && /^true$/i.test(a[1]!.trim())
+        ? `first(${a[0]}) FILTER (WHERE ${a[0]} IS NOT NULL)`
+        : `first(${a[0]})`,
   },
   kurtosis: { status: 'different', emit: 'kurtosis_pop', note: 'population excess kurtosis' },
   last: {
     status: 'supported',
-    emit: (a) => (a.length > 1 && /true/i.test(a[1]) ? `last(${a[0]} IGNORE NULLS)` : `last(${a[0]})`),
+    // IGNORE NULLS is a window-only clause in DuckDB; the FILTER works for aggregates and windows
+    emit: (a) =>
+      a.length > 1 && /^true$/i.test(a[1]!.trim())
+        ? `last(${a[0]}) FILTER (WHERE ${a[0]} IS NOT NULL)`
+        : `last(${a[0]})`,
   },
   last_value: {
     status: 'supported',
-    emit: (a) => (a.length > 1 && /true/i.test(a[1]) ? `last_value(${a[0]} IGNORE NULLS)` : `last_value(${a[0]})`),
+    // IGNORE NULLS is a window-only clause in DuckDB; the FILTER works for aggregates and windows
+    emit: (a) =>
+      a.length > 1 && /^true$/i.test(a[1]!.trim())
+        ? `last(${a[0]}) FILTER (WHERE ${a[0]} IS NOT NULL)`
+        : `last(${a[0]})`,
   },
   listagg: { status: 'supported', emit: (a) => `string_agg(${a[0]}, ${n(a, 1, "''")})` },
   max: { status: 'supported', emit: 'max' },
@@ -584,7 +622,13 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
   median: { status: 'supported', emit: (a) => `quantile_cont(${a[0]}, 0.5)` },
   min: { status: 'supported', emit: 'min' },
   min_by: { status: 'supported', emit: 'arg_min_null' },
-  mode: { status: 'different', emit: 'mode', note: 'ties may pick a different value' },
+  mode: {
+    status: 'different',
+    emit: (a) => `mode(${a[0]})`,
+    note: 'ties may pick a different value (the deterministic flag is ignored)',
+  },
+  dayname: { status: 'supported', emit: (a) => `strftime(CAST(${a[0]} AS TIMESTAMP), '%a')`, args: [1, 1] },
+  monthname: { status: 'supported', emit: (a) => `strftime(CAST(${a[0]} AS TIMESTAMP), '%b')`, args: [1, 1] },
   percentile: { status: 'supported', emit: (a) => `quantile_cont(${a[0]}, ${a[1]})` },
   percentile_approx: {
     status: 'different',

@@ -454,8 +454,7 @@ export class Translator {
       }
       if (
         isOp(t, '<=>') ||
-        up === 'RLIKE' ||
-        up === 'REGEXP' ||
+        ((up === 'RLIKE' || up === 'REGEXP') && !(isGroup(nodes[i + 1]) && startsOperand(nodes[i - 1]))) ||
         (up === 'NOT' && isWord(nodes[i + 1], 'RLIKE', 'REGEXP'))
       ) {
         const neg = up === 'NOT';
@@ -564,7 +563,14 @@ export class Translator {
           i = end;
           continue;
         }
-        out.push(this.call(t, nodes[i + 1] as Group));
+        let callSql = this.call(t, nodes[i + 1] as Group);
+        if (isWord(nodes[i + 2], 'OVER') && /^(first|last)(_value)?$/.test(fname))
+          // first/last(x, true) as a window function: DuckDB's IGNORE NULLS (FILTER is aggregate-only)
+          callSql = callSql.replace(
+            /^(first|last)\(([\s\S]*)\) FILTER \(WHERE \2 IS NOT NULL\)$/,
+            '$1_value($2 IGNORE NULLS)',
+          );
+        out.push(callSql);
         i += 2;
         // Spark: count(*) FILTER (...) / OVER (...) pass through via the generic path
         continue;
