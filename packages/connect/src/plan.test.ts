@@ -462,4 +462,53 @@ describe('column names of unaliased expressions (as Apache Spark 4.0.1 names the
     expect(exprSql(fn('extract', field('SECOND'), col('ts')), noPlans)).toBe('extract(SECOND FROM `ts`)');
     expect(autoName(fn('extract', field('YEAR'), col('ts')))).toBe('extract(YEAR FROM ts)');
   });
+
+  it('names windows with the frame Spark resolves them to', () => {
+    const order = (c: string, desc = false) => ({
+      child: col(c),
+      direction: desc ? 'SORT_DIRECTION_DESCENDING' : 'SORT_DIRECTION_ASCENDING',
+    });
+    const over = (f: unknown, w: Record<string, unknown>) => ({
+      expr_type: 'window',
+      window: { window_function: f, ...w },
+    });
+    expect(autoName(over(fn('rank'), { order_spec: [order('age')] }))).toBe(
+      'RANK() OVER (ORDER BY age ASC NULLS FIRST ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)',
+    );
+    expect(autoName(over(fn('sum', col('age')), { partition_spec: [col('dept')] }))).toBe(
+      'sum(age) OVER (PARTITION BY dept ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)',
+    );
+    expect(autoName(over(fn('sum', col('age')), { order_spec: [order('age', true)] }))).toBe(
+      'sum(age) OVER (ORDER BY age DESC NULLS LAST RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)',
+    );
+    expect(autoName(over(fn('lag', col('age'), lit(2)), { order_spec: [order('age')] }))).toBe(
+      'lag(age, 2, NULL) OVER (ORDER BY age ASC NULLS FIRST ROWS BETWEEN -2 FOLLOWING AND -2 FOLLOWING)',
+    );
+    const frame = {
+      frame_type: 'FRAME_TYPE_ROW',
+      lower: { value: lit(-1) },
+      upper: { unbounded: true },
+    };
+    expect(autoName(over(fn('max', col('age')), { order_spec: [order('age')], frame_spec: frame }))).toBe(
+      'max(age) OVER (ORDER BY age ASC NULLS FIRST ROWS BETWEEN -1 FOLLOWING AND UNBOUNDED FOLLOWING)',
+    );
+  });
+
+  it('names sort orders, struct fields, array items and the functions Spark prints differently', () => {
+    const extract = (c: unknown, k: unknown) => ({
+      expr_type: 'unresolved_extract_value',
+      unresolved_extract_value: { child: c, extraction: k },
+    });
+    const str = (v: string) => ({ expr_type: 'literal', literal: { literal_type: 'string', string: v } });
+    expect(
+      autoName({ expr_type: 'sort_order', sort_order: { child: col('n'), direction: 'SORT_DIRECTION_DESCENDING' } }),
+    ).toBe('n DESC NULLS LAST');
+    expect(autoName(extract(col('st'), str('x')))).toBe('st.x');
+    expect(autoName(extract(col('arr'), lit(0)))).toBe('arr[0]');
+    expect(autoName(fn('round', col('d')))).toBe('round(d, 0)');
+    expect(autoName(fn('ceil', col('d'), lit(1)))).toBe('ceil(d, 1)');
+    expect(autoName(fn('dateadd', col('dt'), lit(1)))).toBe('date_add(dt, 1)');
+    const no = { expr_type: 'literal', literal: { literal_type: 'boolean', boolean: false } };
+    expect(autoName(fn('first', col('x'), no))).toBe('first(x)');
+  });
 });

@@ -477,15 +477,41 @@ export function autoName(e: Msg): string | undefined {
       if (lower === 'aggregate' && args.length === 3)
         args.push('lambdafunction(namedlambdavariable(), namedlambdavariable())');
       if ((lower === 'explode' || lower === 'explode_outer') && args.length === 1) return 'col';
+      if ((lower === 'round' || lower === 'bround') && args.length === 1) args.push('0');
+      if ((lower === 'lag' || lower === 'lead') && args.length < 3) {
+        if (args.length === 1) args.push('1');
+        args.push('NULL');
+      }
+      // Flags and seeds Spark does not print: first(x, ignoreNulls), shuffle(x, seed).
+      if (/^(first|last|first_value|last_value|any_value)$/.test(lower) && args.length === 2) args.pop();
+      if (lower === 'shuffle' && args.length === 2) args.pop();
       const shown =
         lower === 'log' && args.length === 1
           ? 'ln'
-          : UPPER_NAMES.has(lower)
-            ? lower === 'pow'
-              ? 'POWER'
-              : name.toUpperCase()
-            : lower;
+          : (lower === 'ceil' || lower === 'floor') && args.length === 2
+            ? lower
+            : UPPER_NAMES.has(lower)
+              ? lower === 'pow'
+                ? 'POWER'
+                : name.toUpperCase()
+              : (CANONICAL_NAMES[lower] ?? lower);
       return `${shown}(${f.is_distinct ? 'DISTINCT ' : ''}${args.join(', ')})`;
+    }
+    case 'sort_order': {
+      const inner = autoName(e.sort_order.child);
+      return inner === undefined ? undefined : `${inner} ${sortOrderName(e.sort_order)}`;
+    }
+    case 'window':
+      return windowName(e.window);
+    case 'unresolved_extract_value': {
+      const x = e.unresolved_extract_value;
+      const child = argName(x.child);
+      const lit = x.extraction?.expr_type === 'literal' ? x.extraction.literal : undefined;
+      if (child === undefined || !lit) return undefined;
+      // A string key reads a struct field (`st.x`, as for getField); a number indexes an array.
+      if (lit.literal_type === 'string') return `${child}.${lit.string}`;
+      const key = autoName(x.extraction);
+      return key === undefined ? undefined : `${child}[${key}]`;
     }
     case 'unresolved_star':
       return '*';
@@ -502,6 +528,71 @@ export function autoName(e: Msg): string | undefined {
     default:
       return undefined;
   }
+}
+
+/** Aliases Spark names by the function they stand for. */
+const CANONICAL_NAMES: Record<string, string> = {
+  dateadd: 'date_add',
+  current_database: 'current_schema',
+  curdate: 'current_date',
+  array_agg: 'collect_list',
+};
+
+/** `ASC NULLS FIRST` etc. of a sort order (Spark's defaults spelled out). */
+function sortOrderName(s: Msg): string {
+  const desc = s.direction === 'SORT_DIRECTION_DESCENDING';
+  const nullsFirst =
+    s.null_ordering === 'SORT_NULLS_FIRST' ? true : s.null_ordering === 'SORT_NULLS_LAST' ? false : !desc;
+  return `${desc ? 'DESC' : 'ASC'} NULLS ${nullsFirst ? 'FIRST' : 'LAST'}`;
+}
+
+/** Window functions Spark prints in upper case (`RANK() OVER (...)`). */
+const UPPER_WINDOW = new Set(['rank', 'dense_rank', 'percent_rank']);
+
+/** A window frame boundary as Spark prints it: literal offsets are all `n FOLLOWING`. */
+function boundaryName(b: Msg, lower: boolean): string | undefined {
+  if (!b || b.current_row) return 'CURRENT ROW';
+  if (b.unbounded) return lower ? 'UNBOUNDED PRECEDING' : 'UNBOUNDED FOLLOWING';
+  const v = b.value?.expr_type === 'literal' ? Number(b.value.literal[b.value.literal.literal_type]) : NaN;
+  if (!Number.isFinite(v)) return undefined;
+  return v === 0 ? 'CURRENT ROW' : `${v} FOLLOWING`;
+}
+
+/** The column name of `f.over(w)`: Spark prints the window with the frame it resolves to. */
+function windowName(w: Msg): string | undefined {
+  const fn = w.window_function;
+  const f = fn?.expr_type === 'unresolved_function' ? fn.unresolved_function : undefined;
+  const lower = String(f?.function_name ?? '').toLowerCase();
+  let head = autoName(fn);
+  if (head === undefined) return undefined;
+  if (UPPER_WINDOW.has(lower)) head = head.replace(/^[a-z_]+/, (m) => m.toUpperCase());
+  const parts: string[] = [];
+  const partition = ((w.partition_spec ?? []) as Msg[]).map((p) => argName(p));
+  const order = ((w.order_spec ?? []) as Msg[]).map((o) => {
+    const n = argName(o.child);
+    return n === undefined ? undefined : `${n} ${sortOrderName(o)}`;
+  });
+  if ([...partition, ...order].some((x) => x === undefined)) return undefined;
+  if (partition.length) parts.push(`PARTITION BY ${partition.join(', ')}`);
+  if (order.length) parts.push(`ORDER BY ${order.join(', ')}`);
+  const fr = w.frame_spec;
+  if (fr && fr.frame_type && fr.frame_type !== 'FRAME_TYPE_UNDEFINED') {
+    const lo = boundaryName(fr.lower, true);
+    const hi = boundaryName(fr.upper, false);
+    if (lo === undefined || hi === undefined) return undefined;
+    parts.push(`${fr.frame_type === 'FRAME_TYPE_ROW' ? 'ROWS' : 'RANGE'} BETWEEN ${lo} AND ${hi}`);
+  } else if (lower === 'lag' || lower === 'lead') {
+    const off = Number(f.arguments?.[1]?.literal?.[f.arguments?.[1]?.literal?.literal_type] ?? 1);
+    const k = lower === 'lag' ? -off : off;
+    parts.push(`ROWS BETWEEN ${k} FOLLOWING AND ${k} FOLLOWING`);
+  } else if (/^(rank|dense_rank|percent_rank|row_number|ntile)$/.test(lower)) {
+    parts.push('ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW');
+  } else if (order.length || lower === 'cume_dist') {
+    parts.push('RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW');
+  } else {
+    parts.push('ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING');
+  }
+  return `${head} OVER (${parts.join(' ')})`;
 }
 
 /** Functions whose default column name Spark prints in upper case (`SIN(x)`, `CEIL(x)`). */
@@ -549,7 +640,8 @@ const UPPER_NAMES = new Set([
 function selectItem(e: Msg, c: Compiler): string {
   // selectExpr("a * 2 AS b"): the text may carry its own alias, so it is not parenthesised.
   if (e.expr_type === 'expression_string') return e.expression_string.expression;
-  const sql = exprSql(e, c);
+  // select(col.asc()): the value is the column's (the sort order only names it).
+  const sql = exprSql(e.expr_type === 'sort_order' ? e.sort_order.child : e, c);
   if (
     e.expr_type === 'alias' ||
     e.expr_type === 'unresolved_attribute' ||
@@ -847,7 +939,7 @@ export class RelationCompiler implements Compiler {
         const k = seen.get(name.toLowerCase()) ?? 0;
         seen.set(name.toLowerCase(), k + 1);
         if (k === 0) return selectItem(e, this);
-        const inner = e.expr_type === 'alias' ? e.alias.expr : e;
+        const inner = e.expr_type === 'alias' ? e.alias.expr : e.expr_type === 'sort_order' ? e.sort_order.child : e;
         return `${exprSql(inner, this)} AS ${quoteIdent(`${name}${DUPLICATE_MARK}${k}`)}`;
       })
       .join(', ');
