@@ -80,10 +80,20 @@ def plus_ten(it: Iterator[pd.Series]) -> Iterator[pd.Series]:
         yield s + 10
 
 
+grp = spark.createDataFrame([(1, 1.0), (1, 2.0), (2, 3.0), (2, 5.0), (2, 10.0)], ("k", "x"))
+minus = F.udf(lambda a, b: a - b, "long")
+out["kwargs"] = rows(df.select(minus(b=F.col("id") * 10, a=F.col("id")).alias("d")).orderBy("d"))
+
+
+@pandas_udf("double")
+def weighted(v: pd.Series, w: pd.Series) -> float:
+    return float((v * w).sum() / w.sum())
+
+
+out["kwargs_agg"] = rows(grp.groupBy("k").agg(weighted(w=grp.x, v=grp.x).alias("m")).orderBy("k"))
 out["pandas_iter"] = rows(df.select(plus_ten("id").alias("p")).orderBy("p"))
 out["arrow_udf"] = rows(df.select(F.udf(lambda x: x * 3, "long", useArrow=True)("id").alias("t")).orderBy("t"))
 out["order_by_udf"] = rows(df.orderBy(F.udf(lambda x: -x, "long")("id")).select("id"))
-grp = spark.createDataFrame([(1, 1.0), (1, 2.0), (2, 3.0), (2, 5.0), (2, 10.0)], ("k", "x"))
 out["grouped_agg"] = rows(grp.groupBy("k").agg(mean_v("x").alias("m")).orderBy("k"))
 out["global_agg"] = rows(grp.select(mean_v("x").alias("m")))
 
@@ -126,6 +136,8 @@ out["sql_registered"] = rows(
     spark.sql("SELECT id, name_len(name) + 1 AS m, name_len(concat(name, 'xy')) FROM people WHERE id < 4 ORDER BY id")
 )
 out["sql_registered_columns"] = spark.sql("SELECT name_len(name) FROM people").columns
+no_from = spark.sql("SELECT name_len('abcde')")
+out["sql_no_from"] = [rows(no_from), no_from.columns]
 out["sql_registered_group"] = error_of(lambda: spark.sql("SELECT max(name_len(name)) FROM people GROUP BY id").collect())
 out["registered_call"] = rows(df.select(F.call_function("name_len", F.lit("abcd")).alias("n")).limit(1))
 out["struct"] = rows(
@@ -164,5 +176,6 @@ class Squares:
 out["udtf"] = rows(Squares(F.lit(1), F.lit(3)))
 spark.udtf.register("squares", Squares)
 out["udtf_sql"] = rows(spark.sql("SELECT sq FROM squares(2, 4) WHERE i IS NOT NULL ORDER BY sq DESC"))
+out["udtf_lateral"] = error_of(lambda: spark.sql("SELECT * FROM people, LATERAL squares(id, id)").collect())
 out["udtf_error"] = error_of(lambda: F.udtf(returnType="a int")(type("Bad", (), {"eval": lambda self: 1 / 0}))().collect())
 print(json.dumps(out, default=str))

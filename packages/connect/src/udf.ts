@@ -431,10 +431,17 @@ export async function compileUdfRelation(
     // the input plus each UDF's argument columns (and the grouping keys, for grouped-agg UDFs)
     const extra: Msg[] = [];
     const argIdx: number[][] = [];
+    const argNames: (string | null)[][] = [];
     calls.forEach((u, k) => {
+      const args = (u[UDF].arguments ?? []) as Msg[];
+      // f(a=col): keyword arguments (NamedArgumentExpression)
+      argNames.push(
+        args.map((a) => (a.expr_type === 'named_argument_expression' ? String(a.named_argument_expression.key) : null)),
+      );
       argIdx.push(
-        ((u[UDF].arguments ?? []) as Msg[]).map((a, j) => {
-          extra.push(alias(a, `${prefix}a${k}_${j}`));
+        args.map((a, j) => {
+          const value = a.expr_type === 'named_argument_expression' ? a.named_argument_expression.value : a;
+          extra.push(alias(value, `${prefix}a${k}_${j}`));
           return extra.length - 1;
         }),
       );
@@ -458,6 +465,7 @@ export async function compileUdfRelation(
         command: Buffer.from(u[UDF].python_udf.command ?? []).toString('base64'),
         eval_type: evalType(u),
         args: argIdx[k]!,
+        names: argNames[k]!,
         name: `${prefix}r${k}`,
       })),
     });
@@ -634,6 +642,8 @@ async function sqlWithUdfs(rel: Msg, compiler: RelationCompiler, ctx: UdfContext
   for (const c of tcalls) {
     if (tcalls.some((d) => d !== c && d.start > c.open && d.close < c.close))
       throw unsupported('a Python UDTF call inside another one');
+    if (/\bLATERAL\s*$/i.test(query.slice(0, c.start)))
+      throw unsupported('lateral Python UDTF calls (FROM t, LATERAL f(t.x))');
     const f = ctx.registered.get(`table:${c.name}`)!;
     const args = splitTop(query.slice(c.open + 1, c.close))
       .filter((x, _, all) => x.trim() || all.length > 1)
@@ -651,9 +661,10 @@ async function sqlWithUdfs(rel: Msg, compiler: RelationCompiler, ctx: UdfContext
   const m = /^\s*SELECT\s/i.exec(query);
   if (!m) throw shape();
   const body = query.slice(m[0].length);
-  const from = topKeyword(body, /^FROM\b/i);
-  if (from < 0) throw shape();
-  let rest = body.slice(from + 4);
+  let from = topKeyword(body, /^FROM\b/i);
+  // SELECT f('x') without FROM: over one row
+  let rest = from < 0 ? ' (SELECT 1 AS `__lbx_udf_one`) AS _one ' : body.slice(from + 4);
+  if (from < 0) from = body.length;
   if (topKeyword(rest, /^(GROUP\s+BY|HAVING|UNION|INTERSECT|EXCEPT|MINUS|WINDOW|QUALIFY)\b/i) >= 0) throw shape();
   const tailAt = topKeyword(rest, /^(ORDER\s+BY|LIMIT|OFFSET)\b/i);
   const tail = tailAt >= 0 ? rest.slice(tailAt) : '';
@@ -662,7 +673,9 @@ async function sqlWithUdfs(rel: Msg, compiler: RelationCompiler, ctx: UdfContext
   const items = splitTop(body.slice(0, from)).map((text) => {
     const a = /\s+AS\s+(`(?:[^`]|``)+`|[A-Za-z_][A-Za-z0-9_]*)\s*$/i.exec(text);
     const expr = a ? text.slice(0, a.index) : text;
-    const name = a ? a[1]! : textCalls(expr, names).length ? '`' + expr.trim().replaceAll('`', '``') + '`' : '';
+    // Spark names an unaliased expression by its text, string literals without their quotes
+    const shown = expr.trim().replace(/'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)"/g, (_m, x, y) => x ?? y);
+    const name = a ? a[1]! : textCalls(expr, names).length ? '`' + shown.replaceAll('`', '``') + '`' : '';
     return { expr, name };
   });
 

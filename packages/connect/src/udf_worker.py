@@ -163,6 +163,13 @@ def row_arg(v, dt):
     return v
 
 
+def call(func, values, names):
+    """func(positional..., name=value...): keyword arguments are those with a name."""
+    pos = [v for v, k in zip(values, names) if k is None]
+    kw = {k: v for v, k in zip(values, names) if k is not None}
+    return func(*pos, **kw)
+
+
 def serializer():
     return ArrowStreamPandasUDFSerializer(
         "UTC", False, True, df_for_struct=True, struct_in_pandas="dict", arrow_cast=True
@@ -194,10 +201,11 @@ def scalar(header, table):
         func, return_type = load(u["command"])
         et = u["eval_type"]
         args = [table.column(base + i) for i in u["args"]]
+        names = u.get("names") or [None] * len(args)
         arrow_type = to_arrow_type(return_type)
         if et in (SQL_BATCHED_UDF, SQL_ARROW_BATCHED_UDF):
             py = [[row_arg(v, a.type) for v in a.to_pylist()] for a in args]
-            values = [coerce(func(*row), return_type) for row in zip(*py)] if py else [
+            values = [coerce(call(func, row, names), return_type) for row in zip(*py)] if py else [
                 coerce(func(), return_type) for _ in range(n)
             ]
             arr = pa.array(values, type=arrow_type)
@@ -205,7 +213,7 @@ def scalar(header, table):
             ser = serializer()
             series = [ser.arrow_to_pandas(a.combine_chunks()) for a in args]
             if et == SQL_SCALAR_PANDAS_UDF:
-                result = func(*series)
+                result = call(func, series, names)
             else:
                 batch = series[0] if len(series) == 1 else tuple(series)
                 parts = list(func(iter([batch])))
@@ -226,12 +234,12 @@ def scalar(header, table):
                     groups.setdefault(key, []).append(r)
                 index = [None] * n
                 for rows in groups.values():
-                    value = func(*[s.iloc[rows].reset_index(drop=True) for s in series])
+                    value = call(func, [s.iloc[rows].reset_index(drop=True) for s in series], names)
                     for r in rows:
                         index[r] = value
                 values = index
             else:
-                value = func(*series) if n or series else None
+                value = call(func, series, names) if n or series else None
                 values = [value] * n
             arr = pandas_result(ser, pd.Series(values, dtype=object), return_type)
         else:

@@ -55,6 +55,12 @@ describe('Python UDFs over Spark Connect', () => {
       [3, 60],
       [4, 80],
     ]);
+    // keyword arguments (f(b=..., a=...)) for row-at-a-time and pandas UDFs
+    expect(out.kwargs).toEqual([[-36], [-27], [-18], [-9]]);
+    expect(out.kwargs_agg).toEqual([
+      [1, 5 / 3],
+      [2, 134 / 18],
+    ]);
     expect(out.pandas_iter).toEqual([[11], [12], [13], [14]]);
     expect(out.arrow_udf).toEqual([[3], [6], [9], [12]]);
     expect(out.order_by_udf).toEqual([[4], [3], [2], [1]]);
@@ -95,6 +101,7 @@ describe('Python UDFs over Spark Connect', () => {
       [3, null, null],
     ]);
     expect(out.sql_registered_columns).toEqual(['name_len(name)']);
+    expect(out.sql_no_from).toEqual([[[5]], ['name_len(abcde)']]);
     expect(out.sql_registered_group.message).toContain('registered Python UDFs in SQL other than');
     expect(out.struct).toEqual([[[20, 'bob']]]);
     // a UDF that raises: PythonException with the Python traceback, not a server stack trace
@@ -113,6 +120,8 @@ describe('Python UDFs over Spark Connect', () => {
       [null, -1],
     ]);
     expect(out.udtf_sql).toEqual([[16], [9], [4]]);
+    expect(out.udtf_lateral.type).toBe('UnsupportedOperationException');
+    expect(out.udtf_lateral.message).toContain('lateral Python UDTF calls');
     expect(out.udtf_error.type).toBe('PythonException');
     expect(out.udtf_error.message).toContain('ZeroDivisionError');
   }, 240_000);
