@@ -19,4 +19,11 @@ describe('toGrpcError', () => {
     expect(toGrpcError(new LakeboxError('TABLE_OR_VIEW_NOT_FOUND', 'x')).code).toBe(grpc.status.INTERNAL);
     expect(toGrpcError(new LakeboxError('UNAUTHENTICATED', 'x')).code).toBe(grpc.status.UNAUTHENTICATED);
   });
+
+  it('names SparkRuntimeException for raise_error/assert_true (USER_RAISED_EXCEPTION), as Spark does', () => {
+    const e = toGrpcError(new LakeboxError('USER_RAISED_EXCEPTION', 'too big', { sqlState: 'P0001' }));
+    const detail = (e.metadata.get('grpc-status-details-bin')[0] as Buffer).toString('latin1');
+    expect(detail).toContain('org.apache.spark.SparkRuntimeException');
+    expect(detail).not.toContain('AnalysisException');
+  });
 });

@@ -10,6 +10,7 @@ function classesFor(code: string, sqlState: string | undefined): string[] {
     return ['org.apache.spark.sql.catalyst.parser.ParseException', 'org.apache.spark.sql.AnalysisException'];
   if (code === 'UNSUPPORTED_FEATURE' || sqlState === '0A000')
     return ['org.apache.spark.SparkUnsupportedOperationException', 'java.lang.UnsupportedOperationException'];
+  if (code === 'USER_RAISED_EXCEPTION' || code === 'INVALID_URL') return ['org.apache.spark.SparkRuntimeException'];
   if (code === 'SQL_CONF_NOT_FOUND')
     return ['org.apache.spark.SparkNoSuchElementException', 'java.util.NoSuchElementException'];
   if (sqlState?.startsWith('22')) {

@@ -185,3 +185,34 @@ describe('signatures PySpark calls with extra arguments', () => {
     ).toEqual([[1, 1, 2]]);
   });
 });
+
+describe('errors, IGNORE NULLS after a call, listagg defaults, invalid URLs', () => {
+  it('raise_error and assert_true raise USER_RAISED_EXCEPTION with the message', async () => {
+    await expect(one(`raise_error('foobar')`)).rejects.toMatchObject({
+      code: 'USER_RAISED_EXCEPTION',
+      message: 'foobar',
+    });
+    await expect(one(`assert_true(1 > 2, 'too big')`)).rejects.toMatchObject({ code: 'USER_RAISED_EXCEPTION' });
+    expect(await one(`assert_true(1 < 2)`)).toBe(null);
+  });
+
+  it('nth_value(x, n) IGNORE NULLS OVER (...) as Spark writes it', async () => {
+    const t = `(VALUES (1, NULL), (2, 5), (3, NULL), (4, 7)) v(i, x)`;
+    const r = await engine.execute(
+      `SELECT i, nth_value(x, 2) IGNORE NULLS OVER (ORDER BY i ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) FROM ${t} ORDER BY i`,
+      { conn },
+    );
+    expect(r.rows.map((x) => x[1])).toEqual([7, 7, 7, 7]);
+  });
+
+  it('listagg(DISTINCT x) joins with no delimiter by default', async () => {
+    const r = await engine.execute(`SELECT listagg(DISTINCT x) FROM (VALUES ('1'), ('2'), ('1')) v(x)`, { conn });
+    expect([...String(r.rows[0]![0])].sort().join('')).toBe('12');
+  });
+
+  it('try_parse_url gives NULL and parse_url INVALID_URL for what java.net.URI refuses', async () => {
+    expect(await one(`try_parse_url('inva lid://spark.apache.org/path?query=1', 'QUERY', 'query')`)).toBe(null);
+    await expect(one(`parse_url('inva lid://x/y', 'HOST')`)).rejects.toMatchObject({ code: 'INVALID_URL' });
+    expect(await one(`parse_url(NULL, 'HOST')`)).toBe(null);
+  });
+});

@@ -231,6 +231,15 @@ function jsonDdl(v: unknown): string {
   return `STRUCT<${fields.map(([k, x]) => `${/^\w+$/.test(k) ? k : `\`${k.replaceAll('`', '``')}\``}: ${jsonDdl(x)}`).join(', ')}>`;
 }
 
+/** raise_error/assert_true: Spark's USER_RAISED_EXCEPTION, raised through DuckDB's error(). */
+function userRaised(msg: string): string {
+  return `error('[USER_RAISED_EXCEPTION] ' || CAST(${msg} AS VARCHAR) || ' SQLSTATE: P0001')`;
+}
+
+function parseUrl(a: string[]): string {
+  return a.length > 2 ? `spark_parse_url_key(${a[0]}, ${a[2]})` : `spark_parse_url(${a[0]}, ${a[1]})`;
+}
+
 export const FUNCTIONS: Record<string, FunctionSpec> = {
   // math
   abs: { status: 'supported', emit: 'abs' },
@@ -337,9 +346,9 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
   equal_null: { status: 'supported', emit: (a) => `(${a[0]} IS NOT DISTINCT FROM ${a[1]})` },
   assert_true: {
     status: 'supported',
-    emit: (a) => `CASE WHEN ${a[0]} THEN NULL ELSE error(CAST(${a[1] ?? `'assertion failed'`} AS VARCHAR)) END`,
+    emit: (a) => `CASE WHEN ${a[0]} THEN NULL ELSE ${userRaised(a[1] ?? `'assertion failed'`)} END`,
   },
-  raise_error: { status: 'supported', emit: (a) => `error(${a[0]})` },
+  raise_error: { status: 'supported', emit: (a) => userRaised(a[0]!) },
   // strings
   ascii: {
     status: 'supported',
@@ -889,12 +898,13 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
   },
   parse_url: {
     status: 'supported',
-    emit: (a) => (a.length > 2 ? `spark_parse_url_key(${a[0]}, ${a[2]})` : `spark_parse_url(${a[0]}, ${a[1]})`),
+    emit: (a) =>
+      `CASE WHEN spark_url_ok(${a[0]}) THEN ${parseUrl(a)} ELSE error('[INVALID_URL] The url is invalid: ' || ${a[0]} || '. Use \`try_parse_url\` to tolerate invalid URL and return NULL instead. SQLSTATE: 22P02') END`,
     args: [2, 3],
   },
   try_parse_url: {
     status: 'supported',
-    emit: (a) => (a.length > 2 ? `spark_parse_url_key(${a[0]}, ${a[2]})` : `spark_parse_url(${a[0]}, ${a[1]})`),
+    emit: (a) => `CASE WHEN spark_url_ok(${a[0]}) THEN ${parseUrl(a)} END`,
     args: [2, 3],
   },
   try_url_decode: { status: 'supported', emit: (a) => `TRY(url_decode(${a[0]}))`, args: [1, 1] },
@@ -1060,6 +1070,7 @@ export const MACROS: string[] = [
   `CREATE OR REPLACE MACRO spark_mask(s, u, l, d, o) AS CASE WHEN s IS NULL THEN NULL ELSE array_to_string(list_transform(string_split(s, ''), lambda c: CASE WHEN regexp_full_match(c, '[A-Z]') THEN coalesce(u, c) WHEN regexp_full_match(c, '[a-z]') THEN coalesce(l, c) WHEN regexp_full_match(c, '[0-9]') THEN coalesce(d, c) ELSE coalesce(o, c) END), '') END`,
   `CREATE OR REPLACE MACRO spark_str_to_map(s, pd, kd) AS CASE WHEN s IS NOT NULL THEN map_from_entries(list_transform(string_split(s, pd), lambda kv: {'key': CASE WHEN strpos(kv, kd) > 0 THEN kv[1:strpos(kv, kd) - 1] ELSE kv END, 'value': CASE WHEN strpos(kv, kd) > 0 THEN kv[strpos(kv, kd) + length(kd):] END})) END`,
   `CREATE OR REPLACE MACRO spark_parse_url(u, part) AS CASE upper(part) WHEN 'PROTOCOL' THEN nullif(regexp_extract(u, '^(([^:/?#]+):)?(//([^/?#]*))?([^?#]*)(\\?([^#]*))?(#(.*))?', 2), '') WHEN 'HOST' THEN nullif(regexp_extract(regexp_extract(u, '^(([^:/?#]+):)?(//([^/?#]*))?([^?#]*)(\\?([^#]*))?(#(.*))?', 4), '^(?:[^@]*@)?(\\[[^\\]]*\\]|[^:]*)', 1), '') WHEN 'PATH' THEN regexp_extract(u, '^(([^:/?#]+):)?(//([^/?#]*))?([^?#]*)(\\?([^#]*))?(#(.*))?', 5) WHEN 'QUERY' THEN CASE WHEN regexp_extract(u, '^(([^:/?#]+):)?(//([^/?#]*))?([^?#]*)(\\?([^#]*))?(#(.*))?', 6) <> '' THEN regexp_extract(u, '^(([^:/?#]+):)?(//([^/?#]*))?([^?#]*)(\\?([^#]*))?(#(.*))?', 7) END WHEN 'REF' THEN CASE WHEN regexp_extract(u, '^(([^:/?#]+):)?(//([^/?#]*))?([^?#]*)(\\?([^#]*))?(#(.*))?', 8) <> '' THEN regexp_extract(u, '^(([^:/?#]+):)?(//([^/?#]*))?([^?#]*)(\\?([^#]*))?(#(.*))?', 9) END WHEN 'FILE' THEN regexp_extract(u, '^(([^:/?#]+):)?(//([^/?#]*))?([^?#]*)(\\?([^#]*))?(#(.*))?', 5) || regexp_extract(u, '^(([^:/?#]+):)?(//([^/?#]*))?([^?#]*)(\\?([^#]*))?(#(.*))?', 6) WHEN 'AUTHORITY' THEN CASE WHEN regexp_extract(u, '^(([^:/?#]+):)?(//([^/?#]*))?([^?#]*)(\\?([^#]*))?(#(.*))?', 3) <> '' THEN regexp_extract(u, '^(([^:/?#]+):)?(//([^/?#]*))?([^?#]*)(\\?([^#]*))?(#(.*))?', 4) END WHEN 'USERINFO' THEN nullif(regexp_extract(regexp_extract(u, '^(([^:/?#]+):)?(//([^/?#]*))?([^?#]*)(\\?([^#]*))?(#(.*))?', 4), '^([^@]*)@', 1), '') END`,
+  `CREATE OR REPLACE MACRO spark_url_ok(u) AS u IS NULL OR NOT regexp_matches(u, '[\\s"<>\\\\^\`{|}]|^[^:/?#]*[^A-Za-z0-9+.:/?#-][^:/?#]*:')`,
   `CREATE OR REPLACE MACRO spark_parse_url_key(u, k) AS CASE WHEN regexp_extract(u, '^(([^:/?#]+):)?(//([^/?#]*))?([^?#]*)(\\?([^#]*))?(#(.*))?', 6) <> '' AND regexp_matches(regexp_extract(u, '^(([^:/?#]+):)?(//([^/?#]*))?([^?#]*)(\\?([^#]*))?(#(.*))?', 7), '(&|^)' || k || '=([^&]*)') THEN regexp_extract(regexp_extract(u, '^(([^:/?#]+):)?(//([^/?#]*))?([^?#]*)(\\?([^#]*))?(#(.*))?', 7), '(&|^)' || k || '=([^&]*)', 2) END`,
   `CREATE OR REPLACE MACRO spark_is_valid_utf8(x VARCHAR) AS CASE WHEN x IS NOT NULL THEN true END, (x BLOB) AS CASE WHEN x IS NOT NULL THEN TRY(decode(x)) IS NOT NULL END`,
   `CREATE OR REPLACE MACRO spark_make_valid_utf8(x VARCHAR) AS x, (x BLOB) AS TRY(decode(x))`,

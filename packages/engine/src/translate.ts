@@ -564,6 +564,11 @@ export class Translator {
           continue;
         }
         let callSql = this.call(t, nodes[i + 1] as Group);
+        if (isWord(nodes[i + 2], 'IGNORE', 'RESPECT') && isWord(nodes[i + 3], 'NULLS')) {
+          // Spark's fn(x) IGNORE NULLS OVER (...): DuckDB takes the clause inside the call
+          callSql = callSql.replace(/\)$/, ` ${(nodes[i + 2] as Token).value.toUpperCase()} NULLS)`);
+          nodes = [...nodes.slice(0, i + 2), ...nodes.slice(i + 4)];
+        }
         if (isWord(nodes[i + 2], 'OVER') && /^(first|last)(_value)?$/.test(fname))
           // first/last(x, true) as a window function: DuckDB's IGNORE NULLS (FILTER is aggregate-only)
           callSql = callSql.replace(
@@ -781,6 +786,9 @@ export class Translator {
     if (distinct) {
       if (name === 'collect_set' || name === 'collect_list' || name === 'array_agg')
         return `coalesce(list(DISTINCT ${args[0]}) FILTER (WHERE ${args[0]} IS NOT NULL), [])`;
+      // Spark's listagg/string_agg delimiter defaults to '' (DuckDB's to ',')
+      if ((name === 'listagg' || name === 'string_agg') && args.length === 1)
+        return `string_agg(DISTINCT ${args[0]}, '')`;
       return `${name}(DISTINCT ${args.join(', ')})`;
     }
     return spec.emit(args);
