@@ -6,6 +6,8 @@ Prints one JSON object with what each step returned; packages/connect/test/udf.t
 
 import json
 import sys
+import threading
+import time
 from typing import Iterator
 
 import pandas as pd
@@ -156,6 +158,28 @@ def boom(x):
 
 out["error"] = error_of(lambda: df.select(F.udf(boom, LongType())("id")).collect())
 out["after_error"] = rows(df.select(plus_one("id").alias("x")).orderBy("x").limit(2))
+# Interrupt stops a UDF that is running in the worker (the next UDF call starts a new worker)
+caught = {}
+
+
+def slow_udf():
+    try:
+        spark.range(1).select(F.udf(lambda x: time.sleep(3600) or x, "long")("id")).collect()
+        caught["done"] = True
+    except Exception as e:  # noqa: BLE001
+        caught["error"] = type(e).__name__ + ": " + str(e)[:200]
+
+
+t = threading.Thread(target=slow_udf)
+t.start()
+deadline = time.time() + 120
+while t.is_alive() and time.time() < deadline:
+    time.sleep(0.5)
+    spark.interruptAll()
+t.join(5)
+out["interrupt"] = {"alive": t.is_alive(), **caught}
+out["after_interrupt"] = rows(df.select(plus_one("id").alias("x")).orderBy("x").limit(1))
+
 # another session is unaffected (its own worker)
 other = SparkSession.builder.remote(url).create()
 out["other_session"] = rows(other.range(3).select(F.udf(lambda x: x * 100, LongType())("id").alias("y")))

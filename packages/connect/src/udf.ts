@@ -121,6 +121,10 @@ class UdfWorker {
     return p;
   }
 
+  kill() {
+    if (!this.dead) this.proc.kill('SIGKILL');
+  }
+
   close() {
     if (this.dead) return;
     this.dead = 'closed';
@@ -188,6 +192,12 @@ export class UdfWorkers {
       if (file) fs.rmSync(file, { force: true });
       rels.delete(name);
     }
+  }
+
+  /** Kill the session's worker (Interrupt): its running request fails, the next call starts a new one. */
+  interrupt(sessionId: string) {
+    this.workers.get(sessionId)?.kill();
+    this.workers.delete(sessionId);
   }
 
   close(sessionId: string) {

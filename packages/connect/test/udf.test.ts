@@ -111,6 +111,8 @@ describe('Python UDFs over Spark Connect', () => {
     expect(out.error.message).not.toMatch(/udf\.ts|node:internal/);
     // the server and the session survive; another session has its own worker
     expect(out.after_error).toEqual([[2], [3]]);
+    expect(out.interrupt).toMatchObject({ alive: false, error: expect.stringContaining('OPERATION_CANCELED') });
+    expect(out.after_interrupt).toEqual([[2]]);
     expect(out.other_session).toEqual([[0], [100], [200]]);
     // Python UDTFs
     expect(out.udtf).toEqual([
