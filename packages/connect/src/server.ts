@@ -736,8 +736,11 @@ export class SparkConnectServer {
     const base = { session_id: s.id, server_side_session_id: s.serverSideId };
     const columnsOf = async (plan: Msg) => {
       if (plan?.op_type !== 'root') throw unsupported('analyzing a command');
-      const r = await this.query(plan.root, s, (q) => `SELECT * FROM (${q}) AS _schema LIMIT 0`);
-      return r.columns.map((c) => ({ name: c.name, type: wireSparkType(c.type) }));
+      // Prepared, not run: a select list may repeat a name (a subquery would rename it x_1).
+      const env = this.env(s);
+      const sql = await new RelationCompiler(env).relation(plan.root);
+      const cols = await this.opts.engine.describeQuery(sql, { session: s.sql, params: env.params });
+      return cols.map((c) => ({ name: c.name, type: wireSparkType(c.type) }));
     };
     switch (req.analyze) {
       case 'schema':

@@ -147,6 +147,41 @@ export class SqlEngine {
     }
   }
 
+  /**
+   * The columns (names and Spark types) of a query without running it: DuckDB prepares the
+   * translated query. Unlike `SELECT * FROM (query) LIMIT 0`, this keeps repeated names as they
+   * are (a subquery renames them `x_1`), as Spark's schema of such a query has them.
+   */
+  async describeQuery(
+    sql: string,
+    opts: { session?: Partial<Session>; params?: Record<string, ParamValue>; conn?: DuckDBConnection } = {},
+  ): Promise<StatementResult['columns']> {
+    const stmts = this.parse(sql);
+    const st = stmts[0];
+    if (stmts.length !== 1 || !st || !isQuery(st.nodes))
+      return (await this.execute(`SELECT * FROM (${sql}) AS _describe LIMIT 0`, opts)).columns;
+    const session = (
+      opts.session && 'catalog' in opts.session && 'schema' in opts.session && 'user' in opts.session
+        ? opts.session
+        : { catalog: 'main', schema: 'default', user: 'anonymous', ...opts.session }
+    ) as Session;
+    const conn = opts.conn ?? (await this.connect());
+    try {
+      const ctx: ExecContext = { session, params: opts.params ?? {}, conn };
+      await this.resolver.beginStatement?.(ctx);
+      const duck = await this.translateQuery(st.nodes, ctx);
+      const prepared = await conn.prepare(duck);
+      return Array.from({ length: prepared.columnCount }, (_, i) => ({
+        name: prepared.columnName(i),
+        type: sparkTypeName(prepared.columnType(i).toString()),
+      }));
+    } catch (e) {
+      throw mapDuckError(e, st.tokens, st.text);
+    } finally {
+      if (!opts.conn) conn.closeSync();
+    }
+  }
+
   async executeStatement(st: ParsedStatement, ctx: ExecContext): Promise<StatementResult> {
     try {
       await this.resolver.beginStatement?.(ctx);
