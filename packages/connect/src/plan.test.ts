@@ -443,6 +443,7 @@ describe('column names of unaliased expressions (as Apache Spark 4.0.1 names the
   it('writes SOME/EVERY as bool_or/bool_and and nth_value ignoreNulls as IGNORE NULLS', () => {
     expect(exprSql(fn('some', col('b')), noPlans)).toBe('bool_or(`b`)');
     expect(exprSql(fn('every', col('b')), noPlans)).toBe('bool_and(`b`)');
+    expect(exprSql(fn('count_if', col('b')), noPlans)).toBe('count(CASE WHEN `b` THEN 1 END)');
     const f = { expr_type: 'literal', literal: { literal_type: 'boolean', boolean: false } };
     const t = { expr_type: 'literal', literal: { literal_type: 'boolean', boolean: true } };
     expect(exprSql(fn('nth_value', col('x'), lit(2), f), noPlans)).toBe('nth_value(`x`, 2)');

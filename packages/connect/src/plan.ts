@@ -348,6 +348,10 @@ function functionSql(f: Msg, c: Compiler): string {
     case 'every':
       if (args.length === 1) return `bool_and(${args[0]})`;
       break;
+    case 'count_if':
+      // Spark's count_if is a BIGINT (DuckDB's is a HUGEINT).
+      if (args.length === 1 && !f.is_distinct) return `count(CASE WHEN ${args[0]} THEN 1 END)`;
+      break;
     case 'grouping':
       // Spark's grouping() is a TINYINT (0 or 1).
       return `CASE WHEN grouping(${args.join(', ')}) = 1 THEN 1Y ELSE 0Y END`;
