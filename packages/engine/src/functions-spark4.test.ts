@@ -116,9 +116,9 @@ describe('date and time functions', () => {
   it('timestampadd/timestampdiff count whole units', async () => {
     const s = (e: string) => one(`CAST(${e} AS VARCHAR)`);
     expect(await s(`timestampadd(MONTH, 1, TIMESTAMP '2016-01-31 00:00:00')`)).toBe('2016-02-29 00:00:00');
-    expect(await s(`timestamp_add('QUARTER', 1, DATE '2016-01-01')`)).toBe('2016-04-01 00:00:00');
+    expect(await s(`timestampadd('QUARTER', 1, DATE '2016-01-01')`)).toBe('2016-04-01 00:00:00');
     expect(await num(`timestampdiff(YEAR, TIMESTAMP '2020-06-01 00:00:00', TIMESTAMP '2021-05-31 00:00:00')`)).toBe(0);
-    expect(await num(`timestamp_diff('DAY', DATE '2016-12-25', DATE '2017-01-01')`)).toBe(7);
+    expect(await num(`timestampdiff('DAY', DATE '2016-12-25', DATE '2017-01-01')`)).toBe(7);
   });
 
   it('to_timestamp_ntz/ltz, try_to_timestamp, make_timestamp variants', async () => {
@@ -214,5 +214,39 @@ describe('errors, IGNORE NULLS after a call, listagg defaults, invalid URLs', ()
     expect(await one(`try_parse_url('inva lid://spark.apache.org/path?query=1', 'QUERY', 'query')`)).toBe(null);
     await expect(one(`parse_url('inva lid://x/y', 'HOST')`)).rejects.toMatchObject({ code: 'INVALID_URL' });
     expect(await one(`parse_url(NULL, 'HOST')`)).toBe(null);
+  });
+});
+
+describe('binary string predicates and random values', () => {
+  it('startswith/endswith/contains on binary and on numbers', async () => {
+    expect(await one(`startswith(X'537061726B', X'5370')`)).toBe(true);
+    expect(await one(`endswith(X'537061726B', X'5370')`)).toBe(false);
+    expect(await one(`contains(X'537061726B', X'6172')`)).toBe(true);
+    expect(await one(`contains(12345, 34)`)).toBe(true);
+    expect(await one(`startswith('Spark', 'Sp')`)).toBe(true);
+  });
+
+  it('uniform keeps integer bounds integral and within [min, max); randstr has the length asked', async () => {
+    const r = await engine.execute(
+      `SELECT uniform(10, 20, 0) AS u, typeof(uniform(10, 20)) AS t, length(randstr(5, 0)) AS l FROM range(50)`,
+      { conn },
+    );
+    for (const [u, t, l] of r.rows) {
+      expect(Number(u)).toBeGreaterThanOrEqual(10);
+      expect(Number(u)).toBeLessThan(20);
+      expect(t).toBe('int');
+      expect(Number(l)).toBe(5);
+    }
+  });
+});
+
+describe('number formats', () => {
+  it('to_char/to_varchar and to_number/try_to_number with $99.99-style formats', async () => {
+    expect(await one(`to_char(78.12, '$99.99')`)).toBe('$78.12');
+    expect(await one(`to_varchar(1234.5, '9,999.00')`)).toBe('1,234.50');
+    expect(await one(`CAST(to_number('$78.12', '$99.99') AS VARCHAR)`)).toBe('78.12');
+    expect(await one(`typeof(to_number('$78.12', '$99.99'))`)).toBe('decimal(4,2)');
+    expect(await one(`try_to_number('abc', '$99.99')`)).toBe(null);
+    await expect(one(`to_number('abc', '$99.99')`)).rejects.toMatchObject({ code: 'INVALID_FORMAT.MISMATCH_INPUT' });
   });
 });

@@ -240,6 +240,54 @@ function parseUrl(a: string[]): string {
   return a.length > 2 ? `spark_parse_url_key(${a[0]}, ${a[2]})` : `spark_parse_url(${a[0]}, ${a[1]})`;
 }
 
+/** A number format of to_char/to_number ('$99.99', '999,999.00', ...), read from its literal. */
+function numberFormat(sql: string | undefined): {
+  text: string;
+  dollar: boolean;
+  group: boolean;
+  int: number;
+  frac: number;
+  zero: boolean;
+} {
+  const text = literal(sql);
+  if (text === undefined || !/^[$0-9,.DGSMIPR\s]*$/i.test(text))
+    throw new LakeboxError(
+      'UNSUPPORTED_FEATURE',
+      'number formats must be string literals of 0, 9, ".", ",", "$" in Lakebox',
+      {
+        sqlState: '0A000',
+      },
+    );
+  const f = text.toUpperCase();
+  const [ip = '', fp = ''] = f.split(/[.D]/);
+  return {
+    text,
+    dollar: f.includes('$'),
+    group: /[,G]/.test(f),
+    int: (ip.match(/[09]/g) ?? []).length,
+    frac: (fp.match(/[09]/g) ?? []).length,
+    zero: /^[^09]*0/.test(ip),
+  };
+}
+
+function toChar(a: string[]): string {
+  const f = numberFormat(a[1]);
+  const width = f.zero && !f.group ? `0${f.int + (f.frac ? f.frac + 1 : 0)}` : '';
+  const num = `printf('%${f.group ? ',' : ''}${width}.${f.frac}f', CAST(${a[0]} AS DOUBLE))`;
+  return f.dollar ? `('$' || ${num})` : num;
+}
+
+function toNumber(a: string[], tryMode: boolean): string {
+  const f = numberFormat(a[1]);
+  const digits = `replace(replace(trim(${a[0]}), ',', ''), '$', '')`;
+  const ok = `regexp_full_match(${digits}, '[+-]?[0-9]{0,${f.int}}(\\.[0-9]{0,${f.frac}})?')`;
+  const p = Math.min(Math.max(f.int + f.frac, 1), 38);
+  const bad = tryMode
+    ? 'NULL'
+    : `error('[INVALID_FORMAT.MISMATCH_INPUT] The input ' || ${a[0]} || ' does not match the format ' || ${lit(f.text)} || '. SQLSTATE: 42601')`;
+  return `CASE WHEN ${a[0]} IS NULL THEN NULL WHEN ${ok} THEN CAST(${digits} AS DECIMAL(${p}, ${f.frac})) ELSE ${bad} END`;
+}
+
 export const FUNCTIONS: Record<string, FunctionSpec> = {
   // math
   abs: { status: 'supported', emit: 'abs' },
@@ -370,7 +418,7 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
     note: 'array arguments are not flattened',
     emit: (a) => `concat_ws(${a.join(', ')})`,
   },
-  contains: { status: 'supported', emit: 'contains' },
+  contains: { status: 'supported', emit: 'spark_contains', args: [2, 2] },
   decode: {
     status: 'different',
     emit: (a) => (a.length === 2 ? `decode(CAST(${a[0]} AS BLOB))` : `spark_decode(${a.join(', ')})`),
@@ -382,7 +430,7 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
     note: 'always UTF-8, whatever the charset',
   },
   elt: { status: 'supported', emit: (a) => `[${a.slice(1).join(', ')}][${a[0]}]` },
-  endswith: { status: 'supported', emit: 'ends_with' },
+  endswith: { status: 'supported', emit: 'spark_ends_with', args: [2, 2] },
   find_in_set: { status: 'supported', emit: (a) => `coalesce(list_position(string_split(${a[1]}, ','), ${a[0]}), 0)` },
   format_number: {
     status: 'different',
@@ -450,7 +498,7 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
       a.length > 2 ? `spark_split_limit(${a[0]}, ${a[1]}, ${a[2]})` : `regexp_split_to_array(${a[0]}, ${a[1]})`,
   },
   split_part: { status: 'supported', emit: 'split_part' },
-  startswith: { status: 'supported', emit: 'starts_with' },
+  startswith: { status: 'supported', emit: 'spark_starts_with', args: [2, 2] },
   substr: { status: 'supported', emit: (a) => `spark_substr(${a[0]}, ${a[1]}, ${n(a, 2, '2147483647')})` },
   substring: { status: 'supported', emit: (a) => `spark_substr(${a[0]}, ${a[1]}, ${n(a, 2, '2147483647')})` },
   substring_index: { status: 'supported', emit: 'spark_substring_index' },
@@ -877,6 +925,43 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
     args: [1, 1],
   },
   // random values (the sequence differs from Spark's for a given seed)
+  to_char: {
+    status: 'different',
+    emit: (a) => toChar(a),
+    note: 'numbers only; formats of 0, 9, ".", ",", "$"',
+    args: [2, 2],
+  },
+  to_varchar: {
+    status: 'different',
+    emit: (a) => toChar(a),
+    note: 'numbers only; formats of 0, 9, ".", ",", "$"',
+    args: [2, 2],
+  },
+  to_number: {
+    status: 'different',
+    emit: (a) => toNumber(a, false),
+    note: 'formats of 0, 9, ".", ",", "$"',
+    args: [2, 2],
+  },
+  try_to_number: {
+    status: 'different',
+    emit: (a) => toNumber(a, true),
+    note: 'formats of 0, 9, ".", ",", "$"',
+    args: [2, 2],
+  },
+  uniform: {
+    status: 'different',
+    emit: (a) => `spark_uniform(${a[0]}, ${a[1]})`,
+    note: 'seed argument ignored; different random sequence',
+    args: [2, 3],
+  },
+  randstr: {
+    status: 'different',
+    emit: (a) =>
+      `array_to_string(list_transform(range(CAST(${a[0]} AS INTEGER)), lambda __i: substr('0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz', 1 + CAST(floor(random() * 62) AS INTEGER), 1)), '')`,
+    note: 'seed argument ignored; different random sequence',
+    args: [1, 2],
+  },
   randn: {
     status: 'different',
     emit: () => '(sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random()))',
@@ -975,9 +1060,7 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
     args: [2, 3],
   },
   timestampadd: { status: 'supported', emit: (a) => timestampAdd(a), args: [3, 3] },
-  timestamp_add: { status: 'supported', emit: (a) => timestampAdd(a), args: [3, 3] },
   timestampdiff: { status: 'supported', emit: (a) => timestampDiff(a), args: [3, 3] },
-  timestamp_diff: { status: 'supported', emit: (a) => timestampDiff(a), args: [3, 3] },
   // json
   schema_of_json: { status: 'supported', emit: (a) => schemaOfJson(a[0]), args: [1, 2] },
 };
@@ -1080,4 +1163,9 @@ export const MACROS: string[] = [
   `CREATE OR REPLACE MACRO spark_soundex_codes(s) AS list_transform(string_split(upper(s), ''), lambda c: CASE WHEN regexp_full_match(c, '[A-Z]') THEN '01230127022455012623017202'[ascii(c) - 64] ELSE '0' END)`,
   `CREATE OR REPLACE MACRO spark_soundex_emit(q) AS list_filter(q, lambda c, i: i > 1 AND c <> '0' AND c <> q[i - 1])`,
   `CREATE OR REPLACE MACRO spark_soundex(s) AS CASE WHEN s IS NULL THEN NULL WHEN s = '' THEN '' WHEN NOT regexp_full_match(upper(s[1]), '[A-Z]') THEN s ELSE upper(s[1]) || rpad(left(array_to_string(spark_soundex_emit(list_concat(spark_soundex_codes(s[1]), list_filter(spark_soundex_codes(s[2:]), lambda c: c <> '7'))), ''), 3), 3, '0') END`,
+  // startswith/endswith/contains: binary arguments compare bytes, other types their string form
+  `CREATE OR REPLACE MACRO spark_starts_with(a VARCHAR, b VARCHAR) AS starts_with(a, b), (a BLOB, b BLOB) AS starts_with(CAST(a AS VARCHAR), CAST(b AS VARCHAR)), (a, b) AS starts_with(CAST(a AS VARCHAR), CAST(b AS VARCHAR))`,
+  `CREATE OR REPLACE MACRO spark_ends_with(a VARCHAR, b VARCHAR) AS ends_with(a, b), (a BLOB, b BLOB) AS ends_with(CAST(a AS VARCHAR), CAST(b AS VARCHAR)), (a, b) AS ends_with(CAST(a AS VARCHAR), CAST(b AS VARCHAR))`,
+  `CREATE OR REPLACE MACRO spark_contains(a VARCHAR, b VARCHAR) AS contains(a, b), (a BLOB, b BLOB) AS contains(CAST(a AS VARCHAR), CAST(b AS VARCHAR)), (a, b) AS contains(CAST(a AS VARCHAR), CAST(b AS VARCHAR))`,
+  `CREATE OR REPLACE MACRO spark_uniform(lo INTEGER, hi INTEGER) AS CAST(floor(lo + random() * (hi - lo)) AS INTEGER), (lo BIGINT, hi BIGINT) AS CAST(floor(lo + random() * (hi - lo)) AS BIGINT), (lo, hi) AS lo + random() * (hi - lo)`,
 ];
