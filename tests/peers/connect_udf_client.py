@@ -98,6 +98,18 @@ out["arrow_udf"] = rows(df.select(F.udf(lambda x: x * 3, "long", useArrow=True)(
 out["order_by_udf"] = rows(df.orderBy(F.udf(lambda x: -x, "long")("id")).select("id"))
 out["grouped_agg"] = rows(grp.groupBy("k").agg(mean_v("x").alias("m")).orderBy("k"))
 out["global_agg"] = rows(grp.select(mean_v("x").alias("m")))
+# grouped-agg pandas UDFs over windows: unbounded partitions and ROWS frames
+from pyspark.sql.window import Window
+
+out["window_partition"] = rows(
+    grp.withColumn("m", mean_v("x").over(Window.partitionBy("k"))).orderBy("k", "x")
+)
+out["window_rows"] = rows(
+    grp.withColumn("m", mean_v("x").over(Window.partitionBy("k").orderBy("x").rowsBetween(-1, 0))).orderBy("k", "x")
+)
+out["window_range"] = error_of(
+    lambda: grp.withColumn("m", mean_v("x").over(Window.partitionBy("k").orderBy("x").rangeBetween(-1, 0))).collect()
+)
 
 
 # mapInPandas, mapInArrow, applyInPandas

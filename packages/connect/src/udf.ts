@@ -418,7 +418,12 @@ export async function compileUdfRelation(
   const { input, ...own } = body;
   let node: Msg = structuredClone(own);
   let kind = rel.rel_type as string;
-  if (kind === 'project' && innermostAll(node.expressions).some((u) => evalType(u) === GROUPED_AGG)) {
+  windowAggs(node);
+  const isWindowAgg = (u: Msg) => !!u[UDF].__lbx_window;
+  if (
+    kind === 'project' &&
+    innermostAll(node.expressions).some((u) => evalType(u) === GROUPED_AGG && !isWindowAgg(u))
+  ) {
     // select(grouped_agg_udf(...)): a global aggregate, as in Spark.
     kind = 'aggregate';
     node = { grouping_expressions: [], aggregate_expressions: node.expressions, group_type: 'GROUP_TYPE_GROUPBY' };
@@ -432,7 +437,7 @@ export async function compileUdfRelation(
     const calls = innermost(fields.map((f) => node[f]));
     if (!calls.length) break;
     const prefix = `__lbx_udf_${layer}_${depth}_`;
-    const grouped = calls.some((u) => evalType(u) === GROUPED_AGG);
+    const grouped = calls.some((u) => evalType(u) === GROUPED_AGG && !isWindowAgg(u));
     if (grouped && kind !== 'aggregate') throw unsupportedEval(GROUPED_AGG, 'outside groupBy().agg() / select()');
     for (const u of calls) {
       const t = evalType(u);
@@ -462,6 +467,28 @@ export async function compileUdfRelation(
         extra.push(alias(g, `${prefix}k${j}`));
         keyIdx.push(extra.length - 1);
       }
+    // grouped-agg UDFs over a window: their partition keys
+    const ownKeys = calls.map((u) =>
+      isWindowAgg(u)
+        ? ((u[UDF].__lbx_window as Msg[]).map((g, j) => {
+            extra.push(alias(g, `${prefix}w${extra.length}_${j}`));
+            return extra.length - 1;
+          }) as number[])
+        : undefined,
+    );
+    // ... and their ROWS frames' order columns
+    const frames = calls.map((u) => {
+      const fr = u[UDF].__lbx_frame;
+      if (!fr) return undefined;
+      return {
+        lower: fr.lower,
+        upper: fr.upper,
+        order: (fr.order as Msg[]).map((o) => {
+          extra.push(alias(o.expr, `${prefix}o${extra.length}`));
+          return { col: extra.length - 1, desc: o.desc };
+        }),
+      };
+    });
     const star = { expr_type: 'unresolved_star', unresolved_star: {} };
     const q = await compiler.relation({
       rel_type: 'project',
@@ -477,13 +504,15 @@ export async function compileUdfRelation(
         args: argIdx[k]!,
         names: argNames[k]!,
         name: `${prefix}r${k}`,
+        ...(ownKeys[k] ? { keys: ownKeys[k] } : {}),
+        ...(frames[k] ? { frame: frames[k] } : {}),
       })),
     });
     cur = asInput(answer, cur);
     // each call becomes its result column (grouped-agg results repeat per row: first() of them)
     calls.forEach((u, k) => {
       const name = `${prefix}r${k}`;
-      replaceWith(u, evalType(u) === GROUPED_AGG ? firstOf(attr(name)) : attr(name));
+      replaceWith(u, evalType(u) === GROUPED_AGG && !isWindowAgg(u) ? firstOf(attr(name)) : attr(name));
     });
   }
   const rewritten = { ...rel, rel_type: kind, [kind]: { ...node, input: cur } };
@@ -493,6 +522,45 @@ export async function compileUdfRelation(
   if (!cols.some((c) => c.startsWith('__lbx_udf_'))) return sql;
   const keepCols = cols.filter((c) => !c.startsWith('__lbx_udf_')).map((c) => '`' + c.replaceAll('`', '``') + '`');
   return `SELECT ${keepCols.join(', ')} FROM (${sql}) AS _udf_out`;
+}
+
+/**
+ * `grouped_agg_udf(x).over(Window.partitionBy(k))` (an unbounded window): the UDF's value per
+ * partition, repeated on each row. The window node becomes the UDF call, marked with its keys.
+ */
+function windowAggs(node: Msg): void {
+  if (!node || typeof node !== 'object' || Buffer.isBuffer(node)) return;
+  if (Array.isArray(node)) return node.forEach(windowAggs);
+  if (node.expr_type === 'window' && isUdf(node.window.window_function)) {
+    const w = node.window;
+    const u = w.window_function;
+    if (evalType(u) !== GROUPED_AGG) throw unsupportedEval(evalType(u), 'over a window');
+    const f = w.frame_spec;
+    const framed = f && f.frame_type && f.frame_type !== 'FRAME_TYPE_UNDEFINED';
+    const order = (w.order_spec ?? []) as Msg[];
+    if (framed && f.frame_type !== 'FRAME_TYPE_ROW')
+      throw unsupportedEval(203, 'over a RANGE window frame (use rowsBetween)');
+    if (order.length && !framed) throw unsupportedEval(203, 'over an ordered window without rowsBetween(...)');
+    const bound = (b: Msg): number | null => {
+      if (!b || b.current_row) return 0;
+      if (b.unbounded) return null;
+      const v = b.value;
+      if (v?.expr_type !== 'literal') throw unsupportedEval(203, 'with a non-literal window frame boundary');
+      return Number(v.literal[v.literal.literal_type]);
+    };
+    const frame = framed
+      ? {
+          order: order.map((o) => ({ expr: o.child, desc: o.direction === 'SORT_DIRECTION_DESCENDING' })),
+          lower: bound(f.lower),
+          upper: bound(f.upper),
+        }
+      : undefined;
+    replaceWith(node, {
+      ...u,
+      [UDF]: { ...u[UDF], __lbx_window: w.partition_spec ?? [], ...(frame ? { __lbx_frame: frame } : {}) },
+    });
+  }
+  Object.values(node).forEach(windowAggs);
 }
 
 function innermostAll(list: Msg): Msg[] {

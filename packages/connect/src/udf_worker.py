@@ -170,6 +170,30 @@ def call(func, values, names):
     return func(*pos, **kw)
 
 
+def window_values(func, names, series, table, base, keys, frame, n):
+    """A grouped-agg pandas UDF over a ROWS window: f over each row's frame in its partition."""
+    key_cols = [table.column(i).to_pylist() for i in keys]
+    groups = {}
+    for r, key in enumerate(zip(*key_cols)):
+        groups.setdefault(key, []).append(r)
+    if not keys:
+        groups = {(): list(range(n))}
+    order = [(table.column(base + o["col"]).to_pylist(), o["desc"]) for o in frame["order"]]
+    lower, upper = frame.get("lower"), frame.get("upper")
+    values = [None] * n
+    for rows in groups.values():
+        for col, desc in reversed(order):
+            # ascending: NULLs first; descending: NULLs last (Spark's defaults)
+            rows = sorted(rows, key=lambda r: (col[r] is not None, col[r] if col[r] is not None else 0), reverse=desc)
+        m = len(rows)
+        for pos, r in enumerate(rows):
+            lo = 0 if lower is None else max(0, pos + lower)
+            hi = m - 1 if upper is None else min(m - 1, pos + upper)
+            sel = rows[lo : hi + 1]
+            values[r] = call(func, [s.iloc[sel].reset_index(drop=True) for s in series], names) if sel else None
+    return values
+
+
 def serializer():
     return ArrowStreamPandasUDFSerializer(
         "UTC", False, True, df_for_struct=True, struct_in_pandas="dict", arrow_cast=True
@@ -226,8 +250,11 @@ def scalar(header, table):
 
             ser = serializer()
             series = [ser.arrow_to_pandas(a.combine_chunks()) for a in args]
-            keys = [base + i for i in header.get("keys", [])]
-            if keys:
+            keys = [base + i for i in u.get("keys", header.get("keys", []))]
+            frame = u.get("frame")
+            if frame is not None:
+                values = window_values(func, names, series, table, base, keys, frame, n)
+            elif keys:
                 key_cols = [table.column(i).to_pylist() for i in keys]
                 groups = {}
                 for r, key in enumerate(zip(*key_cols)):

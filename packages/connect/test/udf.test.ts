@@ -69,6 +69,21 @@ describe('Python UDFs over Spark Connect', () => {
       [2, 6],
     ]);
     expect(out.global_agg).toEqual([[4.2]]);
+    expect(out.window_partition).toEqual([
+      [1, 1, 1.5],
+      [1, 2, 1.5],
+      [2, 3, 6],
+      [2, 5, 6],
+      [2, 10, 6],
+    ]);
+    expect(out.window_rows).toEqual([
+      [1, 1, 1],
+      [1, 2, 1.5],
+      [2, 3, 3],
+      [2, 5, 4],
+      [2, 10, 7.5],
+    ]);
+    expect(out.window_range.message).toContain('SQL_WINDOW_AGG_PANDAS_UDF');
     expect(out.map_in_pandas).toEqual([
       [1, 2, 20],
       [2, 3, 30],
