@@ -475,6 +475,46 @@ describe('Unity Catalog REST', () => {
         { name: 'day', type_text: 'date', type_name: 'DATE', partition_index: 0 },
       ]);
       expect(JSON.parse(ext.json().columns[1].type_json)).toMatchObject({ name: 'amount', type: 'decimal(10,2)' });
+      // a table Lakebox's reader refuses (catalogManaged): the schema of its first commit
+      const cm = path.join(dir, 'cm');
+      fs.mkdirSync(path.join(cm, '_delta_log'), { recursive: true });
+      const schemaString = JSON.stringify({
+        type: 'struct',
+        fields: [{ name: 's', type: 'string', nullable: true, metadata: {} }],
+      });
+      fs.writeFileSync(
+        path.join(cm, '_delta_log', '00000000000000000000.json'),
+        [
+          {
+            protocol: {
+              minReaderVersion: 3,
+              minWriterVersion: 7,
+              readerFeatures: ['catalogManaged'],
+              writerFeatures: ['catalogManaged'],
+            },
+          },
+          {
+            metaData: {
+              id: 'x',
+              format: { provider: 'parquet', options: {} },
+              schemaString,
+              partitionColumns: [],
+              configuration: {},
+            },
+          },
+        ]
+          .map((a) => JSON.stringify(a))
+          .join('\n') + '\n',
+      );
+      const managedLike = await call('POST', '/tables', {
+        catalog_name: 'main',
+        schema_name: 'default',
+        name: 'cm_log',
+        table_type: 'EXTERNAL',
+        storage_location: pathToFileURL(cm).href,
+        columns: [],
+      });
+      expect(managedLike.json().columns).toMatchObject([{ name: 's', type_text: 'string', type_name: 'STRING' }]);
       // no Delta table there: no columns, no error
       const empty = await call('POST', '/tables', {
         catalog_name: 'main',
@@ -484,7 +524,7 @@ describe('Unity Catalog REST', () => {
         storage_location: pathToFileURL(path.join(dir, 'nothing')).href,
       });
       expect([empty.statusCode, empty.json().columns]).toEqual([200, []]);
-      for (const n of ['from_log', 'no_log'])
+      for (const n of ['from_log', 'no_log', 'cm_log'])
         expect((await call('DELETE', `/tables/main.default.${n}`)).statusCode).toBe(200);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

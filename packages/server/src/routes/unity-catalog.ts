@@ -15,7 +15,7 @@ import type {
   VolumeInfo,
 } from '@lakebox/catalog';
 import { normalizeName, quoteName } from '@lakebox/catalog';
-import { loadSnapshot, simpleString, tableStore } from '@lakebox/delta';
+import { loadSnapshot, parseSchema, readCommit, simpleString, tableStore, type StructType } from '@lakebox/delta';
 import { principalOf } from '../context.js';
 import type { LakeboxPluginOptions } from '../context.js';
 import { UcModelStore, type UcModel, type UcModelVersion } from './uc-models.js';
@@ -396,19 +396,33 @@ function credentialsFor(location: string): Record<string, unknown> {
 export async function deltaColumns(location: string): Promise<ColumnInfo[]> {
   const url = locationUrl(location);
   if (!/^file:/i.test(url)) return [];
+  const store = tableStore(url);
+  let schema: StructType;
+  let partitions: string[];
   try {
-    const snap = await loadSnapshot(tableStore(url));
-    return snap.schema.fields.map((f) => ({
-      name: f.name,
-      typeText: simpleString(f.type),
-      typeJson: JSON.stringify(f),
-      nullable: f.nullable,
-      comment: typeof f.metadata?.comment === 'string' ? f.metadata.comment : null,
-      partitionIndex: snap.partitionColumns.includes(f.name) ? snap.partitionColumns.indexOf(f.name) : null,
-    }));
+    const snap = await loadSnapshot(store);
+    schema = snap.schema;
+    partitions = snap.partitionColumns;
   } catch {
-    return [];
+    // a table Lakebox cannot read (a catalogManaged one, say): the schema of its first commit, which
+    // is the one the client has just written when it registers a new table
+    try {
+      const meta = (await readCommit(store, 0)).find((a) => a.metaData)?.metaData;
+      if (!meta) return [];
+      schema = parseSchema(meta.schemaString);
+      partitions = meta.partitionColumns ?? [];
+    } catch {
+      return [];
+    }
   }
+  return schema.fields.map((f) => ({
+    name: f.name,
+    typeText: simpleString(f.type),
+    typeJson: JSON.stringify(f),
+    nullable: f.nullable,
+    comment: typeof f.metadata?.comment === 'string' ? f.metadata.comment : null,
+    partitionIndex: partitions.includes(f.name) ? partitions.indexOf(f.name) : null,
+  }));
 }
 
 // ---- staging tables
