@@ -512,4 +512,28 @@ describe('column names of unaliased expressions (as Apache Spark 4.0.1 names the
     const no = { expr_type: 'literal', literal: { literal_type: 'boolean', boolean: false } };
     expect(autoName(fn('first', col('x'), no))).toBe('first(x)');
   });
+
+  it('names c["k"] c[k] when the input says c is a map', async () => {
+    const env: CompileEnv = {
+      params: {},
+      columns: async () => ['m', 'st'],
+      schema: async () => [
+        { name: 'm', type: 'map<string,int>' },
+        { name: 'st', type: 'struct<k:int>' },
+      ],
+    };
+    const key = (c: string) => ({
+      expr_type: 'unresolved_extract_value',
+      unresolved_extract_value: {
+        child: col(c),
+        extraction: { expr_type: 'literal', literal: { literal_type: 'string', string: 'k' } },
+      },
+    });
+    const sql = await new RelationCompiler(env).relation({
+      rel_type: 'project',
+      project: { input: table('t', '1'), expressions: [key('m'), key('st')] },
+    });
+    expect(sql).toContain('AS `m[k]`');
+    expect(sql).toContain('AS `st.k`');
+  });
 });

@@ -513,7 +513,7 @@ export function autoName(e: Msg): string | undefined {
       const lit = x.extraction?.expr_type === 'literal' ? x.extraction.literal : undefined;
       if (child === undefined || !lit) return undefined;
       // A string key reads a struct field (`st.x`, as for getField); a number indexes an array.
-      if (lit.literal_type === 'string') return `${child}.${lit.string}`;
+      if (lit.literal_type === 'string') return x.map_key ? `${child}[${lit.string}]` : `${child}.${lit.string}`;
       const key = autoName(x.extraction);
       return key === undefined ? undefined : `${child}[${key}]`;
     }
@@ -921,6 +921,26 @@ export class RelationCompiler implements Compiler {
     return `${left} CROSS JOIN ${right}`;
   }
 
+  /**
+   * `c["k"]` is named `c[k]` when c is a map and `c.k` when it is a struct; for the select items
+   * of that shape, the input's column types tell which (the expression is marked `map_key`).
+   */
+  private async markMapKeys(list: Msg[] | undefined, from: string): Promise<void> {
+    const keyed = (list ?? []).filter(
+      (e) =>
+        e.expr_type === 'unresolved_extract_value' &&
+        e.unresolved_extract_value.extraction?.literal?.literal_type === 'string' &&
+        e.unresolved_extract_value.child?.expr_type === 'unresolved_attribute',
+    );
+    if (!keyed.length || !this.env.schema) return;
+    const have = await this.schemaOf(`SELECT * FROM ${from}`);
+    for (const e of keyed) {
+      const parts = splitName(e.unresolved_extract_value.child.unresolved_attribute.unparsed_identifier);
+      const c = parts.length === 1 ? have.find((h) => h.name.toLowerCase() === parts[0]!.toLowerCase()) : undefined;
+      if (c && /^map</i.test(c.type)) e.unresolved_extract_value.map_key = true;
+    }
+  }
+
   private async schemaOf(sql: string): Promise<{ name: string; type: string }[]> {
     if (this.env.schema) return this.env.schema(sql, this.env.params);
     return (await this.env.columns(sql, this.env.params)).map((name) => ({ name, type: 'string' }));
@@ -1013,6 +1033,7 @@ export class RelationCompiler implements Compiler {
           });
           return `SELECT ${this.exprs(expanded)} FROM ${from}`;
         }
+        await this.markMapKeys(p.expressions, from);
         return `SELECT ${list()} FROM ${from}`;
       }
       case 'filter': {
