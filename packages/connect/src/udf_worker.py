@@ -163,6 +163,35 @@ def row_arg(v, dt):
     return v
 
 
+def is_flat(t):
+    return not (pa.types.is_struct(t) or pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_map(t))
+
+
+# Python types a result may have, per Spark type, to go to Arrow without a per-value check
+_EXACT = {
+    "StringType": str,
+    "LongType": int,
+    "IntegerType": int,
+    "ShortType": int,
+    "ByteType": int,
+    "DoubleType": float,
+    "FloatType": float,
+    "BooleanType": bool,
+}
+
+
+def to_arrow(results, return_type, arrow_type):
+    """Results of a row-at-a-time UDF as an Arrow array of the declared type (Spark's NULL for
+    values of another type)."""
+    exact = _EXACT.get(type(return_type).__name__)
+    if exact is not None and all(type(v) is exact for v in results if v is not None):
+        try:
+            return pa.array(results, type=arrow_type)
+        except (pa.ArrowInvalid, OverflowError):
+            pass  # out of range for the type: per value below
+    return pa.array([coerce(v, return_type) for v in results], type=arrow_type)
+
+
 def call(func, values, names):
     """func(positional..., name=value...): keyword arguments are those with a name."""
     pos = [v for v, k in zip(values, names) if k is None]
@@ -228,11 +257,16 @@ def scalar(header, table):
         names = u.get("names") or [None] * len(args)
         arrow_type = to_arrow_type(return_type)
         if et in (SQL_BATCHED_UDF, SQL_ARROW_BATCHED_UDF):
-            py = [[row_arg(v, a.type) for v in a.to_pylist()] for a in args]
-            values = [coerce(call(func, row, names), return_type) for row in zip(*py)] if py else [
-                coerce(func(), return_type) for _ in range(n)
-            ]
-            arr = pa.array(values, type=arrow_type)
+            py = [a.to_pylist() if is_flat(a.type) else [row_arg(v, a.type) for v in a.to_pylist()] for a in args]
+            if not py:
+                results = [func() for _ in range(n)]
+            elif any(names):
+                results = [call(func, row, names) for row in zip(*py)]
+            elif len(py) == 1:
+                results = [func(v) for v in py[0]]
+            else:
+                results = [func(*row) for row in zip(*py)]
+            arr = to_arrow(results, return_type, arrow_type)
         elif et in (SQL_SCALAR_PANDAS_UDF, SQL_SCALAR_PANDAS_ITER_UDF):
             ser = serializer()
             series = [ser.arrow_to_pandas(a.combine_chunks()) for a in args]
