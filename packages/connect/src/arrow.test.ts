@@ -35,14 +35,17 @@ describe('Arrow results', () => {
         { name: 'ln(x)', type: 'double' },
         { name: 'LOG(2.0, x)', type: 'double' },
         { name: 'ln(x)', type: 'double' },
+        { name: 'ln(x)', type: 'string' },
       ],
       [
-        [0, 1, 2],
-        [null, 3, null],
+        [0, 1, 2, 'a'],
+        [null, 3, null, null],
       ],
     );
     const t = tableFromIPC(ipc);
-    expect(t.schema.fields.map((f) => f.name)).toEqual(['ln(x)', 'LOG(2.0, x)', 'ln(x)']);
+    expect(t.schema.fields.map((f) => f.name)).toEqual(['ln(x)', 'LOG(2.0, x)', 'ln(x)', 'ln(x)']);
+    expect(t.schema.fields[3]!.type.toString()).toBe('Utf8');
+    expect(t.getChildAt(3)!.get(0)).toBe('a');
     expect(t.numRows).toBe(2);
     expect([0, 1, 2].map((i) => t.getChildAt(i)!.get(0))).toEqual([0, 1, 2]);
     expect([0, 1, 2].map((i) => t.getChildAt(i)!.get(1))).toEqual([null, 3, null]);

@@ -11,7 +11,6 @@ import {
   Int64,
   RecordBatch,
   Schema,
-  Struct,
   Table,
   Utf8,
   makeData,
@@ -223,12 +222,8 @@ export function arrowIpc(columns: ResultColumn[], rows: unknown[][]): Uint8Array
   const table = new Table(Object.fromEntries(vectors.map((v, i) => [`_${i}`, v])));
   const fields = columns.map((c, i) => new Field(clientName(c.name), vectors[i]!.type, true));
   const schema = new Schema(fields);
-  const batches = table.batches.map(
-    (b) =>
-      new RecordBatch(
-        schema,
-        makeData({ type: new Struct(fields), length: b.numRows, nullCount: 0, children: b.data.children }),
-      ),
-  );
+  // (new RecordBatch(schema, ...) would merge the fields by name: the batches keep their data
+  // and take the schema as is.)
+  const batches = table.batches.map((b) => Object.assign(new RecordBatch(b.schema, b.data), { schema }));
   return tableToIPC(new Table(schema, batches), 'stream');
 }
