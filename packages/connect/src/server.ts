@@ -428,7 +428,8 @@ export class SparkConnectServer {
         const sh = root.show_string;
         const n = Number(sh.num_rows ?? 20);
         const r = await this.query(sh.input, s, (q) => `SELECT * FROM (${q}) AS _show LIMIT ${n + 1}`, conn);
-        const text = showString(r, n, Number(sh.truncate ?? 20), !!sh.vertical);
+        // truncate=False arrives as 0, which proto3 leaves off the wire
+        const text = showString(r, n, Number(sh.truncate ?? 0), !!sh.vertical);
         push(this.batch({ columns: [{ name: 'show_string', type: 'string' }], rows: [[text]] }));
         return;
       }
@@ -439,7 +440,7 @@ export class SparkConnectServer {
         push(
           this.batch({
             columns: [{ name: 'html_string', type: 'string' }],
-            rows: [[htmlString(r, n, Number(h.truncate ?? 20))]],
+            rows: [[htmlString(r, n, Number(h.truncate ?? 0))]],
           }),
         );
         return;

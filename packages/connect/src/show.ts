@@ -1,18 +1,52 @@
-import type { StatementResult } from '@lakebox/engine';
+import { sparkTypeName, type StatementResult } from '@lakebox/engine';
 import { clientName } from './types.js';
 
+/** The type arguments of `map<k,v>` / `array<t>` / `struct<a:t,...>` (top-level commas only). */
+function typeArgs(t: string): string[] {
+  const inner = t.slice(t.indexOf('<') + 1, -1);
+  const out: string[] = [];
+  let depth = 0;
+  let cur = '';
+  for (const ch of inner) {
+    if (ch === '<' || ch === '(') depth++;
+    if (ch === '>' || ch === ')') depth--;
+    if (ch === ',' && depth === 0) {
+      out.push(cur);
+      cur = '';
+    } else cur += ch;
+  }
+  if (cur) out.push(cur);
+  return out;
+}
+
+/** A value as Spark's show() prints it; `type` is the Spark type (DuckDB spellings are mapped). */
 function cell(v: unknown, type: string): string {
   if (v === null || v === undefined) return 'NULL';
-  if (type === 'double' || type === 'float') {
+  const t = /[A-Z]/.test(type) && !/^(map|array|struct)</.test(type) ? sparkTypeName(type) : type;
+  if (t === 'double' || t === 'float') {
     const n = Number(v);
     if (Number.isInteger(n) && Math.abs(n) < 1e7) return n.toFixed(1);
     return String(n);
   }
-  if (Array.isArray(v)) return `[${v.map((x) => cell(x, '')).join(', ')}]`;
-  if (typeof v === 'object')
+  // binary arrives base64-encoded; Spark prints the bytes in hex: [61 62 63]
+  if (t === 'binary' && typeof v === 'string')
+    return `[${[...Buffer.from(v, 'base64')].map((b) => b.toString(16).toUpperCase().padStart(2, '0')).join(' ')}]`;
+  if (Array.isArray(v)) {
+    const et = t.startsWith('array<') ? typeArgs(t)[0]! : '';
+    return `[${v.map((x) => cell(x, et)).join(', ')}]`;
+  }
+  if (typeof v === 'object') {
+    if (t.startsWith('map<')) {
+      const [, vt = ''] = typeArgs(t);
+      return `{${Object.entries(v as object)
+        .map(([k, x]) => `${k} -> ${cell(x, vt)}`)
+        .join(', ')}}`;
+    }
+    const fts = t.startsWith('struct<') ? typeArgs(t).map((f) => f.slice(f.indexOf(':') + 1)) : [];
     return `{${Object.values(v as object)
-      .map((x) => cell(x, ''))
+      .map((x, i) => cell(x, fts[i] ?? ''))
       .join(', ')}}`;
+  }
   return String(v);
 }
 
