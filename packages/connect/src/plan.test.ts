@@ -536,4 +536,24 @@ describe('column names of unaliased expressions (as Apache Spark 4.0.1 names the
     expect(sql).toContain('AS `m[k]`');
     expect(sql).toContain('AS `st.k`');
   });
+
+  it('rebuilds a struct for withField/dropFields from the input struct type', async () => {
+    const env: CompileEnv = {
+      params: {},
+      columns: async () => ['st'],
+      schema: async () => [{ name: 'st', type: 'struct<x:int,y:string>' }],
+    };
+    const upd = (value?: unknown) => ({
+      expr_type: 'update_fields',
+      update_fields: { struct_expression: col('st'), field_name: 'y', ...(value ? { value_expression: value } : {}) },
+    });
+    const sql = await new RelationCompiler(env).relation({
+      rel_type: 'project',
+      project: { input: table('t', '1'), expressions: [upd(lit(1)), upd()] },
+    });
+    expect(sql).toContain(
+      "CASE WHEN `st` IS NULL THEN NULL ELSE named_struct('x', `st`.`x`, 'y', 1) END AS `update_fields(st, WithField(1))`",
+    );
+    expect(sql).toContain("named_struct('x', `st`.`x`) END AS `update_fields(st, dropfield())`");
+  });
 });

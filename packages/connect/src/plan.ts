@@ -274,6 +274,21 @@ export function exprSql(e: Msg, c: Compiler): string {
     }
     case 'window':
       return windowSql(e.window, c);
+    case 'update_fields': {
+      // withField / dropFields: the struct rebuilt field by field (the compiler annotated the
+      // struct's field names from the input's types, see RelationCompiler.annotateTypes).
+      const u = e.update_fields;
+      const fields = u.struct_fields as string[] | undefined;
+      const name = String(u.field_name ?? '');
+      if (!fields || name.includes('.')) throw unsupported('expression update_fields');
+      const base = exprSql(u.struct_expression, c);
+      const items = fields.filter((f) => f !== name || u.value_expression);
+      if (u.value_expression && !fields.includes(name)) items.push(name);
+      const value = (f: string) =>
+        f === name && u.value_expression ? exprSql(u.value_expression, c) : `${base}.${quoteIdent(f)}`;
+      const struct = `named_struct(${items.map((f) => `${stringLit(f)}, ${value(f)}`).join(', ')})`;
+      return `CASE WHEN ${base} IS NULL THEN NULL ELSE ${struct} END`;
+    }
     case 'unresolved_named_lambda_variable':
       return quoteIdent(e.unresolved_named_lambda_variable.name_parts.join('.'));
     default:
@@ -507,6 +522,14 @@ export function autoName(e: Msg): string | undefined {
     }
     case 'window':
       return windowName(e.window);
+    case 'update_fields': {
+      const u = e.update_fields;
+      const base = argName(u.struct_expression);
+      if (base === undefined) return undefined;
+      if (!u.value_expression) return `update_fields(${base}, dropfield())`;
+      const v = autoName(u.value_expression);
+      return v === undefined ? undefined : `update_fields(${base}, WithField(${v}))`;
+    }
     case 'unresolved_extract_value': {
       const x = e.unresolved_extract_value;
       const child = argName(x.child);
@@ -932,8 +955,36 @@ export class RelationCompiler implements Compiler {
         e.unresolved_extract_value.extraction?.literal?.literal_type === 'string' &&
         e.unresolved_extract_value.child?.expr_type === 'unresolved_attribute',
     );
-    if (!keyed.length || !this.env.schema) return;
+    const updates: Msg[] = [];
+    const walk = (e: Msg) => {
+      if (!e || typeof e !== 'object') return;
+      if (e.expr_type === 'update_fields') updates.push(e.update_fields);
+      for (const v of Object.values(e)) if (v && typeof v === 'object') walk(v as Msg);
+    };
+    (list ?? []).forEach(walk);
+    if ((!keyed.length && !updates.length) || !this.env.schema) return;
     const have = await this.schemaOf(`SELECT * FROM ${from}`);
+    // The field names of each withField/dropFields struct, innermost first.
+    const fieldsOf = (x: Msg): string[] | undefined => {
+      if (x?.expr_type === 'unresolved_attribute') {
+        const parts = splitName(x.unresolved_attribute.unparsed_identifier);
+        const c = parts.length === 1 ? have.find((h) => h.name.toLowerCase() === parts[0]!.toLowerCase()) : undefined;
+        if (!c || !/^struct</i.test(c.type)) return undefined;
+        const p = nestedParts(c.type);
+        return p.kind === 'struct' ? p.fields.map(([n]) => n) : undefined;
+      }
+      if (x?.expr_type === 'update_fields') {
+        const u = x.update_fields;
+        const inner = fieldsOf(u.struct_expression);
+        if (!inner) return undefined;
+        u.struct_fields = inner;
+        const name = String(u.field_name ?? '');
+        if (!u.value_expression) return inner.filter((f) => f !== name);
+        return inner.includes(name) ? inner : [...inner, name];
+      }
+      return undefined;
+    };
+    for (const u of updates) fieldsOf({ expr_type: 'update_fields', update_fields: u });
     for (const e of keyed) {
       const parts = splitName(e.unresolved_extract_value.child.unresolved_attribute.unparsed_identifier);
       const c = parts.length === 1 ? have.find((h) => h.name.toLowerCase() === parts[0]!.toLowerCase()) : undefined;
@@ -1185,6 +1236,10 @@ export class RelationCompiler implements Compiler {
         const have = await this.env.columns(inner, this.env.params);
         const alias = this.aliasFor(w.input);
         const added = new Map<string, string>();
+        await this.markMapKeys(
+          ((w.aliases ?? []) as Msg[]).map((a) => a.expr),
+          `(${inner}) AS ${alias}`,
+        );
         for (const a of (w.aliases ?? []) as Msg[]) {
           if ((a.name ?? []).length !== 1) throw unsupported('withColumns with multi-part names');
           added.set(a.name[0].toLowerCase(), `${exprSql(a.expr, this)} AS ${quoteIdent(a.name[0])}`);
