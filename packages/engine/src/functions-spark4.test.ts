@@ -250,3 +250,49 @@ describe('number formats', () => {
     await expect(one(`to_number('abc', '$99.99')`)).rejects.toMatchObject({ code: 'INVALID_FORMAT.MISMATCH_INPUT' });
   });
 });
+
+describe('array functions with Spark NULL and order semantics', () => {
+  const s = (e: string) => one(`CAST(${e} AS VARCHAR)`);
+  it('distinct/union/intersect/except keep NULL elements and first-occurrence order', async () => {
+    expect(await s(`array_distinct(array(3, 1, NULL, 3, NULL, 2))`)).toBe('[3, 1, NULL, 2]');
+    expect(await s(`array_union(array('b', 'a', NULL), array('c', 'a'))`)).toBe('[b, a, NULL, c]');
+    expect(await s(`array_intersect(array('b', 'a', NULL), array(NULL, 'a'))`)).toBe('[a, NULL]');
+    expect(await s(`array_except(array('b', 'a', NULL), array('a'))`)).toBe('[b, NULL]');
+  });
+
+  it('arrays_overlap is NULL without a common element when a NULL is present', async () => {
+    expect(await one(`arrays_overlap(array(1, 2), array(2, 3))`)).toBe(true);
+    expect(await one(`arrays_overlap(array(1, NULL), array(3))`)).toBe(null);
+    expect(await one(`arrays_overlap(array(1), array(3))`)).toBe(false);
+  });
+
+  it('array_append/prepend of NULL is NULL; array_insert counts negative positions from the end', async () => {
+    expect(await one(`array_append(CAST(NULL AS ARRAY<INT>), 4)`)).toBe(null);
+    expect(await one(`array_prepend(CAST(NULL AS ARRAY<INT>), 4)`)).toBe(null);
+    expect(await s(`array_insert(array('a', 'b', 'c'), -2, 'd')`)).toBe('[a, b, d, c]');
+    expect(await s(`array_insert(array('a', 'b', 'c'), -1, 'd')`)).toBe('[a, b, c, d]');
+    expect(await s(`array_insert(array('a', 'b', 'c'), 2, 'd')`)).toBe('[a, d, b, c]');
+  });
+
+  it('arrays_zip names fields after the columns; conv between bases; ceiling with a scale; any_value keeps NULL', async () => {
+    const r = await engine.execute(
+      `SELECT arrays_zip(nums, letters) AS z FROM (SELECT array(1, 2) AS nums, array('a', 'b') AS letters)`,
+      {
+        conn,
+      },
+    );
+    expect(r.rows[0]![0]).toEqual([
+      { nums: 1, letters: 'a' },
+      { nums: 2, letters: 'b' },
+    ]);
+    expect(await one(`conv('010101', 2, 16)`)).toBe('15');
+    expect(await one(`conv('ff', 16, 10)`)).toBe('255');
+    expect(await one(`conv('100', 10, 8)`)).toBe('144');
+    expect(Number(await one(`ceiling(-0.1, 1)`))).toBe(-0.1);
+    const t = `(VALUES (1, NULL), (2, 'a')) v(i, x)`;
+    expect(
+      (await engine.execute(`SELECT any_value(x), any_value(x, true) FROM (SELECT * FROM ${t} ORDER BY i)`, { conn }))
+        .rows,
+    ).toEqual([[null, 'a']]);
+  });
+});

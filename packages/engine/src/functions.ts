@@ -288,6 +288,13 @@ function toNumber(a: string[], tryMode: boolean): string {
   return `CASE WHEN ${a[0]} IS NULL THEN NULL WHEN ${ok} THEN CAST(${digits} AS DECIMAL(${p}, ${f.frac})) ELSE ${bad} END`;
 }
 
+/** arrays_zip: structs whose fields are named after the argument columns (0, 1, ... for expressions). */
+function arraysZip(a: string[]): string {
+  const names = a.map((x, i) => /^(?:[\w"]+\.)*"?([A-Za-z_]\w*)"?$/.exec(x.trim())?.[1] ?? String(i));
+  const fields = a.map((x, i) => `'${names[i]}': (${x})[__i + 1]`).join(', ');
+  return `CASE WHEN ${a.map((x) => `(${x}) IS NOT NULL`).join(' AND ')} THEN list_transform(range(greatest(${a.map((x) => `len(${x})`).join(', ')})), lambda __i: {${fields}}) END`;
+}
+
 export const FUNCTIONS: Record<string, FunctionSpec> = {
   // math
   abs: { status: 'supported', emit: 'abs' },
@@ -313,7 +320,10 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
     status: 'supported',
     emit: (a) => (a.length > 1 ? `spark_ceil_scale(${a[0]}, ${a[1]})` : `CAST(ceil(${a[0]}) AS BIGINT)`),
   },
-  ceiling: { status: 'supported', emit: (a) => `CAST(ceil(${a[0]}) AS BIGINT)` },
+  ceiling: {
+    status: 'supported',
+    emit: (a) => (a.length > 1 ? `spark_ceil_scale(${a[0]}, ${a[1]})` : `CAST(ceil(${a[0]}) AS BIGINT)`),
+  },
   cos: { status: 'supported', emit: 'cos' },
   cosh: { status: 'supported', emit: (a) => `((exp(${a[0]}) + exp(-(${a[0]}))) / 2)` },
   cot: {
@@ -376,7 +386,11 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
   bin: { status: 'supported', emit: (a) => `bin(CAST(${a[0]} AS BIGINT))` },
   hex: { status: 'supported', emit: (a) => `upper(hex(${a[0]}))` },
   unhex: { status: 'supported', emit: 'unhex' },
-  conv: { status: 'different', emit: 'spark_conv', note: 'only bases 2, 8, 10 and 16' },
+  conv: {
+    status: 'different',
+    emit: 'spark_conv',
+    note: 'any base from 2 to 36 in, bases 2, 8, 10 and 16 out; no negative numbers',
+  },
   // null handling and conditionals
   coalesce: { status: 'supported', emit: 'coalesce' },
   if: { status: 'supported', emit: (a) => `CASE WHEN ${a[0]} THEN ${a[1]} ELSE ${a[2]} END` },
@@ -598,9 +612,11 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
   // aggregates
   any: { status: 'supported', emit: 'bool_or' },
   any_value: {
-    status: 'different',
-    emit: (a) => `any_value(${a[0]})`,
-    note: 'the first non-NULL value whether or not ignoreNulls is set',
+    status: 'supported',
+    emit: (a) =>
+      a.length > 1 && /^true$/i.test(a[1]!.trim())
+        ? `first(${a[0]}) FILTER (WHERE ${a[0]} IS NOT NULL)`
+        : `first(${a[0]})`,
   },
   approx_count_distinct: {
     status: 'different',
@@ -734,30 +750,30 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
   row_number: { status: 'supported', emit: 'row_number' },
   // arrays
   array: { status: 'supported', emit: (a) => `[${a.join(', ')}]` },
-  array_append: { status: 'supported', emit: 'list_append' },
+  array_append: {
+    status: 'supported',
+    emit: (a) => `CASE WHEN ${a[0]} IS NOT NULL THEN list_append(${a[0]}, ${a[1]}) END`,
+  },
   array_compact: { status: 'supported', emit: (a) => `list_filter(${a[0]}, lambda x: x IS NOT NULL)` },
   array_contains: {
     status: 'supported',
     emit: (a) =>
       `CASE WHEN list_contains(${a[0]}, ${a[1]}) THEN true WHEN ${a[1]} IS NULL OR list_contains(list_transform(${a[0]}, lambda x: x IS NULL), true) THEN NULL ELSE list_contains(${a[0]}, ${a[1]}) END`,
   },
-  array_distinct: {
-    status: 'different',
-    emit: 'list_distinct',
-    note: 'NULL elements are dropped and order may differ',
-  },
+  array_distinct: { status: 'supported', emit: 'spark_array_distinct' },
   array_except: {
-    status: 'different',
-    emit: (a) => `list_filter(list_distinct(${a[0]}), lambda x: NOT list_contains(${a[1]}, x))`,
-    note: 'order may differ',
+    status: 'supported',
+    emit: (a) => `spark_array_distinct(list_filter(${a[0]}, lambda __x: coalesce(list_position(${a[1]}, __x), 0) = 0))`,
   },
   array_insert: {
     status: 'different',
-    emit: (a) =>
-      `list_concat(list_slice(${a[0]}, 1, ${a[1]} - 1), [${a[2]}], list_slice(${a[0]}, ${a[1]}, len(${a[0]})))`,
-    note: 'positive positions only',
+    emit: 'spark_array_insert',
+    note: 'a position past either end does not pad with NULLs',
   },
-  array_intersect: { status: 'different', emit: 'list_intersect', note: 'order may differ' },
+  array_intersect: {
+    status: 'supported',
+    emit: (a) => `spark_array_distinct(list_filter(${a[0]}, lambda __x: coalesce(list_position(${a[1]}, __x), 0) > 0))`,
+  },
   array_join: {
     status: 'supported',
     emit: (a) =>
@@ -771,18 +787,21 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
     status: 'supported',
     emit: (a) => `CAST(coalesce(list_position(${a[0]}, ${a[1]}), CASE WHEN ${a[0]} IS NOT NULL THEN 0 END) AS BIGINT)`,
   },
-  array_prepend: { status: 'supported', emit: (a) => `list_prepend(${a[1]}, ${a[0]})` },
+  array_prepend: {
+    status: 'supported',
+    emit: (a) => `CASE WHEN ${a[0]} IS NOT NULL THEN list_prepend(${a[1]}, ${a[0]}) END`,
+  },
   array_remove: { status: 'supported', emit: (a) => `list_filter(${a[0]}, lambda x: x IS DISTINCT FROM ${a[1]})` },
   array_repeat: { status: 'supported', emit: (a) => `list_transform(range(${a[1]}), lambda _x: ${a[0]})` },
   array_size: { status: 'supported', emit: 'len' },
   array_sort: { status: 'supported', emit: (a) => `list_sort(${a[0]}, 'ASC', 'NULLS LAST')` },
   array_union: {
-    status: 'different',
-    emit: (a) => `list_distinct(list_concat(${a[0]}, ${a[1]}))`,
-    note: 'order may differ',
+    status: 'supported',
+    emit: (a) =>
+      `CASE WHEN ${a[0]} IS NOT NULL AND ${a[1]} IS NOT NULL THEN spark_array_distinct(list_concat(${a[0]}, ${a[1]})) END`,
   },
-  arrays_overlap: { status: 'supported', emit: 'list_has_any' },
-  arrays_zip: { status: 'different', emit: 'list_zip', note: 'struct field names differ' },
+  arrays_overlap: { status: 'supported', emit: 'spark_arrays_overlap' },
+  arrays_zip: { status: 'supported', emit: (a) => arraysZip(a) },
   cardinality: { status: 'supported', emit: (a) => `CAST(len(${a[0]}) AS INTEGER)` },
   get: { status: 'supported', emit: (a) => `${a[0]}[(${a[1]}) + 1]` },
   element_at: { status: 'supported', emit: (a) => `${a[0]}[${a[1]}]` },
@@ -1145,7 +1164,8 @@ export const MACROS: string[] = [
   `CREATE OR REPLACE MACRO spark_width_bucket(v, lo, hi, nb) AS CASE WHEN v < lo THEN 0 WHEN v >= hi THEN nb + 1 ELSE CAST(floor((v - lo) / ((hi - lo) / nb)) AS BIGINT) + 1 END`,
   `CREATE OR REPLACE MACRO spark_next_day(d, dow) AS d + CAST((((list_position(['su','mo','tu','we','th','fr','sa'], lower(left(dow, 2))) - 1 - dayofweek(d) + 7 - 1) % 7) + 1) AS INTEGER)`,
   `CREATE OR REPLACE MACRO spark_months_between(a, b, r) AS CASE WHEN day(a) = day(b) OR (a = last_day(a) AND b = last_day(b)) THEN CAST(date_diff('month', date_trunc('month', b), date_trunc('month', a)) AS DOUBLE) ELSE (CASE WHEN r THEN round((year(a) - year(b)) * 12 + month(a) - month(b) + (day(a) - day(b)) / 31.0 + ((epoch(a) % 86400) - (epoch(b) % 86400)) / (86400 * 31.0), 8) ELSE (year(a) - year(b)) * 12 + month(a) - month(b) + (day(a) - day(b)) / 31.0 + ((epoch(a) % 86400) - (epoch(b) % 86400)) / (86400 * 31.0) END) END`,
-  `CREATE OR REPLACE MACRO spark_conv(s, f, t) AS CASE WHEN f = 10 AND t = 2 THEN bin(CAST(s AS BIGINT)) WHEN f = 10 AND t = 16 THEN upper(hex(CAST(s AS BIGINT))) WHEN f = 16 AND t = 10 THEN CAST(CAST(('0x' || s) AS BIGINT) AS VARCHAR) WHEN f = 2 AND t = 10 THEN CAST(CAST(('0b' || s) AS BIGINT) AS VARCHAR) ELSE NULL END`,
+  `CREATE OR REPLACE MACRO spark_conv_from(s, f) AS list_reduce(list_transform(list_filter(string_split(upper(trim(s)), ''), lambda c: strpos('0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ', c) BETWEEN 1 AND f), lambda c: CAST(strpos('0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ', c) - 1 AS HUGEINT)), lambda acc, d: acc * f + d)`,
+  `CREATE OR REPLACE MACRO spark_conv(s, f, t) AS CASE WHEN s IS NULL OR f IS NULL OR t IS NULL OR NOT regexp_matches(upper(trim(CAST(s AS VARCHAR))), '^[0-9A-Z]') THEN NULL WHEN t = 10 THEN CAST(spark_conv_from(CAST(s AS VARCHAR), f) AS VARCHAR) WHEN t = 16 THEN upper(format('{:x}', CAST(spark_conv_from(CAST(s AS VARCHAR), f) AS BIGINT))) WHEN t = 8 THEN format('{:o}', CAST(spark_conv_from(CAST(s AS VARCHAR), f) AS BIGINT)) WHEN t = 2 THEN format('{:b}', CAST(spark_conv_from(CAST(s AS VARCHAR), f) AS BIGINT)) END`,
   `CREATE OR REPLACE MACRO spark_decode(e, s1, r1, d := NULL) AS CASE WHEN e IS NOT DISTINCT FROM s1 THEN r1 ELSE d END`,
   `CREATE OR REPLACE MACRO spark_regexp_instr(s, r, g) AS CASE WHEN s IS NULL OR r IS NULL THEN NULL WHEN regexp_matches(s, r) THEN CAST(instr(s, regexp_extract(s, r, g)) AS INTEGER) ELSE 0 END`,
   `CREATE OR REPLACE MACRO spark_shiftrightunsigned(a TINYINT, n) AS CAST((CAST(a AS BIGINT) + CASE WHEN a < 0 THEN 4294967296 ELSE 0 END) >> (n % 32) AS INTEGER), (a SMALLINT, n) AS CAST((CAST(a AS BIGINT) + CASE WHEN a < 0 THEN 4294967296 ELSE 0 END) >> (n % 32) AS INTEGER), (a INTEGER, n) AS CASE WHEN n % 32 = 0 THEN a ELSE CAST((CAST(a AS BIGINT) + CASE WHEN a < 0 THEN 4294967296 ELSE 0 END) >> (n % 32) AS INTEGER) END, (a BIGINT, n) AS CASE WHEN n % 64 = 0 THEN a ELSE CAST((CAST(a AS HUGEINT) + CASE WHEN a < 0 THEN CAST(18446744073709551616 AS HUGEINT) ELSE 0 END) >> (n % 64) AS BIGINT) END`,
@@ -1168,4 +1188,8 @@ export const MACROS: string[] = [
   `CREATE OR REPLACE MACRO spark_ends_with(a VARCHAR, b VARCHAR) AS ends_with(a, b), (a BLOB, b BLOB) AS ends_with(CAST(a AS VARCHAR), CAST(b AS VARCHAR)), (a, b) AS ends_with(CAST(a AS VARCHAR), CAST(b AS VARCHAR))`,
   `CREATE OR REPLACE MACRO spark_contains(a VARCHAR, b VARCHAR) AS contains(a, b), (a BLOB, b BLOB) AS contains(CAST(a AS VARCHAR), CAST(b AS VARCHAR)), (a, b) AS contains(CAST(a AS VARCHAR), CAST(b AS VARCHAR))`,
   `CREATE OR REPLACE MACRO spark_uniform(lo INTEGER, hi INTEGER) AS CAST(floor(lo + random() * (hi - lo)) AS INTEGER), (lo BIGINT, hi BIGINT) AS CAST(floor(lo + random() * (hi - lo)) AS BIGINT), (lo, hi) AS lo + random() * (hi - lo)`,
+  // array set functions keep NULL as an element and the first occurrence's order, as Spark does
+  `CREATE OR REPLACE MACRO spark_array_distinct(a) AS list_filter(a, lambda __x, __i: list_position(a, __x) = __i)`,
+  `CREATE OR REPLACE MACRO spark_arrays_overlap(a, b) AS CASE WHEN a IS NULL OR b IS NULL THEN NULL WHEN list_has_any(a, b) THEN true WHEN len(a) > 0 AND len(b) > 0 AND (coalesce(list_position(a, NULL), 0) > 0 OR coalesce(list_position(b, NULL), 0) > 0) THEN NULL ELSE false END`,
+  `CREATE OR REPLACE MACRO spark_array_insert(a, p, x) AS CASE WHEN a IS NULL OR p IS NULL THEN NULL WHEN p = 0 THEN error('[INVALID_INDEX_OF_ZERO] The index 0 is invalid. An index shall be either < 0 or > 0 (the first element has index 1). SQLSTATE: 22003') ELSE list_concat(a[1:(CASE WHEN p > 0 THEN p ELSE len(a) + p + 2 END) - 1], [x], a[(CASE WHEN p > 0 THEN p ELSE len(a) + p + 2 END):]) END`,
 ];
