@@ -3,7 +3,7 @@ import { LakeboxError } from '@lakebox/common';
 import { isUniqueViolation, runMigrations } from '@lakebox/catalog';
 
 // Catalog-managed Delta commits (`/api/2.1/unity-catalog/delta/preview/commits`), the protocol the
-// Unity Catalog Spark connector and Delta Lake 4.1+ use for managed tables with the
+// Unity Catalog Spark connector and Delta Lake (4.0.1, 4.1.0) use for managed tables with the
 // `catalogManaged` table feature: the client writes a commit file under `_delta_log/_staged_commits/`,
 // asks the catalog to accept it as the table's next version, and later copies it into
 // `_delta_log/` (backfill) and reports that. The catalog is what decides the order of versions, so
