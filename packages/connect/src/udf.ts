@@ -329,7 +329,9 @@ function attr(name: string): Msg {
 }
 
 function alias(e: Msg, name: string): Msg {
-  return { expr_type: 'alias', alias: { expr: e, name: [name] } };
+  // a grouping key may carry its own alias (groupBy((df.id % 10).alias("k"))): the new one replaces it
+  const inner = e?.expr_type === 'alias' && (e.alias.name ?? []).length === 1 ? e.alias.expr : e;
+  return { expr_type: 'alias', alias: { expr: inner, name: [name] } };
 }
 
 function replaceWith(node: Msg, by: Msg) {

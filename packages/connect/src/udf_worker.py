@@ -289,14 +289,10 @@ def scalar(header, table):
             if frame is not None:
                 values = window_values(func, names, series, table, base, keys, frame, n)
             elif keys:
-                key_cols = [table.column(i).to_pylist() for i in keys]
-                groups = {}
-                for r, key in enumerate(zip(*key_cols)):
-                    groups.setdefault(key, []).append(r)
                 index = [None] * n
-                for rows in groups.values():
+                for rows in group_rows(table, keys).values():
                     value = call(func, [s.iloc[rows].reset_index(drop=True) for s in series], names)
-                    for r in rows:
+                    for r in rows.tolist():
                         index[r] = value
                 values = index
             else:
@@ -350,6 +346,22 @@ def map_iter(header, table):
     return to_table(result_batches, schema)
 
 
+def group_rows(table, keys):
+    """Row indices (numpy arrays) of each distinct key tuple, groups in order of first appearance
+    (NULL keys form their own group, as in Spark)."""
+    import numpy as np
+
+    n = table.num_rows
+    if not keys:
+        return {(): np.arange(n)} if n else {}
+    t = pa.table({**{"k%d" % j: table.column(c) for j, c in enumerate(keys)}, "__idx": pa.array(np.arange(n))})
+    names = ["k%d" % j for j in range(len(keys))]
+    g = t.group_by(names, use_threads=False).aggregate([("__idx", "list")])
+    key_lists = [g.column(nm).to_pylist() for nm in names]
+    idx = g.column("__idx_list").to_pylist()
+    return {tuple(k[i] for k in key_lists): np.asarray(idx[i], dtype=np.int64) for i in range(g.num_rows)}
+
+
 def struct_batch(ser, pdf, return_type, schema):
     arr = ser._create_struct_array(pdf, pa.struct(list(schema)))
     return pa.RecordBatch.from_arrays(arr.flatten(), schema=schema)
@@ -366,17 +378,12 @@ def group_map(header, table):
     data = list(range(base))
     nargs = len(inspect.getfullargspec(func).args)
     ser = serializer()
-    key_cols = [table.column(i).to_pylist() for i in keys]
-    groups = {}
-    for r, key in enumerate(zip(*key_cols)):
-        groups.setdefault(key, []).append(r)
-    if not keys:
-        groups = {(): list(range(table.num_rows))} if table.num_rows else {}
+    groups = group_rows(table, keys)
+    cols = [ser.arrow_to_pandas(table.column(i).combine_chunks()).rename(table.schema.field(i).name) for i in data]
+    whole = pd.concat(cols, axis=1) if cols else pd.DataFrame(index=range(table.num_rows))
     out = []
     for key, rows in groups.items():
-        part = table.take(pa.array(rows, type=pa.int64()))
-        cols = [ser.arrow_to_pandas(part.column(i).combine_chunks()).rename(part.schema.field(i).name) for i in data]
-        pdf = pd.concat(cols, axis=1) if cols else pd.DataFrame(index=range(len(rows)))
+        pdf = whole.iloc[rows].reset_index(drop=True)
         result = func(pdf) if nargs == 1 else func(tuple(key), pdf)
         if not isinstance(result, pd.DataFrame):
             raise TypeError(
