@@ -141,6 +141,9 @@ def count_per_key(key, pdf):
 
 
 out["apply_in_pandas_key"] = rows(grp.groupBy("k").applyInPandas(count_per_key, "k long, n long").orderBy("k"))
+nulls = spark.createDataFrame([(None, 1.0), (None, 2.0), (1, 3.0)], "k long, x double")
+out["null_keys"] = rows(nulls.groupBy("k").applyInPandas(count_per_key, "k long, n long").orderBy("k"))
+out["aliased_key"] = rows(grp.groupBy((F.col("k") % 2).alias("odd")).agg(mean_v("x").alias("m")).orderBy("odd"))
 
 # spark.udf.register: used by name in DataFrame expressions
 spark.udf.register("name_len", lambda s: None if s is None else len(s), IntegerType())

@@ -102,6 +102,14 @@ describe('Python UDFs over Spark Connect', () => {
       [1, 2],
       [2, 3],
     ]);
+    expect(out.null_keys).toEqual([
+      [null, 2],
+      [1, 1],
+    ]);
+    expect(out.aliased_key).toEqual([
+      [0, 6],
+      [1, 1.5],
+    ]);
     expect(out.registered).toEqual([
       [1, 3],
       [2, 3],
