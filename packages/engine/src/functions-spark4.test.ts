@@ -296,3 +296,15 @@ describe('array functions with Spark NULL and order semantics', () => {
     ).toEqual([[null, 'a']]);
   });
 });
+
+describe('NaN sign, format_number of integers, flatten with a NULL, EXTRACT(SECOND)', () => {
+  it('follow Spark', async () => {
+    expect(Number.isNaN(Number(await one(`sign(CAST('NaN' AS DOUBLE))`)))).toBe(true);
+    expect(Number(await one(`signum(-5)`))).toBe(-1);
+    expect(await one(`format_number(5, 4)`)).toBe('5.0000');
+    expect(await one(`flatten(array(NULL, array(4, 5)))`)).toBe(null);
+    expect(await one(`CAST(flatten(array(array(1), array(4, 5))) AS STRING)`)).toBe('[1, 4, 5]');
+    expect(await one(`CAST(EXTRACT(SECOND FROM TIMESTAMP '2015-04-08 13:08:15.5') AS STRING)`)).toBe('15.500000');
+    expect(Number(await one(`EXTRACT(MINUTE FROM TIMESTAMP '2015-04-08 13:08:15')`))).toBe(8);
+  });
+});

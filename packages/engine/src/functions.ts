@@ -368,8 +368,16 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
   random: { status: 'different', emit: () => 'random()', note: 'seed argument ignored; different random sequence' },
   rint: { status: 'supported', emit: (a) => `CAST(round_even(${a[0]}, 0) AS DOUBLE)` },
   round: { status: 'supported', emit: (a) => `round(${a[0]}, ${n(a, 1, '0')})` },
-  sign: { status: 'supported', emit: (a) => `CAST(sign(${a[0]}) AS DOUBLE)` },
-  signum: { status: 'supported', emit: (a) => `CAST(sign(${a[0]}) AS DOUBLE)` },
+  sign: {
+    status: 'supported',
+    emit: (a) =>
+      `CAST(CASE WHEN isnan(CAST(${a[0]} AS DOUBLE)) THEN CAST('NaN' AS DOUBLE) ELSE sign(${a[0]}) END AS DOUBLE)`,
+  },
+  signum: {
+    status: 'supported',
+    emit: (a) =>
+      `CAST(CASE WHEN isnan(CAST(${a[0]} AS DOUBLE)) THEN CAST('NaN' AS DOUBLE) ELSE sign(${a[0]}) END AS DOUBLE)`,
+  },
   sin: { status: 'supported', emit: 'sin' },
   sinh: { status: 'supported', emit: (a) => `((exp(${a[0]}) - exp(-(${a[0]}))) / 2)` },
   sqrt: {
@@ -448,7 +456,7 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
   find_in_set: { status: 'supported', emit: (a) => `coalesce(list_position(string_split(${a[1]}, ','), ${a[0]}), 0)` },
   format_number: {
     status: 'different',
-    emit: (a) => `printf('%,.' || ${a[1]} || 'f', ${a[0]})`,
+    emit: (a) => `printf('%,.' || ${a[1]} || 'f', CAST(${a[0]} AS DOUBLE))`,
     note: 'integer scale only',
   },
   format_string: {
@@ -810,7 +818,11 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
   explode: { status: 'supported', emit: 'unnest' },
   explode_outer: { status: 'different', emit: 'unnest', note: 'empty arrays produce no row' },
   filter: { status: 'supported', emit: 'list_filter' },
-  flatten: { status: 'supported', emit: 'flatten' },
+  flatten: {
+    status: 'supported',
+    emit: (a) =>
+      `CASE WHEN NOT list_bool_or(list_transform(${a[0]}, lambda __x: __x IS NULL)) THEN flatten(${a[0]}) END`,
+  },
   forall: { status: 'supported', emit: (a) => `list_bool_and(list_transform(${a[0]}, ${a[1]}))` },
   aggregate: { status: 'supported', emit: (a) => `list_reduce(${a[0]}, ${a[2]}, ${a[1]})` },
   reduce: { status: 'supported', emit: (a) => `list_reduce(${a[0]}, ${a[2]}, ${a[1]})` },

@@ -746,6 +746,14 @@ export class Translator {
       if (inIdx > 0)
         return `instr(${this.expr(rawArgs[0].slice(inIdx + 1))}, ${this.expr(rawArgs[0].slice(0, inIdx))})`;
     }
+    if (
+      name === 'extract' &&
+      rawArgs.length === 1 &&
+      isWord(rawArgs[0][0], 'SECOND', 'SECONDS', 'S', 'SEC', 'SECS') &&
+      isWord(rawArgs[0][1], 'FROM')
+    )
+      // Spark's EXTRACT(SECOND FROM ts) keeps the fraction: DECIMAL(8,6)
+      return `CAST(date_part('microseconds', CAST(${this.expr(rawArgs[0].slice(2))} AS TIMESTAMP)) / 1000000 AS DECIMAL(8,6))`;
     if (name === 'trim' && rawArgs.length === 1 && rawArgs[0].some((x) => isWord(x, 'FROM'))) {
       const a = rawArgs[0];
       const fr = a.findIndex((x) => isWord(x, 'FROM'));
