@@ -215,6 +215,20 @@ class Squares:
 out["udtf"] = rows(Squares(F.lit(1), F.lit(3)))
 spark.udtf.register("squares", Squares)
 out["udtf_sql"] = rows(spark.sql("SELECT sq FROM squares(2, 4) WHERE i IS NOT NULL ORDER BY sq DESC"))
-out["udtf_lateral"] = error_of(lambda: spark.sql("SELECT * FROM people, LATERAL squares(id, id)").collect())
+
+
+@F.udtf(returnType="c1 int, c2 int")
+class PlusOne:
+    def eval(self, x: int):
+        yield x, x + 1
+
+
+spark.udtf.register("plus_one", PlusOne)
+out["udtf_lateral"] = rows(spark.sql("SELECT * FROM VALUES (0, 1), (1, 2) t(x, y), LATERAL plus_one(x)"))
+out["udtf_lateral_join"] = error_of(
+    lambda: spark.sql("SELECT * FROM people JOIN people p2 USING (id), LATERAL plus_one(id)").collect()
+)
+# foreach / foreachPartition run the function for each row / partition
+out["foreach"] = [df.foreach(lambda r: None), df.foreachPartition(lambda it: None)]
 out["udtf_error"] = error_of(lambda: F.udtf(returnType="a int")(type("Bad", (), {"eval": lambda self: 1 / 0}))().collect())
 print(json.dumps(out, default=str))

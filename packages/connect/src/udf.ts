@@ -722,9 +722,26 @@ async function sqlWithUdfs(rel: Msg, compiler: RelationCompiler, ctx: UdfContext
   for (const c of tcalls) {
     if (tcalls.some((d) => d !== c && d.start > c.open && d.close < c.close))
       throw unsupported('a Python UDTF call inside another one');
-    if (/\bLATERAL\s*$/i.test(query.slice(0, c.start)))
-      throw unsupported('lateral Python UDTF calls (FROM t, LATERAL f(t.x))');
     const f = ctx.registered.get(`table:${c.name}`)!;
+    const lateral = /,\s*LATERAL\s*$/i.exec(query.slice(0, c.start));
+    if (lateral) {
+      // FROM <left>, LATERAL f(args of left's columns): f's rows for each row of <left>
+      const before = query.slice(0, lateral.index);
+      const from = topKeyword(before, /^FROM\b/i);
+      const stripped = before.slice(from + 4).replace(/\([^()]*\)/g, '');
+      if (from < 0 || /\bJOIN\b/i.test(stripped) || (!/^\s*VALUES\b/i.test(stripped) && stripped.includes(',')))
+        throw unsupported('lateral Python UDTF calls other than FROM <one relation>, LATERAL f(...)');
+      const left = before.slice(from + 4);
+      const args = splitTop(query.slice(c.open + 1, c.close))
+        .filter((x, _, all) => x.trim() || all.length > 1)
+        .map((x) => ({ expr_type: 'expression_string', expression_string: { expression: x.trim() } }));
+      const r = await udtfRelation({ ...f, arguments: args }, compiler, ctx, {
+        rel_type: 'sql',
+        sql: { ...rel.sql, query: `SELECT * FROM ${left}` },
+      });
+      query = `${before.slice(0, from)}FROM ${r.read.named_table.unparsed_identifier}${query.slice(c.close + 1)}`;
+      continue;
+    }
     const args = splitTop(query.slice(c.open + 1, c.close))
       .filter((x, _, all) => x.trim() || all.length > 1)
       .map((x) => ({ expr_type: 'expression_string', expression_string: { expression: x.trim() } }));
@@ -908,7 +925,7 @@ function nameJson(t: string): unknown {
 }
 
 /** A UDTF call (constant or per-row arguments of its input-less select) as a computed relation. */
-async function udtfRelation(f: Msg, compiler: RelationCompiler, ctx: UdfContext): Promise<Msg> {
+async function udtfRelation(f: Msg, compiler: RelationCompiler, ctx: UdfContext, lateralInput?: Msg): Promise<Msg> {
   const py = f.python_udtf;
   if (!py) throw unsupported('a table function that is not a Python UDTF');
   const t = Number(py.eval_type ?? 300);
@@ -917,12 +934,16 @@ async function udtfRelation(f: Msg, compiler: RelationCompiler, ctx: UdfContext)
   const args = (f.arguments ?? []) as Msg[];
   if (hasKind(args, 'subquery_expression') || hasKind(args, 'named_argument_expression'))
     throw unsupported('Python UDTFs with TABLE or named arguments');
+  const star = { expr_type: 'unresolved_star', unresolved_star: {} };
   const q = await compiler.relation({
     rel_type: 'project',
-    project: { expressions: args.map((a, j) => alias(a, `__lbx_udtf_a${j}`)) },
+    project: lateralInput
+      ? { input: lateralInput, expressions: [star, ...args.map((a, j) => alias(a, `__lbx_udtf_a${j}`))] }
+      : { expressions: args.map((a, j) => alias(a, `__lbx_udtf_a${j}`)) },
   });
   return throughWorker(ctx, q, {
     kind: 'udtf',
+    lateral: !!lateralInput,
     command: Buffer.from(py.command ?? []).toString('base64'),
     return_type: JSON.stringify(typeJson(py.return_type)),
     extra: args.length,

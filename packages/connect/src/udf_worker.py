@@ -405,8 +405,9 @@ def udtf(header, table):
     args = [[row_arg(v, table.column(base + i).type) for v in table.column(base + i).to_pylist()] for i in range(header["extra"])]
     handler = cls()
     rows = []
+    src = []  # the input row of each output row (lateral calls keep the input's columns)
 
-    def emit(results):
+    def emit(results, i):
         if results is None:
             return
         for r in results:
@@ -423,15 +424,31 @@ def udtf(header, table):
                     "expected %d, got %d" % (len(return_type.fields), len(r))
                 )
             rows.append([coerce(v, f.dataType) for v, f in zip(r, return_type.fields)])
+            src.append(i)
 
     for i in range(table.num_rows):
-        emit(handler.eval(*[a[i] for a in args]))
+        emit(handler.eval(*[a[i] for a in args]), i)
     if hasattr(handler, "terminate"):
-        emit(handler.terminate())
+        emit(handler.terminate(), table.num_rows - 1)
     if hasattr(handler, "cleanup"):
         handler.cleanup()
     columns = [pa.array([r[j] for r in rows], type=schema.field(j).type) for j in range(len(schema))]
+    if header.get("lateral"):
+        left = table.select(list(range(base))).take(pa.array(src, type=pa.int64()))
+        return pa.Table.from_arrays(
+            [left.column(i) for i in range(base)] + columns, names=left.column_names + schema.names
+        )
     return pa.Table.from_arrays(columns, schema=schema)
+
+
+def parquet_safe(t):
+    """Parquet has no empty structs and no zero-column files: foreach's struct<> results become
+    NULL columns, a zero-column result gets one NULL column."""
+    cols = [pa.nulls(t.num_rows) if pa.types.is_struct(c.type) and c.type.num_fields == 0 else c for c in t.columns]
+    t = pa.Table.from_arrays(cols, names=t.column_names)
+    if t.num_columns == 0:
+        t = pa.table({"_empty": pa.nulls(t.num_rows)})
+    return t
 
 
 def main():
@@ -460,7 +477,7 @@ def main():
                 result = udtf(header, table)
             else:
                 raise ValueError("unknown request kind %r" % kind)
-            pq.write_table(result, header["output"], row_group_size=header.get("batch_size", 10000))
+            pq.write_table(parquet_safe(result), header["output"], row_group_size=header.get("batch_size", 10000))
             write_frames({"ok": True})
         except BaseException as e:  # noqa: BLE001 - every failure is answered, the worker survives
             if isinstance(e, (KeyboardInterrupt, SystemExit)):

@@ -145,8 +145,13 @@ describe('Python UDFs over Spark Connect', () => {
       [null, -1],
     ]);
     expect(out.udtf_sql).toEqual([[16], [9], [4]]);
-    expect(out.udtf_lateral.type).toBe('UnsupportedOperationException');
-    expect(out.udtf_lateral.message).toContain('lateral Python UDTF calls');
+    expect(out.udtf_lateral).toEqual([
+      [0, 1, 0, 1],
+      [1, 2, 1, 2],
+    ]);
+    expect(out.udtf_lateral_join.type).toBe('UnsupportedOperationException');
+    expect(out.udtf_lateral_join.message).toContain('lateral Python UDTF calls other than');
+    expect(out.foreach).toEqual([null, null]);
     expect(out.udtf_error.type).toBe('PythonException');
     expect(out.udtf_error.message).toContain('ZeroDivisionError');
   }, 240_000);
