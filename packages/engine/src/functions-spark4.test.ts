@@ -308,3 +308,20 @@ describe('NaN sign, format_number of integers, flatten with a NULL, EXTRACT(SECO
     expect(Number(await one(`EXTRACT(MINUTE FROM TIMESTAMP '2015-04-08 13:08:15')`))).toBe(8);
   });
 });
+
+describe('split with a limit and indexed lambdas', () => {
+  const s = (e: string) => one(`CAST(${e} AS STRING)`);
+  it('split keeps the rest of the string in its last part', async () => {
+    expect(await s(`split('oneAtwoBthreeC', '[ABC]', 2)`)).toBe('[one, twoBthreeC]');
+    expect(await s(`split('oneAtwoBthreeC', '[ABC]', 1)`)).toBe('[oneAtwoBthreeC]');
+    expect(await s(`split('oneAtwoBthreeC', '[ABC]', -1)`)).toBe("[one, two, three, '']");
+  });
+
+  it('transform/filter lambdas with an index count from 0', async () => {
+    expect(await s(`transform(array(1, 2, 3, 4), (x, i) -> CASE WHEN i % 2 = 0 THEN x ELSE -x END)`)).toBe(
+      '[1, -2, 3, -4]',
+    );
+    expect(await s(`filter(array(5, 6, 7), (x, i) -> i > 0)`)).toBe('[6, 7]');
+    expect(await s(`transform(array(1, 2), x -> x + 1)`)).toBe('[2, 3]');
+  });
+});

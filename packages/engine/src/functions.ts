@@ -295,6 +295,13 @@ function arraysZip(a: string[]): string {
   return `CASE WHEN ${a.map((x) => `(${x}) IS NOT NULL`).join(' AND ')} THEN list_transform(range(greatest(${a.map((x) => `len(${x})`).join(', ')})), lambda __i: {${fields}}) END`;
 }
 
+/** A (x, i) -> ... lambda of transform/filter: Spark's index counts from 0, DuckDB's from 1. */
+function indexedLambda(lambda: string): string {
+  const m = /^lambda\s+((?:"(?:[^"]|"")*"|[A-Za-z_]\w*)\s*,\s*(?:"(?:[^"]|"")*"|[A-Za-z_]\w*))\s*:/.exec(lambda.trim());
+  if (!m) return lambda;
+  return `lambda __x, __i: ${applyLambda(lambda, ['__x', '(__i - 1)'])}`;
+}
+
 export const FUNCTIONS: Record<string, FunctionSpec> = {
   // math
   abs: { status: 'supported', emit: 'abs' },
@@ -817,7 +824,7 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
   exists: { status: 'supported', emit: (a) => `list_bool_or(list_transform(${a[0]}, ${a[1]}))` },
   explode: { status: 'supported', emit: 'unnest' },
   explode_outer: { status: 'different', emit: 'unnest', note: 'empty arrays produce no row' },
-  filter: { status: 'supported', emit: 'list_filter' },
+  filter: { status: 'supported', emit: (a) => `list_filter(${a[0]}, ${indexedLambda(a[1]!)})` },
   flatten: {
     status: 'supported',
     emit: (a) =>
@@ -837,7 +844,7 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
         ? `list_sort(${a[0]}, 'DESC', 'NULLS LAST')`
         : `list_sort(${a[0]}, 'ASC', 'NULLS FIRST')`,
   },
-  transform: { status: 'supported', emit: 'list_transform' },
+  transform: { status: 'supported', emit: (a) => `list_transform(${a[0]}, ${indexedLambda(a[1]!)})` },
   zip_with: {
     status: 'supported',
     emit: (a) => `list_transform(list_zip(${a[0]}, ${a[1]}), lambda __z: ${applyLambda(a[2]!, ['__z[1]', '__z[2]'])})`,
@@ -1169,7 +1176,8 @@ export const MACROS: string[] = [
   `CREATE OR REPLACE MACRO spark_locate(sub, s, pos) AS CASE WHEN pos < 1 THEN 0 WHEN instr(substring(s, pos), sub) = 0 THEN 0 ELSE instr(substring(s, pos), sub) + pos - 1 END`,
   `CREATE OR REPLACE MACRO spark_overlay(s, r, pos, l := -1) AS substring(s, 1, pos - 1) || r || substring(s, pos + CASE WHEN l < 0 THEN length(r) ELSE l END)`,
   `CREATE OR REPLACE MACRO spark_regexp_repl(r) AS regexp_replace(r, '\\$(\\d)', '\\\\\\1', 'g')`,
-  `CREATE OR REPLACE MACRO spark_split_limit(s, r, lim) AS CASE WHEN lim <= 0 THEN regexp_split_to_array(s, r) ELSE list_concat(regexp_split_to_array(s, r)[1:lim - 1], [array_to_string(regexp_split_to_array(s, r)[lim:], '')]) END`,
+  // split with a limit: the last part is the rest of the string, delimiters included
+  `CREATE OR REPLACE MACRO spark_split_limit(s, r, lim) AS CASE WHEN lim <= 0 OR len(regexp_split_to_array(s, r)) <= lim THEN regexp_split_to_array(s, r) ELSE list_concat(regexp_split_to_array(s, r)[1:lim - 1], [substring(s, CAST(1 + coalesce(list_sum(list_transform(regexp_split_to_array(s, r)[1:lim - 1], lambda __p: length(__p))), 0) + coalesce(list_sum(list_transform(regexp_extract_all(s, r)[1:lim - 1], lambda __p: length(__p))), 0) AS BIGINT))]) END`,
   `CREATE OR REPLACE MACRO spark_slice(a, st, l) AS CASE WHEN st > 0 THEN a[st:st + l - 1] ELSE a[len(a) + st + 1:len(a) + st + l] END`,
   `CREATE OR REPLACE MACRO spark_ceil_scale(x, s) AS ceil(x * pow(10, s)) / pow(10, s)`,
   `CREATE OR REPLACE MACRO spark_floor_scale(x, s) AS floor(x * pow(10, s)) / pow(10, s)`,

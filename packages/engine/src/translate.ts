@@ -545,7 +545,10 @@ export class Translator {
         (t.kind === 'ident' || t.kind === 'qident') &&
         isGroup(nodes[i + 1]) &&
         (nodes[i + 1] as Group).open.value === '(' &&
-        (!NOT_FUNCTIONS.has(up) || ((up === 'LIKE' || up === 'ILIKE') && startsOperand(nodes[i - 1]))) &&
+        (!NOT_FUNCTIONS.has(up) ||
+          ((up === 'LIKE' || up === 'ILIKE') && startsOperand(nodes[i - 1])) ||
+          // filter(arr, x -> ...) the function, not an aggregate's FILTER (WHERE ...)
+          (up === 'FILTER' && !isWord((nodes[i + 1] as Group).items[0], 'WHERE'))) &&
         !isOp(nodes[i - 1], '.')
       ) {
         const fname = t.value.toLowerCase();
