@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { LakeboxError } from '@lakebox/common';
 import type { Rng } from '../data/rng.js';
 import type { BinnedData } from './binning.js';
-import { buildHistogram, partitionByMask, partitionSegment } from './hist-kernel.mjs';
+import { buildHistogram, buildHistogramRows, packRows, partitionByMask, partitionSegment } from './hist-kernel.mjs';
 import type { Tree } from './tree.js';
 
 /**
@@ -31,6 +31,12 @@ export interface GrowOptions {
 
 /** Leaves with fewer rows build their histograms on one thread (a hand-off costs more). */
 const PARALLEL_MIN_ROWS = 16384;
+/**
+ * Single-output growers with at most this many features also keep the bin codes row-major (4
+ * features per 32-bit word) for the histogram kernels: a leaf's rows are scattered, and one cache
+ * line per row beats one per feature. Wider data stays column-major only (memory).
+ */
+const ROW_MAJOR_MAX_FEATURES = 32;
 // control array slots shared with hist-worker.mjs
 const C_SEQ = 0;
 const C_DONE = 1;
@@ -88,6 +94,9 @@ export class TreeGrower {
   private oh: Float64Array;
   /** Single-output gradient and hessian of row r at 2r, 2r + 1 (shared with the worker). */
   private gh: Float64Array;
+  /** Row-major bin codes (see ROW_MAJOR_MAX_FEATURES), W words per row; null: column kernels. */
+  private rowWords: Uint32Array | null = null;
+  private readonly rowW: number;
   private readonly thresholds: Float64Array[];
   private readonly hasMissing: boolean[];
   /** Category value of each bin of a categorical feature (undefined for numeric ones). */
@@ -128,13 +137,31 @@ export class TreeGrower {
     this.og = new Float64Array(numOutputs > 1 ? data.numRows * numOutputs : 0);
     this.oh = new Float64Array(numOutputs > 1 ? data.numRows : 0);
     this.gh = new Float64Array(numOutputs === 1 ? 2 * data.numRows : 0);
+    this.rowW = (this.numFeatures + 3) >> 2;
+    const rowMajor = numOutputs === 1 && this.numFeatures > 0 && this.numFeatures <= ROW_MAJOR_MAX_FEATURES;
     if (numThreads > 1 && numOutputs === 1 && this.numFeatures >= 2 && data.numRows >= PARALLEL_MIN_ROWS) {
-      this.startWorker(data.numRows);
-    }
+      this.startWorker(data.numRows, rowMajor);
+    } else if (rowMajor) this.rowWords = packRows(this.bins, data.numRows);
   }
 
-  private startWorker(n: number): void {
+  /** Histogram of rows idx[start..start+count) (start.. when idx is null) with this thread's kernel. */
+  private kernel(
+    hist: Float64Array,
+    idx: Uint32Array | null,
+    start: number,
+    count: number,
+    features: readonly number[],
+  ): void {
+    const S = this.stride as 2 | 3;
+    if (this.rowWords) {
+      buildHistogramRows(hist, this.rowWords, this.rowW, this.offsets, S, idx, this.gh, start, count, features);
+    } else buildHistogram(hist, this.bins, this.offsets, S, idx, this.gh, start, count, features);
+  }
+
+  private startWorker(n: number, rowMajor: boolean): void {
     const F = this.numFeatures;
+    const rowBuf = rowMajor ? new SharedArrayBuffer(n * this.rowW * 4) : null;
+    if (rowBuf) this.rowWords = packRows(this.bins, n, rowBuf);
     const binsBuf = new SharedArrayBuffer(n * F);
     for (let f = 0; f < F; f++) {
       const view = new Uint8Array(binsBuf, f * n, n);
@@ -161,6 +188,8 @@ export class TreeGrower {
         histBuf,
         ctrlBuf,
         offsets: Array.from(this.offsets),
+        rowBuf,
+        rowW: this.rowW,
       },
     });
     w.unref();
@@ -257,7 +286,7 @@ export class TreeGrower {
     Atomics.store(ctrl, C_SEQ, seq);
     Atomics.notify(ctrl, C_SEQ);
     const S = this.stride as 2 | 3;
-    buildHistogram(hist, this.bins, this.offsets, S, idx, this.gh, start, half, features);
+    this.kernel(hist, idx, start, half, features);
     this.waitWorker(seq);
     const wh = this.workerHist!;
     for (const f of features) {
@@ -282,8 +311,8 @@ export class TreeGrower {
     const half = count >> 1;
     const wh = this.scratchHist ?? (this.scratchHist = new Float64Array(this.totalBins * S));
     for (const f of features) wh.fill(0, this.offsets[f] * S, (this.offsets[f] + this.numBins[f]) * S);
-    buildHistogram(hist, this.bins, this.offsets, S, idx, this.gh, start, half, features);
-    buildHistogram(wh, this.bins, this.offsets, S, idx, this.gh, start + half, count - half, features);
+    this.kernel(hist, idx, start, half, features);
+    this.kernel(wh, idx, start + half, count - half, features);
     for (const f of features) {
       const o = this.offsets[f] * S;
       const e = o + this.numBins[f] * S;
@@ -562,7 +591,7 @@ export class TreeGrower {
         else this.buildHalves(hist, rowIdx, start, count, features);
         return;
       }
-      buildHistogram(hist, this.bins, this.offsets, this.stride as 2 | 3, rowIdx, this.gh, start, count, features);
+      this.kernel(hist, rowIdx, start, count, features);
       return;
     }
     // multi-output: gather gradients in leaf order so the per-feature loops read them sequentially

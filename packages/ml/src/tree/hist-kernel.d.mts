@@ -31,3 +31,22 @@ export function partitionByMask(
   col: Uint8Array,
   mask: Uint8Array,
 ): number;
+
+export function buildHistogramRows(
+  hist: Float64Array,
+  rowWords: Uint32Array,
+  W: number,
+  offs: Int32Array,
+  stride: 2 | 3,
+  idx: Uint32Array | null,
+  gh: Float64Array,
+  start: number,
+  count: number,
+  features: readonly number[],
+): void;
+
+export function packRows(
+  bins: readonly Uint8Array[],
+  numRows: number,
+  buffer?: ArrayBuffer | SharedArrayBuffer,
+): Uint32Array;

@@ -10,7 +10,7 @@
 //   TASK 1 (partition): idx[START..START+COUNT) on feature FEATS[0], threshold FEATS[1], missing
 //     bin going left FEATS[2]: lefts stay in idx, rights go to tmp[START..]; #lefts to FEATS[3].
 import { workerData } from 'node:worker_threads';
-import { buildHistogram, partitionSegment } from './hist-kernel.mjs';
+import { buildHistogram, buildHistogramRows, partitionSegment } from './hist-kernel.mjs';
 
 const SEQ = 0;
 const DONE = 1;
@@ -24,7 +24,9 @@ const STRIDE = 8;
 const DENSE = 9;
 const FEATS = 10;
 
-const { binsBuf, numRows, idxBuf, tmpBuf, ghBuf, histBuf, ctrlBuf, offsets } = workerData;
+const { binsBuf, numRows, idxBuf, tmpBuf, ghBuf, histBuf, ctrlBuf, offsets, rowBuf, rowW } = workerData;
+// row-major bin codes (see hist-kernel.mjs rowKernel) when the grower keeps them
+const rowWords = rowBuf ? new Uint32Array(rowBuf) : null;
 const ctrl = new Int32Array(ctrlBuf);
 const offs = Int32Array.from(offsets);
 const numFeatures = offs.length;
@@ -67,7 +69,9 @@ for (;;) {
       const end = f + 1 < numFeatures ? offs[f + 1] : totalBins;
       hist.fill(0, offs[f] * stride, end * stride);
     }
-    buildHistogram(hist, bins, offs, stride, ctrl[DENSE] ? null : idx, gh, start, count, features);
+    const rows = ctrl[DENSE] ? null : idx;
+    if (rowWords) buildHistogramRows(hist, rowWords, rowW, offs, stride, rows, gh, start, count, features);
+    else buildHistogram(hist, bins, offs, stride, rows, gh, start, count, features);
   }
   Atomics.store(ctrl, DONE, seq);
   Atomics.notify(ctrl, DONE);
