@@ -1,6 +1,6 @@
 import { tableFromIPC } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { arrowIpc, unscaled } from './arrow.js';
+import { arrowIpc, epochMicros, unscaled } from './arrow.js';
 
 describe('Arrow results', () => {
   it('scales decimal values exactly', () => {
@@ -96,5 +96,15 @@ describe('Arrow results', () => {
     expect(t.getChildAt(7)!.get(1)).toBeNull();
     expect(col(8)).toEqual(['héllo ✓', null, '', 'z']);
     expect(t.getChildAt(8)!.nullCount).toBe(1);
+  });
+
+  it('keeps the microseconds of timestamps', () => {
+    expect(epochMicros('1999-07-04 12:00:00.123456', 'timestamp')).toBe(931089600123456n);
+    expect(epochMicros('1970-01-01T00:00:01+01:00', 'timestamp')).toBe(-3599000000n);
+    expect(epochMicros('1969-12-31 23:59:59.5', 'timestamp')).toBe(-500000n);
+    const t = tableFromIPC(arrowIpc([{ name: 'ts', type: 'timestamp' }], [['1999-07-04 12:00:00.123456'], [null]]));
+    expect(t.schema.fields[0]!.type.toString()).toBe('Timestamp<MICROSECOND, UTC>');
+    expect(t.getChildAt(0)!.data[0]!.values[0]).toBe(931089600123456n);
+    expect(t.getChildAt(0)!.get(1)).toBeNull();
   });
 });

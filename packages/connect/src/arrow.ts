@@ -110,6 +110,24 @@ function epochDay(v: unknown): number {
   return Math.floor((convert(v, 'date') as Date).getTime() / DAY_MS);
 }
 
+/** Microseconds since the epoch of an engine timestamp value (`2024-01-31 10:00:00.123456`). */
+export function epochMicros(v: unknown, t: string): bigint {
+  const m = /^(\d{4})-(\d\d)-(\d\d)[ T](\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d(?::?\d\d)?)?$/.exec(
+    String(v).trim(),
+  );
+  if (!m || Number(m[1]) < 100) return BigInt((convert(v, t) as Date).getTime()) * 1000n;
+  const ms = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]));
+  let micros = BigInt(ms) * 1000n + BigInt((m[7] ?? '').padEnd(6, '0').slice(0, 6) || '0');
+  const tz = m[8];
+  if (tz && tz !== 'Z') {
+    const sign = tz.startsWith('-') ? -1 : 1;
+    const digits = tz.slice(1).replace(':', '');
+    const minutes = Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2) || 0);
+    micros -= BigInt(sign * minutes) * 60_000_000n;
+  }
+  return micros;
+}
+
 /**
  * A column of a flat type written straight into Arrow buffers (apache-arrow's generic builders,
  * `vectorFromArray`, cost about a microsecond per value, as much as running the query for results
@@ -151,6 +169,17 @@ function flatVector(rows: unknown[][], i: number, t: string): Vector | undefined
       return numeric(new Float64(), new Float64Array(n), Number);
     case 'date':
       return numeric(new DateDay(), new Int32Array(n), epochDay);
+    case 'timestamp':
+    case 'timestamp_ntz': {
+      // Microseconds since the epoch from the engine's text, so that no microsecond is lost to
+      // JavaScript's millisecond Date.
+      const data = new BigInt64Array(n);
+      for (let k = 0; k < n; k++) {
+        const v = rows[k]![i];
+        if (valid(k, v)) data[k] = epochMicros(v, t);
+      }
+      return makeVector(makeData({ type: arrowTypeOf(t) as any, length: n, nullCount, nullBitmap: nulls, data }));
+    }
     case 'bigint': {
       const data = new BigInt64Array(n);
       for (let k = 0; k < n; k++) {
