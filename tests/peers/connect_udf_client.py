@@ -85,6 +85,7 @@ def plus_ten(it: Iterator[pd.Series]) -> Iterator[pd.Series]:
 grp = spark.createDataFrame([(1, 1.0), (1, 2.0), (2, 3.0), (2, 5.0), (2, 10.0)], ("k", "x"))
 minus = F.udf(lambda a, b: a - b, "long")
 out["kwargs"] = rows(df.select(minus(b=F.col("id") * 10, a=F.col("id")).alias("d")).orderBy("d"))
+out["kwargs_columns"] = df.select(minus(b=F.col("id") * 10, a=F.col("id"))).columns
 
 
 @pandas_udf("double")

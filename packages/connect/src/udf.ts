@@ -342,7 +342,12 @@ function replaceWith(node: Msg, by: Msg) {
 /** The column name Spark gives an unaliased UDF call: `name(arg, ...)`. */
 function udfName(e: Msg): string {
   const f = e[UDF];
-  const args = ((f.arguments ?? []) as Msg[]).map((a) => autoName(a) ?? '?');
+  // Spark shows keyword arguments as `name => value`
+  const args = ((f.arguments ?? []) as Msg[]).map((a) =>
+    a.expr_type === 'named_argument_expression'
+      ? `${a.named_argument_expression.key} => ${autoName(a.named_argument_expression.value) ?? '?'}`
+      : (autoName(a) ?? '?'),
+  );
   return `${f.function_name ?? 'udf'}(${args.join(', ')})`;
 }
 

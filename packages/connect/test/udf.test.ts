@@ -57,6 +57,7 @@ describe('Python UDFs over Spark Connect', () => {
     ]);
     // keyword arguments (f(b=..., a=...)) for row-at-a-time and pandas UDFs
     expect(out.kwargs).toEqual([[-36], [-27], [-18], [-9]]);
+    expect(out.kwargs_columns).toEqual(['<lambda>(b => (id * 10), a => id)']);
     expect(out.kwargs_agg).toEqual([
       [1, 5 / 3],
       [2, 134 / 18],
