@@ -823,7 +823,11 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
   try_element_at: { status: 'supported', emit: (a) => `${a[0]}[${a[1]}]` },
   exists: { status: 'supported', emit: (a) => `list_bool_or(list_transform(${a[0]}, ${a[1]}))` },
   explode: { status: 'supported', emit: 'unnest' },
-  explode_outer: { status: 'different', emit: 'unnest', note: 'empty arrays produce no row' },
+  explode_outer: {
+    status: 'supported',
+    // a NULL or empty array gives one row with a NULL element
+    emit: (a) => `unnest(CASE WHEN ${a[0]} IS NULL OR len(${a[0]}) = 0 THEN [NULL] ELSE ${a[0]} END)`,
+  },
   filter: { status: 'supported', emit: (a) => `list_filter(${a[0]}, ${indexedLambda(a[1]!)})` },
   flatten: {
     status: 'supported',
