@@ -363,6 +363,7 @@ export class SparkConnectServer {
             }
           },
           importParquet: (file) => importParquet(s.sql, file),
+          isAdmin: async () => (await this.opts.principals.getPrincipal(s.user))?.isAdmin === true,
         }),
     };
     return env;

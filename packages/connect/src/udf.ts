@@ -225,6 +225,27 @@ export interface UdfContext {
   exportParquet(sql: string, file: string): Promise<void>;
   /** A relation reading a Parquet file the worker wrote (a name the engine resolves). */
   importParquet(file: string): Msg;
+  /** Whether the session's user is an administrator (see LAKEBOX_PYTHON_UDFS). */
+  isAdmin?(): Promise<boolean>;
+}
+
+/**
+ * A Python UDF is arbitrary code run by the server's Python, outside the catalog's governance (it
+ * could read any file the server can). LAKEBOX_PYTHON_UDFS: `admins` (default) lets only
+ * administrators run them, `all` every user, `off` nobody.
+ */
+async function authorizeUdf(ctx: UdfContext): Promise<void> {
+  const policy = (process.env.LAKEBOX_PYTHON_UDFS ?? 'admins').trim().toLowerCase();
+  if (policy === 'all') return;
+  if (policy !== 'off' && ctx.isAdmin && (await ctx.isAdmin())) return;
+  throw new LakeboxError(
+    'PERMISSION_DENIED',
+    policy === 'off'
+      ? 'Python UDFs are disabled on this server (LAKEBOX_PYTHON_UDFS=off).'
+      : "Python UDFs run arbitrary code in the server's Python worker, outside the catalog's governance: " +
+          'only administrators may run them unless the server sets LAKEBOX_PYTHON_UDFS=all.',
+    { httpStatus: 403, sqlState: '42501' },
+  );
 }
 
 /** A relation reading a Parquet file the worker wrote, under a name the session's engine resolves. */
@@ -238,6 +259,7 @@ export function importParquet(session: object, file: string): Msg {
 
 /** Compute `rel` (compiled) into a Parquet file, send it to the worker, and read its answer back. */
 async function throughWorker(ctx: UdfContext, sql: string, header: Msg): Promise<Msg> {
+  await authorizeUdf(ctx);
   const input = ctx.workers.file(ctx.sessionId, 'in');
   const output = ctx.workers.file(ctx.sessionId, 'out');
   await ctx.exportParquet(sql, input);

@@ -156,4 +156,33 @@ describe('Python UDFs over Spark Connect', () => {
     expect(out.udtf_error.type).toBe('PythonException');
     expect(out.udtf_error.message).toContain('ZeroDivisionError');
   }, 240_000);
+
+  it('lets only administrators run Python UDFs by default (LAKEBOX_PYTHON_UDFS)', async () => {
+    // a non-admin principal: a service principal with a token issued on its behalf
+    const sp = await lb.api('POST', '/api/2.0/preview/scim/v2/ServicePrincipals', { displayName: 'udf user' });
+    const obo = await lb.api('POST', '/api/2.0/token-management/on-behalf-of/tokens', {
+      application_id: sp.applicationId,
+      lifetime_seconds: 600,
+    });
+    const program = [
+      'import json, sys',
+      'from pyspark.sql import SparkSession, functions as F',
+      'spark = SparkSession.builder.remote(sys.argv[1]).getOrCreate()',
+      'out = {"plain": spark.range(2).selectExpr("sum(id)").collect()[0][0]}',
+      'try:',
+      '    spark.range(2).select(F.udf(lambda x: x, "long")("id")).collect()',
+      'except Exception as e:',
+      '    out["error"] = type(e).__name__ + ": " + str(e)',
+      'print(json.dumps(out))',
+    ].join('\n');
+    const { stdout } = await run(
+      venvPython(),
+      ['-c', program, `sc://localhost:${lb.sparkConnectPort}/;token=${obo.token_value}`],
+      { timeout: 120_000 },
+    );
+    const out = JSON.parse(stdout.trim().split('\n').pop()!);
+    expect(out.plain).toBe(1);
+    expect(out.error).toContain('PERMISSION_DENIED');
+    expect(out.error).toContain('only administrators may run them');
+  }, 180_000);
 });
