@@ -247,6 +247,7 @@ describe('number formats', () => {
     expect(await one(`CAST(to_number('$78.12', '$99.99') AS VARCHAR)`)).toBe('78.12');
     expect(await one(`typeof(to_number('$78.12', '$99.99'))`)).toBe('decimal(4,2)');
     expect(await one(`try_to_number('abc', '$99.99')`)).toBe(null);
+    expect(await one(`try_to_number('77', '$99.99')`)).toBe(null);
     await expect(one(`to_number('abc', '$99.99')`)).rejects.toMatchObject({ code: 'INVALID_FORMAT.MISMATCH_INPUT' });
   });
 });

@@ -280,7 +280,8 @@ function toChar(a: string[]): string {
 function toNumber(a: string[], tryMode: boolean): string {
   const f = numberFormat(a[1]);
   const digits = `replace(replace(trim(${a[0]}), ',', ''), '$', '')`;
-  const ok = `regexp_full_match(${digits}, '[+-]?[0-9]{0,${f.int}}(\\.[0-9]{0,${f.frac}})?')`;
+  // the digits fit the format, and a '$' in the format is in the input too (Spark requires it)
+  const ok = `regexp_full_match(${digits}, '[+-]?[0-9]{0,${f.int}}(\\.[0-9]{0,${f.frac}})?')${f.dollar ? ` AND strpos(${a[0]}, '$') > 0` : ''}`;
   const p = Math.min(Math.max(f.int + f.frac, 1), 38);
   const bad = tryMode
     ? 'NULL'
