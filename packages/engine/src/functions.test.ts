@@ -10,7 +10,7 @@ describe('two-argument Spark lambdas over pairs', () => {
   it('builds zip_with and map_filter from DuckDB list functions', () => {
     const zip = FUNCTIONS.zip_with!.emit as (a: string[]) => string;
     expect(zip(['a', 'b', 'lambda "x", "y": ("x" * "y")'])).toBe(
-      'list_transform(list_zip(a, b), lambda __z: (((__z[1]) * (__z[2]))))',
+      'CASE WHEN a IS NOT NULL AND b IS NOT NULL THEN list_transform(list_zip(a, b), lambda __z: (((__z[1]) * (__z[2])))) END',
     );
     const mf = FUNCTIONS.map_filter!.emit as (a: string[]) => string;
     expect(mf(['m', 'lambda "k", "v": ("v" > 0)'])).toBe(

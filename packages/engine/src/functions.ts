@@ -822,7 +822,14 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
   get: { status: 'supported', emit: (a) => `${a[0]}[(${a[1]}) + 1]` },
   element_at: { status: 'supported', emit: (a) => `${a[0]}[${a[1]}]` },
   try_element_at: { status: 'supported', emit: (a) => `${a[0]}[${a[1]}]` },
-  exists: { status: 'supported', emit: (a) => `list_bool_or(list_transform(${a[0]}, ${a[1]}))` },
+  exists: {
+    status: 'supported',
+    // three-valued as in Spark: true if one is true, else NULL if one is NULL (an empty array: false)
+    emit: (a) => {
+      const r = `list_transform(${a[0]}, ${a[1]})`;
+      return `CASE WHEN ${a[0]} IS NULL THEN NULL WHEN list_bool_or(list_transform(${r}, lambda __b: __b = true)) THEN true WHEN len(list_filter(${r}, lambda __b: __b IS NULL)) > 0 THEN NULL ELSE false END`;
+    },
+  },
   explode: { status: 'supported', emit: 'unnest' },
   explode_outer: {
     status: 'supported',
@@ -835,7 +842,14 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
     emit: (a) =>
       `CASE WHEN NOT list_bool_or(list_transform(${a[0]}, lambda __x: __x IS NULL)) THEN flatten(${a[0]}) END`,
   },
-  forall: { status: 'supported', emit: (a) => `list_bool_and(list_transform(${a[0]}, ${a[1]}))` },
+  forall: {
+    status: 'supported',
+    // three-valued as in Spark: false if one is false, else NULL if one is NULL (an empty array: true)
+    emit: (a) => {
+      const r = `list_transform(${a[0]}, ${a[1]})`;
+      return `CASE WHEN ${a[0]} IS NULL THEN NULL WHEN list_bool_or(list_transform(${r}, lambda __b: __b = false)) THEN false WHEN len(list_filter(${r}, lambda __b: __b IS NULL)) > 0 THEN NULL ELSE true END`;
+    },
+  },
   aggregate: { status: 'supported', emit: (a) => `list_reduce(${a[0]}, ${a[2]}, ${a[1]})` },
   reduce: { status: 'supported', emit: (a) => `list_reduce(${a[0]}, ${a[2]}, ${a[1]})` },
   sequence: { status: 'supported', emit: (a) => `generate_series(${a.join(', ')})` },
@@ -852,7 +866,8 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
   transform: { status: 'supported', emit: (a) => `list_transform(${a[0]}, ${indexedLambda(a[1]!)})` },
   zip_with: {
     status: 'supported',
-    emit: (a) => `list_transform(list_zip(${a[0]}, ${a[1]}), lambda __z: ${applyLambda(a[2]!, ['__z[1]', '__z[2]'])})`,
+    emit: (a) =>
+      `CASE WHEN ${a[0]} IS NOT NULL AND ${a[1]} IS NOT NULL THEN list_transform(list_zip(${a[0]}, ${a[1]}), lambda __z: ${applyLambda(a[2]!, ['__z[1]', '__z[2]'])}) END`,
   },
   map_filter: {
     status: 'supported',
@@ -881,7 +896,11 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
   map_from_arrays: { status: 'supported', emit: (a) => `MAP(${a[0]}, ${a[1]})` },
   map_keys: { status: 'supported', emit: 'map_keys' },
   map_values: { status: 'supported', emit: 'map_values' },
-  map_concat: { status: 'supported', emit: 'map_concat' },
+  map_concat: {
+    status: 'supported',
+    // NULL when a map is NULL, as in Spark
+    emit: (a) => `CASE WHEN ${a.map((x) => `${x} IS NOT NULL`).join(' AND ')} THEN map_concat(${a.join(', ')}) END`,
+  },
   map_from_entries: { status: 'supported', emit: 'map_from_entries' },
   named_struct: { status: 'supported', emit: (a) => `struct_pack(${namedPairs(a)})` },
   struct: { status: 'supported', emit: (a) => `row(${a.join(', ')})` },
