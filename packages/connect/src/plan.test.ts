@@ -60,6 +60,12 @@ describe('Spark Connect expressions to Spark SQL', () => {
     expect(exprSql(fn('upper', col('t.name')), noPlans)).toBe('upper(`t`.`name`)');
   });
 
+  it('drops an alias inside an expression but keeps struct field names', () => {
+    const key = { expr_type: 'alias', alias: { expr: fn('%', col('id'), lit(3)), name: ['key'] } };
+    expect(exprSql(fn('*', key, lit(10)), noPlans)).toBe('((`id` % 3) * 10)');
+    expect(exprSql(fn('struct', key), noPlans)).toContain('AS `key`');
+  });
+
   it('adds the temporary views a query names as CTEs', () => {
     const views = new Map([
       ['v', 'SELECT 1 AS a'],

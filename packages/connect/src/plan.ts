@@ -326,8 +326,11 @@ function windowSql(w: Msg, c: Compiler): string {
 
 function functionSql(f: Msg, c: Compiler): string {
   const name = f.function_name as string;
-  const args: string[] = (f.arguments ?? []).map((a: Msg) => exprSql(a, c));
   const lower = name.toLowerCase();
+  // Spark ignores an alias inside an expression ((id % 3).alias("key") * 10); struct() keeps it as a field name.
+  const args: string[] = (f.arguments ?? []).map((a: Msg) =>
+    exprSql(a.expr_type === 'alias' && (a.alias.name ?? []).length === 1 && lower !== 'struct' ? a.alias.expr : a, c),
+  );
   if (BINARY[lower] && args.length === 2) return `(${args[0]} ${BINARY[lower]} ${args[1]})`;
   if (BINARY[name] && args.length === 2) return `(${args[0]} ${BINARY[name]} ${args[1]})`;
   switch (lower) {
