@@ -142,6 +142,16 @@ def count_per_key(key, pdf):
 
 
 out["apply_in_pandas_key"] = rows(grp.groupBy("k").applyInPandas(count_per_key, "k long, n long").orderBy("k"))
+other = spark.createDataFrame([(2, "b"), (3, "c")], ("k", "tag"))
+
+
+def merge(left, right):
+    return pd.DataFrame({"n_left": [len(left)], "n_right": [len(right)]})
+
+
+out["cogroup"] = rows(
+    grp.groupBy("k").cogroup(other.groupBy("k")).applyInPandas(merge, "n_left long, n_right long").orderBy("n_left")
+)
 nulls = spark.createDataFrame([(None, 1.0), (None, 2.0), (1, 3.0)], "k long, x double")
 out["null_keys"] = rows(nulls.groupBy("k").applyInPandas(count_per_key, "k long, n long").orderBy("k"))
 out["aliased_key"] = rows(grp.groupBy((F.col("k") % 2).alias("odd")).agg(mean_v("x").alias("m")).orderBy("odd"))

@@ -258,15 +258,18 @@ export function importParquet(session: object, file: string): Msg {
 }
 
 /** Compute `rel` (compiled) into a Parquet file, send it to the worker, and read its answer back. */
-async function throughWorker(ctx: UdfContext, sql: string, header: Msg): Promise<Msg> {
+async function throughWorker(ctx: UdfContext, sql: string, header: Msg, sql2?: string): Promise<Msg> {
   await authorizeUdf(ctx);
   const input = ctx.workers.file(ctx.sessionId, 'in');
+  const input2 = sql2 !== undefined ? ctx.workers.file(ctx.sessionId, 'in') : undefined;
   const output = ctx.workers.file(ctx.sessionId, 'out');
-  await ctx.exportParquet(sql, input);
   try {
-    await ctx.workers.call(ctx.sessionId, { ...header, input, output });
+    await ctx.exportParquet(sql, input);
+    if (input2) await ctx.exportParquet(sql2!, input2);
+    await ctx.workers.call(ctx.sessionId, { ...header, input, output, ...(input2 ? { input2 } : {}) });
   } finally {
     fs.rmSync(input, { force: true });
+    if (input2) fs.rmSync(input2, { force: true });
   }
   return ctx.importParquet(output);
 }
@@ -421,7 +424,7 @@ export async function compileUdfRelation(
     case 'group_map':
       return groupMap(rel.group_map, compiler, ctx);
     case 'co_group_map':
-      throw unsupported('Python UDF cogroup().applyInPandas (SQL_COGROUPED_MAP_PANDAS_UDF)');
+      return coGroupMap(rel.co_group_map, compiler, ctx);
     case 'common_inline_user_defined_table_function':
       return compiler.relation(await udtfRelation(rel.common_inline_user_defined_table_function, compiler, ctx));
   }
@@ -982,4 +985,28 @@ function hasKind(node: Msg, kind: string): boolean {
   if (Array.isArray(node)) return node.some((n) => hasKind(n, kind));
   if (node.expr_type === kind) return true;
   return Object.values(node).some((n) => hasKind(n, kind));
+}
+
+/** df1.groupBy(k).cogroup(df2.groupBy(k)).applyInPandas(f, schema): f(left, right) per key. */
+async function coGroupMap(g: Msg, compiler: RelationCompiler, ctx: UdfContext): Promise<string> {
+  const f = g.func?.[UDF] ?? g.func;
+  const py = f?.python_udf;
+  if (!py) throw unsupported('cogroup().applyInPandas with a non-Python function');
+  const t = Number(py.eval_type);
+  if (t !== 206) throw unsupportedEval(t, 'in cogroup().apply');
+  const star = { expr_type: 'unresolved_star', unresolved_star: {} };
+  const side = async (input: Msg, keys: Msg[]) => {
+    const aliased = keys.map((k, j) => alias(k, `__lbx_key_${j}`));
+    return compiler.relation({ rel_type: 'project', project: { input, expressions: [star, ...aliased] } });
+  };
+  const lk = (g.input_grouping_expressions ?? []) as Msg[];
+  const rk = (g.other_grouping_expressions ?? []) as Msg[];
+  if (lk.length !== rk.length) throw unsupported('cogroup() with different numbers of grouping keys');
+  const answer = await throughWorker(
+    ctx,
+    await side(g.input, lk),
+    { kind: 'cogroup', command: Buffer.from(py.command ?? []).toString('base64'), extra: lk.length },
+    await side(g.other, rk),
+  );
+  return compiler.relation(answer);
 }

@@ -394,6 +394,40 @@ def group_map(header, table):
     return to_table(out, schema)
 
 
+def cogroup(header, left, right):
+    """cogroup().applyInPandas(f, schema): f(left_pdf, right_pdf) or f(key, left, right) per key
+    of either side (a side without the key gets an empty DataFrame)."""
+    import pandas as pd
+
+    func, return_type = load(header["command"])
+    schema = pa.schema([pa.field(f.name, to_arrow_type(f.dataType)) for f in return_type.fields])
+    nkeys = header["extra"]
+    nargs = len(inspect.getfullargspec(func).args)
+    ser = serializer()
+
+    def side(table):
+        base = table.num_columns - nkeys
+        groups = group_rows(table, [base + j for j in range(nkeys)])
+        cols = [ser.arrow_to_pandas(table.column(i).combine_chunks()).rename(table.schema.field(i).name) for i in range(base)]
+        whole = pd.concat(cols, axis=1) if cols else pd.DataFrame(index=range(table.num_rows))
+        return groups, whole
+
+    lg, lw = side(left)
+    rg, rw = side(right)
+    out = []
+    for key in list(lg) + [k for k in rg if k not in lg]:
+        lp = lw.iloc[lg[key]].reset_index(drop=True) if key in lg else lw.iloc[0:0]
+        rp = rw.iloc[rg[key]].reset_index(drop=True) if key in rg else rw.iloc[0:0]
+        result = func(lp, rp) if nargs == 2 else func(tuple(key), lp, rp)
+        if not isinstance(result, pd.DataFrame):
+            raise TypeError(
+                "Return type of the user-defined function should be pandas.DataFrame, but is %s"
+                % type(result).__name__
+            )
+        out.append(struct_batch(ser, result, return_type, schema))
+    return to_table(out, schema)
+
+
 def udtf(header, table):
     """A Python UDTF: eval(*args) per input row (then terminate()), rows of the declared struct."""
     from pyspark.sql.types import _parse_datatype_json_string
@@ -473,6 +507,8 @@ def main():
                 result = map_iter(header, table)
             elif kind == "group_map":
                 result = group_map(header, table)
+            elif kind == "cogroup":
+                result = cogroup(header, table, pq.read_table(header["input2"]))
             elif kind == "udtf":
                 result = udtf(header, table)
             else:

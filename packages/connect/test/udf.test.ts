@@ -103,6 +103,11 @@ describe('Python UDFs over Spark Connect', () => {
       [1, 2],
       [2, 3],
     ]);
+    expect(out.cogroup).toEqual([
+      [0, 1],
+      [2, 0],
+      [3, 1],
+    ]);
     expect(out.null_keys).toEqual([
       [null, 2],
       [1, 1],
