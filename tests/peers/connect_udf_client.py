@@ -142,6 +142,13 @@ def count_per_key(key, pdf):
 
 
 out["apply_in_pandas_key"] = rows(grp.groupBy("k").applyInPandas(count_per_key, "k long, n long").orderBy("k"))
+
+
+def arrow_count(key, table):
+    return pa.table({"k": [key[0].as_py()], "n": [table.num_rows]})
+
+
+out["apply_in_arrow"] = rows(grp.groupBy("k").applyInArrow(arrow_count, "k long, n long").orderBy("k"))
 other = spark.createDataFrame([(2, "b"), (3, "c")], ("k", "tag"))
 
 

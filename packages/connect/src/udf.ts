@@ -645,7 +645,7 @@ async function groupMap(g: Msg, compiler: RelationCompiler, ctx: UdfContext): Pr
   const py = f?.python_udf;
   if (!py) throw unsupported('groupBy().applyInPandas with a non-Python function');
   const t = Number(py.eval_type);
-  if (t !== 201) throw unsupportedEval(t, 'in groupBy().apply');
+  if (t !== 201 && t !== 209) throw unsupportedEval(t, 'in groupBy().apply');
   if (g.initial_input || g.is_map_groups_with_state) throw unsupported('applyInPandasWithState');
   const args = (f.arguments ?? []) as Msg[];
   const keys = ((g.grouping_expressions ?? []) as Msg[]).map((k, j) => alias(k, `__lbx_key_${j}`));
@@ -658,6 +658,7 @@ async function groupMap(g: Msg, compiler: RelationCompiler, ctx: UdfContext): Pr
   });
   const answer = await throughWorker(ctx, q, {
     kind: 'group_map',
+    eval_type: t,
     command: Buffer.from(py.command ?? []).toString('base64'),
     extra: keys.length,
     keys: keys.map((_, j) => j),

@@ -31,6 +31,7 @@ SQL_GROUPED_AGG_PANDAS_UDF = 202
 SQL_SCALAR_PANDAS_ITER_UDF = 204
 SQL_MAP_PANDAS_ITER_UDF = 205
 SQL_MAP_ARROW_ITER_UDF = 207
+SQL_GROUPED_MAP_ARROW_UDF = 209
 
 
 def read_exact(n):
@@ -379,6 +380,20 @@ def group_map(header, table):
     nargs = len(inspect.getfullargspec(func).args)
     ser = serializer()
     groups = group_rows(table, keys)
+    if header.get("eval_type") == SQL_GROUPED_MAP_ARROW_UDF:
+        # groupBy().applyInArrow(f, schema): f(table) or f(key, table), pyarrow in and out
+        data_table = table.select(data)
+        out = []
+        for key, rows in groups.items():
+            part = data_table.take(pa.array(rows, type=pa.int64()))
+            result = func(part) if nargs == 1 else func(tuple(pa.scalar(k) for k in key), part)
+            if not isinstance(result, pa.Table):
+                raise TypeError(
+                    "Return type of the user-defined function should be pyarrow.Table, but is %s"
+                    % type(result).__name__
+                )
+            out.extend(result.select(schema.names).cast(schema).to_batches())
+        return to_table(out, schema)
     cols = [ser.arrow_to_pandas(table.column(i).combine_chunks()).rename(table.schema.field(i).name) for i in data]
     whole = pd.concat(cols, axis=1) if cols else pd.DataFrame(index=range(table.num_rows))
     out = []

@@ -103,6 +103,10 @@ describe('Python UDFs over Spark Connect', () => {
       [1, 2],
       [2, 3],
     ]);
+    expect(out.apply_in_arrow).toEqual([
+      [1, 2],
+      [2, 3],
+    ]);
     expect(out.cogroup).toEqual([
       [0, 1],
       [2, 0],
