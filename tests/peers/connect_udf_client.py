@@ -12,6 +12,7 @@ from typing import Iterator
 
 import pandas as pd
 import pyarrow as pa
+from connect_common import error_of, rows
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.functions import pandas_udf, udf
@@ -19,19 +20,6 @@ from pyspark.sql.types import ArrayType, DoubleType, IntegerType, LongType, Stri
 
 url = sys.argv[1]
 out = {}
-
-
-def rows(df):
-    return [list(r) for r in df.collect()]
-
-
-def error_of(fn):
-    try:
-        fn()
-    except Exception as e:  # noqa: BLE001 - the test asserts on the class and the message
-        get_class = getattr(e, "getCondition", None) or getattr(e, "getErrorClass", None)
-        return {"type": type(e).__name__, "error_class": get_class() if get_class else None, "message": str(e)[:2000]}
-    return None
 
 
 spark = SparkSession.builder.remote(url).getOrCreate()

@@ -322,11 +322,7 @@ def map_iter(header, table):
     out = []
     if et == SQL_MAP_ARROW_ITER_UDF:
         for b in func(iter(batches)):
-            if not isinstance(b, pa.RecordBatch):
-                raise TypeError(
-                    "Return type of the user-defined function should be pyarrow.RecordBatch, but is %s"
-                    % type(b).__name__
-                )
+            expect_result(b, pa.RecordBatch, "pyarrow.RecordBatch")
             out.append(pa.Table.from_batches([b]).select([f.name for f in schema]).cast(schema).to_batches())
         return to_table([x for bs in out for x in bs], schema)
     ser = serializer()
@@ -338,13 +334,17 @@ def map_iter(header, table):
 
     result_batches = []
     for pdf in func(as_pdf(b) for b in batches):
-        if not isinstance(pdf, pd.DataFrame):
-            raise TypeError(
-                "Return type of the user-defined function should be pandas.DataFrame, but is %s"
-                % type(pdf).__name__
-            )
+        expect_result(pdf, pd.DataFrame, "pandas.DataFrame")
         result_batches.append(struct_batch(ser, pdf, return_type, schema))
     return to_table(result_batches, schema)
+
+
+def expect_result(value, kind, name):
+    """A grouped or mapped UDF must return `kind` (Spark's message when it does not)."""
+    if not isinstance(value, kind):
+        raise TypeError(
+            "Return type of the user-defined function should be %s, but is %s" % (name, type(value).__name__)
+        )
 
 
 def group_rows(table, keys):
@@ -387,11 +387,7 @@ def group_map(header, table):
         for key, rows in groups.items():
             part = data_table.take(pa.array(rows, type=pa.int64()))
             result = func(part) if nargs == 1 else func(tuple(pa.scalar(k) for k in key), part)
-            if not isinstance(result, pa.Table):
-                raise TypeError(
-                    "Return type of the user-defined function should be pyarrow.Table, but is %s"
-                    % type(result).__name__
-                )
+            expect_result(result, pa.Table, "pyarrow.Table")
             out.extend(result.select(schema.names).cast(schema).to_batches())
         return to_table(out, schema)
     cols = [ser.arrow_to_pandas(table.column(i).combine_chunks()).rename(table.schema.field(i).name) for i in data]
@@ -400,11 +396,7 @@ def group_map(header, table):
     for key, rows in groups.items():
         pdf = whole.iloc[rows].reset_index(drop=True)
         result = func(pdf) if nargs == 1 else func(tuple(key), pdf)
-        if not isinstance(result, pd.DataFrame):
-            raise TypeError(
-                "Return type of the user-defined function should be pandas.DataFrame, but is %s"
-                % type(result).__name__
-            )
+        expect_result(result, pd.DataFrame, "pandas.DataFrame")
         out.append(struct_batch(ser, result, return_type, schema))
     return to_table(out, schema)
 
@@ -434,11 +426,7 @@ def cogroup(header, left, right):
         lp = lw.iloc[lg[key]].reset_index(drop=True) if key in lg else lw.iloc[0:0]
         rp = rw.iloc[rg[key]].reset_index(drop=True) if key in rg else rw.iloc[0:0]
         result = func(lp, rp) if nargs == 2 else func(tuple(key), lp, rp)
-        if not isinstance(result, pd.DataFrame):
-            raise TypeError(
-                "Return type of the user-defined function should be pandas.DataFrame, but is %s"
-                % type(result).__name__
-            )
+        expect_result(result, pd.DataFrame, "pandas.DataFrame")
         out.append(struct_batch(ser, result, return_type, schema))
     return to_table(out, schema)
 
